@@ -1,0 +1,1 @@
+"""Gongzhi (共治): grassroots social governance platform."""

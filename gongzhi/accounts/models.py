@@ -1,0 +1,152 @@
+"""Users, government units and API keys.
+
+Every staff user has a scope: a region subtree (``region``) and/or a unit
+(``unit``). A grid worker's region is their grid, a street dispatcher's the
+subdistrict, a department clerk has a unit and sees what is assigned to it.
+"""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.scoping import Scope, ScopeSpec
+
+from .roles import Role
+
+
+class UnitKind(models.TextChoices):
+    SUBDISTRICT_OFFICE = "subdistrict_office", _("Subdistrict office / command centre")
+    COMMUNITY_COMMITTEE = "community_committee", _("Community / village committee")
+    DEPARTMENT = "department", _("Functional department")
+    MEDIATION_COMMITTEE = "mediation_committee", _("Mediation committee")
+    OTHER = "other", _("Other unit")
+
+
+class Unit(models.Model):
+    """A government unit with a jurisdiction (a region subtree)."""
+
+    scoping = ScopeSpec(region="region__code", unit="id")
+
+    code = models.CharField(_("unit code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=24, choices=UnitKind.choices)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="units"
+    )
+    supervisor = models.ForeignKey(
+        "self", verbose_name=_("supervising unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="supervised",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    scoping = ScopeSpec(region="region__code", unit="unit_id", owner="id")
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="users", help_text=_("The region subtree this user works in."),
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def scope(self) -> Scope:
+        if not self.is_active:
+            return Scope.nothing()
+        if self.is_superuser or (self.role == Role.ADMIN and self.region_id is None):
+            return Scope.everything()
+        prefixes = (self.region.prefix,) if self.region_id else ()
+        units = frozenset({self.unit_id}) if self.unit_id else frozenset()
+        return Scope(region_prefixes=prefixes, unit_ids=units, user_id=self.pk)
+
+
+def hash_api_key(raw: str) -> str:
+    # Keys are 32 random bytes, so a fast keyed-less hash is enough: there is
+    # nothing to brute-force, and lookups must be one indexed equality.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiKey(models.Model):
+    """A machine client's key. Only its hash is stored; the key is shown once."""
+
+    PREFIX = "gz_"
+
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(_("key prefix"), max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self):
+        return f"{self.name} ({self.key_prefix}…)"
+
+    is_authenticated = True
+    is_superuser = False
+    role = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def scope(self) -> Scope:
+        if not self.is_active:
+            return Scope.nothing()
+        if self.unit_id is None:
+            return Scope.nothing()
+        return Scope(region_prefixes=(self.unit.region.prefix,), unit_ids=frozenset({self.unit_id}))
+
+    @classmethod
+    def generate(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @classmethod
+    def find_active(cls, raw: str):
+        if not raw or not raw.startswith(cls.PREFIX):
+            return None
+        key = cls.objects.select_related("unit__region").filter(key_hash=hash_api_key(raw), revoked_at=None).first()
+        if key is not None:
+            cls.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+        return key
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in; counted over a sliding window to throttle and lock out."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")

@@ -1,0 +1,63 @@
+"""The JSON API at /api/v1/: one NinjaAPI object mounting each app's router.
+
+Authentication is either the browser session or an ``X-API-Key`` header for
+machine clients. Routers stay thin: they parse, call a service or selector
+with the actor, and render. Errors come back as ``{"detail": ...}`` in the
+caller's language.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.security import APIKeyHeader, django_auth
+
+from gongzhi.accounts.models import ApiKey
+
+
+class ApiKeyAuth(APIKeyHeader):
+    param_name = "X-API-Key"
+
+    def authenticate(self, request, key):
+        api_key = ApiKey.find_active(key)
+        if api_key is not None:
+            request.actor = api_key
+        return api_key
+
+
+def actor_of(request):
+    """The acting user or API key of an API request."""
+    return getattr(request, "actor", None) or request.auth
+
+
+api = NinjaAPI(
+    title="Gongzhi API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=[ApiKeyAuth(), django_auth],
+)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return api.create_response(request, {"detail": str(exc) or _("You are not allowed to do this.")}, status=403)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    body = {"detail": _("The input is not valid.")}
+    if hasattr(exc, "message_dict"):
+        body["errors"] = exc.message_dict
+    else:
+        body["errors"] = {"__all__": exc.messages}
+    return api.create_response(request, body, status=422)
+
+
+def _mount():
+    from gongzhi.accounts.api import router as accounts_router
+    from gongzhi.regions.api import router as regions_router
+
+    api.add_router("/accounts/", accounts_router)
+    api.add_router("/regions/", regions_router)
+
+
+_mount()

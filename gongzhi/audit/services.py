@@ -1,0 +1,70 @@
+"""Writing to the audit trail: :func:`record` is the only way in."""
+
+from django.db import models, transaction
+
+from . import context
+from .models import AuditEvent
+
+
+def _label(actor) -> str:
+    if actor is None:
+        return "system"
+    if hasattr(actor, "key_prefix"):
+        return f"api-key:{actor.name}"
+    return getattr(actor, "username", "") or str(actor)
+
+
+def _user_id(actor):
+    return actor.pk if actor is not None and hasattr(actor, "username") else None
+
+
+def record(*, actor, action: str, obj=None, changes=None, reason: str = "", region_code: str = "",
+           object_type: str = "", object_id: str = "", object_repr: str = "") -> AuditEvent:
+    """Append one audit event. Must run inside the caller's transaction.
+
+    ``region_code`` places the event in the region tree so that leaders see the
+    trail of their own area only; by default it is taken from ``obj`` when the
+    object knows its region (``audit_region_code``).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record() must run inside the transaction of the change it records")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+        if not region_code:
+            region_code = getattr(obj, "audit_region_code", "") or ""
+    ctx = context.current()
+    return AuditEvent.objects.create(
+        actor_id=_user_id(actor),
+        actor_label=_label(actor)[:150],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        changes=changes or {},
+        reason=reason or "",
+        client_ip=ctx.client_ip,
+        request_id=ctx.request_id,
+        region_code=region_code or "",
+    )
+
+
+def diff(instance: models.Model, before: dict | None, fields=None) -> dict:
+    """A {field: [old, new]} summary of what changed, for ``changes``."""
+    fields = fields or [f.attname for f in instance._meta.concrete_fields]
+    after = {f: getattr(instance, f) for f in fields}
+    if before is None:
+        return {f: [None, _jsonable(v)] for f, v in after.items() if v not in (None, "")}
+    return {f: [_jsonable(before.get(f)), _jsonable(v)] for f, v in after.items() if before.get(f) != v}
+
+
+def snapshot(instance: models.Model, fields=None) -> dict:
+    fields = fields or [f.attname for f in instance._meta.concrete_fields]
+    return {f: getattr(instance, f) for f in fields}
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    return str(value)

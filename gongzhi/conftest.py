@@ -1,0 +1,57 @@
+"""Fixtures shared by every app's tests: a small region tree and users."""
+
+import pytest
+
+from gongzhi.accounts.models import Unit, UnitKind, User
+from gongzhi.accounts.roles import Role
+from gongzhi.regions.models import CommunityType, Level, Region
+
+
+def square(lon, lat, size=0.01):
+    return {
+        "type": "Polygon",
+        "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]],
+    }
+
+
+@pytest.fixture
+def tree(db):
+    """District → subdistrict → two communities → grids A1, A2 (community A) and B1."""
+    district = Region.objects.create(code="110105000000", name="朝阳区", level=Level.DISTRICT)
+    street = Region.objects.create(code="110105001000", name="建外街道", level=Level.SUBDISTRICT, parent=district)
+    comm_a = Region.objects.create(
+        code="110105001001", name="永安里社区", level=Level.COMMUNITY, parent=street, community_type=CommunityType.URBAN
+    )
+    comm_b = Region.objects.create(
+        code="110105001002", name="光华里社区", level=Level.COMMUNITY, parent=street, community_type=CommunityType.URBAN
+    )
+    grid_a1 = Region.objects.create(
+        code="110105001001001", name="永安里第一网格", level=Level.GRID, parent=comm_a, boundary=square(116.44, 39.90)
+    )
+    grid_a2 = Region.objects.create(
+        code="110105001001002", name="永安里第二网格", level=Level.GRID, parent=comm_a, boundary=square(116.45, 39.90)
+    )
+    grid_b1 = Region.objects.create(
+        code="110105001002001", name="光华里第一网格", level=Level.GRID, parent=comm_b, boundary=square(116.44, 39.91)
+    )
+    return {
+        "district": district, "street": street, "comm_a": comm_a, "comm_b": comm_b,
+        "grid_a1": grid_a1, "grid_a2": grid_a2, "grid_b1": grid_b1,
+    }
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username, role=Role.RESIDENT, region=None, unit=None, password="Gongzhi-test-2026", **extra):
+        user = User(username=username, role=role, region=region, unit=unit, **extra)
+        user.set_password(password)
+        user.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def street_office(tree):
+    return Unit.objects.create(code="U-JW", name="建外街道办事处", kind=UnitKind.SUBDISTRICT_OFFICE,
+                               region=tree["street"])

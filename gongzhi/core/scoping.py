@@ -1,0 +1,122 @@
+"""Area scoping: the ONE way a query is narrowed to what an actor may see.
+
+Every region-bound model declares how it is reached from the region tree with
+a :class:`ScopeSpec` as its ``scoping`` class attribute, e.g.::
+
+    class Dwelling(models.Model):
+        scoping = ScopeSpec(region="grid__code")
+
+Region codes carry the tree (``docs/ARCHITECTURE.md``): a subtree is a code
+prefix, so narrowing to a street office is one indexed ``startswith``, never a
+walk of the tree. An actor (a user or an API key) exposes a :class:`Scope`
+through its ``scope`` attribute. Views, the API, the admin and exports all call
+:func:`scope_queryset` / :func:`ensure_in_scope`; nothing filters by area any
+other way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class ScopeSpec:
+    """How rows of a model relate to an actor's scope.
+
+    region: lookup path from the model to a region code (``"code"`` on Region
+            itself, ``"grid__code"`` for things in a grid).
+    unit:   lookup path to the id of the government unit responsible for it.
+    owner:  lookup path to the id of the user who owns it (e.g. a resident's
+            own request), visible to that user whatever their area.
+    """
+
+    region: str | None = None
+    unit: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an actor may see: everything, a region subtree, units, own rows."""
+
+    unrestricted: bool = False
+    region_prefixes: tuple[str, ...] = ()
+    unit_ids: frozenset[int] = field(default_factory=frozenset)
+    user_id: int | None = None
+
+    @classmethod
+    def nothing(cls) -> Scope:
+        return cls()
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls(unrestricted=True)
+
+    def covers_code(self, code: str | None) -> bool:
+        """True when a region code lies inside this scope's region subtrees."""
+        if self.unrestricted:
+            return True
+        if not code:
+            return False
+        return any(code.startswith(prefix) for prefix in self.region_prefixes)
+
+
+def scope_of(actor) -> Scope:
+    """The scope of a user, an API key, or nobody."""
+    if actor is None or not getattr(actor, "is_authenticated", True):
+        return Scope.nothing()
+    scope = getattr(actor, "scope", None)
+    return scope if isinstance(scope, Scope) else Scope.nothing()
+
+
+def scope_q(model, scope: Scope) -> Q | None:
+    """A Q object selecting the rows of ``model`` inside ``scope``.
+
+    Returns None for "no restriction". Returns an always-false Q when the
+    actor has nothing in common with the model (e.g. a department-only user
+    and a model that has no unit).
+    """
+    if scope.unrestricted:
+        return None
+    spec: ScopeSpec | None = getattr(model, "scoping", None)
+    if spec is None:
+        raise TypeError(f"{model.__name__} declares no `scoping`; it cannot be scoped")
+    condition = Q(pk__in=[])
+    if spec.region and scope.region_prefixes:
+        for prefix in scope.region_prefixes:
+            condition |= Q(**{f"{spec.region}__startswith": prefix})
+    if spec.unit and scope.unit_ids:
+        condition |= Q(**{f"{spec.unit}__in": sorted(scope.unit_ids)})
+    if spec.owner and scope.user_id is not None:
+        condition |= Q(**{spec.owner: scope.user_id})
+    return condition
+
+
+def scope_queryset(queryset: QuerySet, actor) -> QuerySet:
+    """Narrow ``queryset`` to the rows ``actor`` may see."""
+    condition = scope_q(queryset.model, scope_of(actor))
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def ensure_in_scope(obj, actor) -> None:
+    """Raise PermissionDenied unless ``obj`` lies in ``actor``'s scope.
+
+    Used by every write path before it changes a row, and for objects that a
+    caller names by id (a parent region, a target unit).
+    """
+    scope = scope_of(actor)
+    if scope.unrestricted:
+        return
+    model = type(obj)
+    if not scope_queryset(model._default_manager.filter(pk=obj.pk), actor).exists():
+        raise PermissionDenied(_("This is outside your area."))
+
+
+def ensure_code_in_scope(code: str, actor) -> None:
+    """Raise PermissionDenied unless the region ``code`` lies in the actor's area."""
+    if not scope_of(actor).covers_code(code):
+        raise PermissionDenied(_("This is outside your area."))

@@ -1,0 +1,205 @@
+"""Settings for Gongzhi.
+
+Every knob comes from an environment variable (12-factor); this is the only
+place that reads the environment. Defaults are safe for development on one
+machine (SQLite under ``var/``); production is selected with
+``GONGZHI_ENV=production`` and then refuses to start with a weak secret, a
+missing encryption key or DEBUG on (see ``docs/deploy.md``).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("GONGZHI_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_str(name, default=""):
+    return os.environ.get(name, default)
+
+
+def env_bool(name, default=False):
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def env_list(name, default=()):
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+GONGZHI_ENV = env_str("GONGZHI_ENV", "development")
+PRODUCTION = GONGZHI_ENV == "production"
+TESTING = env_bool("GONGZHI_TESTING", False)
+
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+
+_DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production-0123456789"
+SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
+
+# Fernet key (urlsafe base64, 32 bytes) for personal fields; the development
+# default is derived from a fixed string so demo data stays readable across runs.
+_DEV_FIELD_KEY = "Z29uZ3poaS1kZXYtb25seS1maWVsZC1rZXktMDAwMDA="
+FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "" if PRODUCTION else _DEV_FIELD_KEY)
+# Older keys still accepted for reading, newest first (key rotation).
+FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS")
+BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY", "" if PRODUCTION else "gongzhi-dev-blind-index-key")
+
+if PRODUCTION:
+    _problems = []
+    if DEBUG:
+        _problems.append("DEBUG must be off in production")
+    if len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET or len(set(SECRET_KEY)) < 5:
+        _problems.append("SECRET_KEY is missing or weak (at least 50 characters, not the development key)")
+    if not FIELD_ENCRYPTION_KEY or FIELD_ENCRYPTION_KEY == _DEV_FIELD_KEY:
+        _problems.append("FIELD_ENCRYPTION_KEY is missing (generate one with `python manage.py generate_field_key`)")
+    if not BLIND_INDEX_KEY or BLIND_INDEX_KEY == "gongzhi-dev-blind-index-key":
+        _problems.append("BLIND_INDEX_KEY is missing")
+    if _problems:
+        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(_problems))
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "gongzhi.core",
+    "gongzhi.regions",
+    "gongzhi.accounts",
+    "gongzhi.audit",
+    "gongzhi.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gongzhi.audit.middleware.AuditContextMiddleware",
+]
+
+ROOT_URLCONF = "gongzhi.urls"
+WSGI_APPLICATION = "gongzhi.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------
+# Embedded default: SQLite in WAL mode with a busy timeout, so the web server,
+# commands and the worker can share one file. DATABASE_URL selects PostgreSQL.
+SQLITE_PATH = VAR_DIR / "gongzhi.sqlite3"
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+    }
+    DATABASES["default"]["TEST"] = {"NAME": env_str("SQLITE_TEST_NAME", "") or None}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts ---------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = ["gongzhi.accounts.backends.ThrottledModelBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# Failed sign-ins: after LOGIN_MAX_FAILURES failures within LOGIN_FAILURE_WINDOW
+# seconds for one user name (or one client address), sign-in is refused for
+# LOGIN_LOCKOUT_SECONDS.
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+
+# --- Internationalisation ---------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "gongzhi" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Working-day calendar ---------------------------------------------------
+# Office hours as "HH:MM-HH:MM" ranges separated by commas (lunch break between).
+OFFICE_HOURS = env_str("OFFICE_HOURS", "09:00-12:00,13:30-17:30")
+
+# --- Static and media -------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = VAR_DIR / "media"
+
+# --- Security ---------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# --- Logging ----------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Demo -------------------------------------------------------------------
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", "")
