@@ -54,10 +54,14 @@ def on_validation_error(request, exc):
 
 def _mount():
     from gongzhi.accounts.api import router as accounts_router
+    from gongzhi.cases.api import router as cases_router
     from gongzhi.regions.api import router as regions_router
+    from gongzhi.registry.api import router as registry_router
 
     api.add_router("/accounts/", accounts_router)
     api.add_router("/regions/", regions_router)
+    api.add_router("/registry/", registry_router)
+    api.add_router("/cases/", cases_router)
 
 
 _mount()

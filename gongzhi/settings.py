@@ -85,6 +85,10 @@ INSTALLED_APPS = [
     "gongzhi.regions",
     "gongzhi.accounts",
     "gongzhi.audit",
+    "gongzhi.registry",
+    "gongzhi.notifications",
+    "gongzhi.cases",
+    "gongzhi.demo",
     "gongzhi.web",
 ]
 
