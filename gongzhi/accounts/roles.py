@@ -8,19 +8,19 @@ separate question answered by :mod:`gongzhi.core.scoping`: a capability says
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    RESIDENT = "resident", _lazy("Resident")
-    GRID_WORKER = "grid_worker", _lazy("Grid worker")
-    COMMUNITY_STAFF = "community_staff", _lazy("Community staff")
-    DISPATCHER = "dispatcher", _lazy("Subdistrict dispatcher")
-    DEPARTMENT = "department", _lazy("Department staff")
-    MEDIATOR = "mediator", _lazy("Mediator")
-    LEADER = "leader", _lazy("Leader")
-    ADMIN = "admin", _lazy("Administrator")
+    RESIDENT = "resident", _("Resident")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    COMMUNITY_STAFF = "community_staff", _("Community staff")
+    DISPATCHER = "dispatcher", _("Subdistrict dispatcher")
+    DEPARTMENT = "department", _("Department staff")
+    MEDIATOR = "mediator", _("Mediator")
+    LEADER = "leader", _("Leader")
+    ADMIN = "admin", _("Administrator")
 
 
 STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
@@ -54,4 +54,4 @@ def can(actor, capability: str) -> bool:
 
 def require(actor, capability: str) -> None:
     if not can(actor, capability):
-        raise PermissionDenied(_("You are not allowed to do this."))
+        raise PermissionDenied(gettext("You are not allowed to do this."))

@@ -1,0 +1,50 @@
+"""Load deterministic demo data; running it again changes nothing.
+
+Later domains add their part through a function in ``gongzhi/demo/`` called
+from here, in dependency order.
+"""
+
+import random
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from gongzhi.audit.services import record
+from gongzhi.demo.regions import seed_regions
+from gongzhi.demo.users import demo_password, seed_units, seed_users
+
+
+class Command(BaseCommand):
+    help = "Load demo data: a district with its subdistricts, communities, grids, units and one user per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
+        parser.add_argument("--size", choices=["small", "medium", "large"], default="small")
+
+    def handle(self, *args, seed, size, **options):
+        rng = random.Random(seed)
+        password = demo_password()
+        with transaction.atomic():
+            regions = seed_regions(rng=rng, size=size)
+            units = seed_units(regions)
+            users = seed_users(regions, units, password)
+            record(actor=None, action="demo.seed", object_type="demo", object_repr=f"seed={seed} size={size}",
+                   changes={"grids": len(regions.grids), "units": len(units)})
+        for step in self._later_steps():
+            step(rng=rng, size=size, regions=regions, units=units, users=users, stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready: {len(regions.communities)} communities, {len(regions.grids)} grids."))
+        self.stdout.write("Demo logins (user name / password):")
+        for user in users:
+            self.stdout.write(f"  {user.username:<22} {password}   {user.get_role_display()}")
+
+    def _later_steps(self):
+        """Domain seeders added by later apps, each idempotent, called in order."""
+        steps = []
+        try:
+            from gongzhi.demo.registry import seed_registry_step
+        except ImportError:
+            pass
+        else:
+            steps.append(seed_registry_step)
+        return steps
