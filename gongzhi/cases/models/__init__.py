@@ -1,0 +1,21 @@
+"""Models of request handling (接诉即办), split by topic."""
+
+from .attachment import Attachment, AttachmentPurpose
+from .case import CLOCKED_STATES, TERMINAL_STATES, Case, CaseEvent, CaseState, Channel, Crs
+from .category import Category, Urgency
+from .deadlines import AlertKind, DeadlineMarker
+from .handling import (
+    Callback,
+    ExtensionRequest,
+    ExtensionState,
+    Satisfaction,
+    Whistle,
+    WhistleResponse,
+)
+from .routing import RoutingRule
+
+__all__ = [
+    "AlertKind", "Attachment", "AttachmentPurpose", "CLOCKED_STATES", "Callback", "Case", "CaseEvent", "CaseState",
+    "Category", "Channel", "Crs", "DeadlineMarker", "ExtensionRequest", "ExtensionState", "RoutingRule",
+    "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",
+]

@@ -1,0 +1,207 @@
+"""The case (诉求 / 工单) and its append-only event log.
+
+A case's ``state`` only ever changes through :func:`gongzhi.cases.machine.transition`,
+which also bumps ``version`` (optimistic locking) and appends a
+:class:`CaseEvent`. Every figure about request handling (the three rates,
+rankings) is computed from the events, so they carry what a figure needs
+(the unit concerned, the deadline that applied) at the time they happen.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core.scoping import ScopeSpec
+
+from .category import Urgency
+
+
+class Channel(models.TextChoices):
+    HOTLINE_12345 = "hotline_12345", _("12345 hotline")
+    WEB = "web", _("Web / H5")
+    GRID_PATROL = "grid_patrol", _("Grid patrol")
+    WALK_IN = "walk_in", _("Walk-in")
+    API = "api", _("API")
+    OPEN311 = "open311", _("Open311")
+
+
+class Crs(models.TextChoices):
+    """Coordinate systems accepted at intake; storage is always WGS-84."""
+
+    WGS84 = "wgs84", _("WGS-84 (GPS)")
+    CGCS2000 = "cgcs2000", _("CGCS2000")
+    GCJ02 = "gcj02", _("GCJ-02 (Amap, Tencent)")
+    BD09 = "bd09", _("BD-09 (Baidu)")
+
+
+class CaseState(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    DISPATCHED = "dispatched", _("Dispatched")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RETURNED = "returned", _("Returned")
+    ARBITRATION = "arbitration", _("Awaiting subdistrict decision")
+    REPLIED = "replied", _("Replied")
+    CLOSED = "closed", _("Closed")
+    MERGED = "merged", _("Merged into another case")
+    CANCELLED = "cancelled", _("Cancelled")
+    INVALID = "invalid", _("Invalid")
+
+
+TERMINAL_STATES = frozenset({CaseState.CLOSED, CaseState.CANCELLED, CaseState.INVALID})
+# States in which a unit is on the clock and the sweep watches deadlines.
+CLOCKED_STATES = frozenset({CaseState.DISPATCHED, CaseState.IN_PROGRESS})
+
+
+class Case(models.Model):
+    scoping = ScopeSpec(region="region_code", unit="lead_unit_id", owner="reporter_id")
+
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    category = models.ForeignKey(
+        "cases.Category", verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
+    )
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"), max_length=4000)
+
+    # Location: stored in WGS-84 (= CGCS2000 at this precision); the input
+    # coordinates and their system are kept as given, for traceability.
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    crs = models.CharField(_("coordinate system of the input"), max_length=10, choices=Crs.choices, blank=True)
+    input_lon = models.FloatField(_("input longitude"), null=True, blank=True)
+    input_lat = models.FloatField(_("input latitude"), null=True, blank=True)
+    grid = models.ForeignKey(
+        "regions.Region", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    # The finest region known (the grid's code, else the region named at
+    # intake), denormalised so that scoping is one indexed prefix match.
+    region_code = models.CharField(_("region code"), max_length=15, db_index=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reporter"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="reported_cases",
+    )
+    is_anonymous = models.BooleanField(
+        _("anonymous to handlers"), default=False,
+        help_text=_("Handlers do not see who reported it; the audit trail still does."),
+    )
+    hotline_id = models.CharField(_("hotline work order id"), max_length=64, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    state = models.CharField(
+        _("state"), max_length=16, choices=CaseState.choices, default=CaseState.RECEIVED, db_index=True
+    )
+    lead_unit = models.ForeignKey(
+        "accounts.Unit", verbose_name=_("lead unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="led_cases",
+    )
+    assisting_units = models.ManyToManyField(
+        "accounts.Unit", verbose_name=_("assisting units"), blank=True, related_name="assisted_cases"
+    )
+    # After a binding decision of the subdistrict (after too many returns) the
+    # lead unit may no longer return the case.
+    is_binding = models.BooleanField(_("binding assignment"), default=False)
+
+    response_due = models.DateTimeField(_("response due"), null=True, blank=True, db_index=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True, db_index=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reply = models.TextField(_("reply"), blank=True)
+
+    return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("reopenings"), default=0)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "resolution_due"], name="case_state_resolution_due"),
+            models.Index(fields=["lead_unit", "state"], name="case_lead_unit_state"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region_code
+
+    @property
+    def subdistrict_code(self) -> str:
+        """The code of the subdistrict (街道) the case lies in: the 9-digit prefix, zero-filled."""
+        return self.region_code[:9] + "000" if len(self.region_code) >= 9 else ""
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("case events are append-only")
+
+    def delete(self):
+        raise TypeError("case events are append-only")
+
+
+class CaseEvent(models.Model):
+    """One thing that happened to a case. Never changed, never deleted.
+
+    ``unit`` is the unit the event concerns: the unit dispatched to for a
+    dispatch, the lead unit for what it does (acknowledge, return, reply), the
+    reporting unit for a report-in. Rates per unit are computed over it.
+    """
+
+    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", owner="case__reporter_id")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("actor"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=32, db_index=True)
+    from_state = models.CharField(_("from state"), max_length=16, choices=CaseState.choices, blank=True)
+    to_state = models.CharField(_("to state"), max_length=16, choices=CaseState.choices, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    unit = models.ForeignKey(
+        "accounts.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["action", "at"], name="case_event_action_at")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.action} {self.from_state}→{self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("case events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("case events are append-only")

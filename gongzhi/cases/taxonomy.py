@@ -1,0 +1,127 @@
+"""The default category taxonomy (诉求分类) of a fresh installation.
+
+Modelled on the classifications in use by municipal 12345 hotlines: ten
+domains with their common second-level items, plus consultations (咨询),
+which may be answered and closed at intake. Names are data, in Chinese.
+
+Deadlines are (urgent, normal): response in working hours, resolution in
+working days. A child inherits its parent's values unless it names its own.
+The module has no model imports, so the data migration can use it with the
+historical model (``seed(Category)``) and the ``seed_categories`` service
+with the live one.
+"""
+
+DEPARTMENT = "department"
+COMMUNITY = "community_committee"
+SUBDISTRICT = "subdistrict_office"
+
+# (code, name, default unit kind, response hours, resolution days, consultation, children)
+DEFAULT_TAXONOMY = [
+    ("01", "城乡建设", DEPARTMENT, (2, 8), (3, 15), False, [
+        ("0101", "违法建设", SUBDISTRICT, None, (5, 20)),
+        ("0102", "道路与市政设施", DEPARTMENT, None, None),
+        ("0103", "房屋安全", DEPARTMENT, (1, 4), (1, 10)),
+        ("0104", "供水", DEPARTMENT, (1, 4), (1, 3)),
+        ("0105", "供热", DEPARTMENT, (1, 4), (1, 3)),
+        ("0106", "燃气", DEPARTMENT, (1, 2), (1, 3)),
+        ("0107", "征收拆迁与安置", SUBDISTRICT, None, (5, 20)),
+    ]),
+    ("02", "环境保护", DEPARTMENT, (2, 8), (2, 10), False, [
+        ("0201", "噪声扰民", DEPARTMENT, (1, 4), (1, 5)),
+        ("0202", "餐饮油烟与扬尘", DEPARTMENT, None, None),
+        ("0203", "水体污染", DEPARTMENT, None, None),
+        ("0204", "垃圾分类与清运", COMMUNITY, (2, 8), (1, 3)),
+        ("0205", "环境卫生", COMMUNITY, (2, 8), (1, 3)),
+    ]),
+    ("03", "交通运输", DEPARTMENT, (2, 8), (3, 10), False, [
+        ("0301", "公交与轨道交通", DEPARTMENT, None, None),
+        ("0302", "出租车与网约车", DEPARTMENT, None, None),
+        ("0303", "道路拥堵与违章停车", DEPARTMENT, None, (2, 5)),
+        ("0304", "共享单车", DEPARTMENT, None, (1, 3)),
+    ]),
+    ("04", "教育文体", DEPARTMENT, (4, 8), (5, 15), False, [
+        ("0401", "学前教育", DEPARTMENT, None, None),
+        ("0402", "义务教育入学", DEPARTMENT, None, None),
+        ("0403", "校外培训", DEPARTMENT, None, None),
+        ("0404", "文体设施", SUBDISTRICT, None, None),
+    ]),
+    ("05", "劳动和社会保障", DEPARTMENT, (2, 8), (5, 15), False, [
+        ("0501", "拖欠工资", DEPARTMENT, (1, 4), (3, 10)),
+        ("0502", "社会保险", DEPARTMENT, None, None),
+        ("0503", "就业服务", SUBDISTRICT, None, None),
+        ("0504", "养老服务", SUBDISTRICT, None, None),
+        ("0505", "社会救助", SUBDISTRICT, (1, 4), (2, 10)),
+    ]),
+    ("06", "商贸旅游", DEPARTMENT, (4, 8), (5, 15), False, [
+        ("0601", "旅游服务", DEPARTMENT, None, None),
+        ("0602", "便民商业网点", SUBDISTRICT, None, None),
+        ("0603", "预付式消费", DEPARTMENT, None, None),
+    ]),
+    ("07", "卫生计生", DEPARTMENT, (2, 8), (3, 10), False, [
+        ("0701", "医疗服务", DEPARTMENT, None, None),
+        ("0702", "公共卫生与疾病防控", DEPARTMENT, (1, 4), (1, 5)),
+        ("0703", "计划生育与妇幼健康", DEPARTMENT, None, None),
+    ]),
+    ("08", "市场监管", DEPARTMENT, (2, 8), (3, 10), False, [
+        ("0801", "食品安全", DEPARTMENT, (1, 4), (1, 5)),
+        ("0802", "价格违法", DEPARTMENT, None, None),
+        ("0803", "无照经营", DEPARTMENT, None, None),
+        ("0804", "产品质量", DEPARTMENT, None, None),
+    ]),
+    ("09", "物业管理", COMMUNITY, (2, 8), (2, 7), False, [
+        ("0901", "物业服务", COMMUNITY, None, None),
+        ("0902", "电梯故障", DEPARTMENT, (1, 2), (1, 3)),
+        ("0903", "维修资金", DEPARTMENT, None, (5, 15)),
+        ("0904", "小区停车", COMMUNITY, None, None),
+        ("0905", "业主委员会", SUBDISTRICT, None, (5, 15)),
+    ]),
+    ("10", "公共安全", DEPARTMENT, (1, 4), (1, 7), False, [
+        ("1001", "治安隐患", DEPARTMENT, None, None),
+        ("1002", "消防安全", DEPARTMENT, (1, 2), (1, 3)),
+        ("1003", "安全生产", DEPARTMENT, None, None),
+        ("1004", "电信网络诈骗", DEPARTMENT, None, None),
+    ]),
+    ("11", "政策咨询", SUBDISTRICT, (2, 8), (1, 3), True, [
+        ("1101", "政策法规咨询", SUBDISTRICT, None, None),
+        ("1102", "办事指南咨询", SUBDISTRICT, None, None),
+    ]),
+]
+
+
+def rows():
+    """The taxonomy flattened to dicts, parents before children."""
+    order = 0
+    for code, name, kind, response, resolution, consultation, children in DEFAULT_TAXONOMY:
+        order += 1
+        yield _row(code, name, None, order, kind, response, resolution, consultation)
+        for child_code, child_name, child_kind, child_response, child_resolution in children:
+            order += 1
+            yield _row(child_code, child_name, code, order, child_kind, child_response or response,
+                       child_resolution or resolution, consultation)
+
+
+def _row(code, name, parent_code, order, kind, response, resolution, consultation):
+    return {
+        "code": code, "name": name, "parent_code": parent_code, "sort_order": order, "default_unit_kind": kind,
+        "response_hours_urgent": response[0], "response_hours_normal": response[1],
+        "resolution_days_urgent": resolution[0], "resolution_days_normal": resolution[1],
+        "is_consultation": consultation,
+    }
+
+
+def seed(category_model) -> tuple[int, int]:
+    """Create the categories that are missing; never overwrite an administrator's edits.
+
+    Returns (created, already present). Safe to run any number of times.
+    """
+    created = present = 0
+    by_code = {c.code: c for c in category_model.objects.all()}
+    for row in rows():
+        if row["code"] in by_code:
+            present += 1
+            continue
+        parent_code = row.pop("parent_code")
+        obj = category_model.objects.create(parent=by_code.get(parent_code), **row)
+        by_code[obj.code] = obj
+        created += 1
+    return created, present
