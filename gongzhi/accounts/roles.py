@@ -55,3 +55,27 @@ def can(actor, capability: str) -> bool:
 def require(actor, capability: str) -> None:
     if not can(actor, capability):
         raise PermissionDenied(gettext("You are not allowed to do this."))
+
+
+# --- Request handling (接诉即办), added by the cases app ---------------------
+# cases.report   report a case of one's own (any signed-in person)
+# cases.intake   register cases for others (hotline, walk-in, patrol); answer consultations at intake
+# cases.handle   act as a member of the unit a case is assigned or summoned to
+# cases.dispatch dispatch, decide after returns, approve extensions, merge, cancel
+# cases.whistle  summon departments to a case (街道吹哨)
+# cases.callback record a resident's verdict on a reply (回访)
+# cases.configure categories and routing rules
+_CASES_CAPABILITIES = {
+    Role.RESIDENT: {"cases.report"},
+    Role.GRID_WORKER: {"cases.report", "cases.intake", "cases.handle"},
+    Role.COMMUNITY_STAFF: {"cases.report", "cases.intake", "cases.handle", "cases.callback"},
+    Role.DISPATCHER: {"cases.report", "cases.intake", "cases.handle", "cases.dispatch", "cases.whistle",
+                      "cases.callback"},
+    Role.DEPARTMENT: {"cases.report", "cases.handle"},
+    Role.MEDIATOR: {"cases.report"},
+    Role.LEADER: {"cases.report"},
+    Role.ADMIN: {"cases.report", "cases.intake", "cases.dispatch", "cases.whistle", "cases.callback",
+                 "cases.configure"},
+}
+for _role, _caps in _CASES_CAPABILITIES.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)
