@@ -207,3 +207,26 @@ LOGGING = {
 
 # --- Demo -------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "")
+
+# --- Request handling (接诉即办) ---------------------------------------------
+# After this many returns (退单) a case goes to the subdistrict command centre
+# for a binding decision instead of back to the dispatch queue.
+CASE_MAX_RETURNS = env_int("CASE_MAX_RETURNS", 2)
+# A deadline is "due soon" when fewer working hours than this remain.
+CASE_DUE_SOON_WORKING_HOURS = env_int("CASE_DUE_SOON_WORKING_HOURS", 4)
+CASE_ATTACHMENT_MAX_BYTES = env_int("CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+CASE_ATTACHMENT_MAX_PIXELS = env_int("CASE_ATTACHMENT_MAX_PIXELS", 40_000_000)
+
+# --- Background tasks and notifications -------------------------------------
+# Django's tasks framework. The embedded default runs each task at once in the
+# calling process, so nothing else has to run; production may name a backend
+# with a worker (e.g. a Redis-backed one) in TASKS_BACKEND.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")}}
+# Outbound channels of notifications, each a class behind one interface
+# (gongzhi.notifications.channels.Channel). The default only logs; swap in a
+# real sender per channel with NOTIFICATION_<NAME>_BACKEND.
+NOTIFICATION_CHANNELS = {
+    name: {"BACKEND": env_str(f"NOTIFICATION_{name.upper()}_BACKEND",
+                              "gongzhi.notifications.channels.LoggingChannel")}
+    for name in env_list("NOTIFICATION_CHANNEL_NAMES", ["sms", "wechat", "email"])
+}
