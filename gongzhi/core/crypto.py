@@ -1,0 +1,305 @@
+"""Personal data at rest: field encryption, blind indexes and masking.
+
+PIPL (个人信息保护法) asks that ID numbers and phone numbers are protected at
+rest, shown only to those who need them, and that every look is logged. This
+module is the one mechanism for the first two parts (the logging lives in the
+services that reveal a value):
+
+Encryption
+    AES-256-GCM with a random 96-bit nonce per value (authenticated: a
+    tampered or wrongly keyed value fails loudly instead of decrypting to
+    rubbish). Keys come from ``settings.FIELD_ENCRYPTION_KEY`` (urlsafe base64
+    of 32 bytes, the same format as a Fernet key) plus
+    ``settings.FIELD_ENCRYPTION_OLD_KEYS`` for values written before a
+    rotation. A stored value reads ``gz1:<key id>:<base64(nonce|ciphertext)>``;
+    the key id (a hash of the key, never the key) selects the key to decrypt
+    with and lets ``rotate_field_key`` find the rows still written with an old
+    key by a prefix match, without trial decryption. AES-GCM
+    was chosen over Fernet because it is about six times faster here (about
+    4 µs per value), which the bulk import needs.
+
+Blind index
+    HMAC-SHA256 with ``settings.BLIND_INDEX_KEY`` over a normalised value, so
+    that equal ID numbers or phone numbers can be found and deduplicated by one
+    indexed equality without storing them. Each kind of value has its own
+    normaliser and its own domain in the MAC, so an ID number and a phone number
+    with the same digits never collide.
+
+Masking
+    ``1101**********1234`` for ID numbers, ``138****5678`` for mobile numbers:
+    what every list, page, export and admin screen shows by default.
+
+:class:`EncryptedTextField` stores ciphertext and gives plaintext in Python; an
+empty value is stored as NULL. It refuses every lookup but ``isnull`` (and the
+``stored_with_key`` lookup used by rotation): searching goes through the blind
+index, never through the ciphertext.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.db.models import Lookup
+
+TOKEN_VERSION = "gz1"
+_NONCE_BYTES = 12
+
+
+class DecryptionError(Exception):
+    """A stored value could not be decrypted with any configured key.
+
+    The message names the key id, never the value.
+    """
+
+
+# --- keys -----------------------------------------------------------------------
+
+
+def generate_key() -> str:
+    """A new random field key in the settings' format (urlsafe base64, 32 bytes)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def key_id(raw_key: bytes) -> str:
+    """A short public identifier of a key: 8 hex digits of a hash of it."""
+    return hashlib.sha256(b"gongzhi-field-key-id:" + raw_key).hexdigest()[:8]
+
+
+def _decode_key(text: str, setting: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(text.strip().encode())
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ImproperlyConfigured(f"{setting} must be urlsafe base64 of 32 bytes "
+                                   "(generate one with `python manage.py generate_field_key`)")
+    return raw
+
+
+class Keyring:
+    """The current key (encrypts) and every known key by id (decrypts)."""
+
+    def __init__(self, current: str, old: tuple[str, ...]):
+        if not current:
+            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is not set")
+        raw_current = _decode_key(current, "FIELD_ENCRYPTION_KEY")
+        self.current_id = key_id(raw_current)
+        self.current = AESGCM(raw_current)
+        self.by_id: dict[str, AESGCM] = {self.current_id: self.current}
+        for index, text in enumerate(old):
+            raw = _decode_key(text, f"FIELD_ENCRYPTION_OLD_KEYS[{index}]")
+            kid = key_id(raw)
+            if kid in self.by_id and raw != raw_current:
+                raise ImproperlyConfigured("two field encryption keys share a key id; generate a new key")
+            self.by_id.setdefault(kid, AESGCM(raw))
+        self.prefix = f"{TOKEN_VERSION}:{self.current_id}:"
+
+
+@lru_cache(maxsize=4)
+def _keyring_for(current: str, old: tuple[str, ...]) -> Keyring:
+    return Keyring(current, old)
+
+
+def keyring() -> Keyring:
+    """The keyring of the current settings (cached; follows ``override_settings``)."""
+    return _keyring_for(settings.FIELD_ENCRYPTION_KEY, tuple(settings.FIELD_ENCRYPTION_OLD_KEYS))
+
+
+# --- encryption -----------------------------------------------------------------
+
+
+def encrypt(plaintext: str) -> str:
+    """Encrypt a string with the current key; a fresh nonce every time."""
+    ring = keyring()
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = ring.current.encrypt(nonce, plaintext.encode(), None)
+    return ring.prefix + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def token_key_id(token: str) -> str:
+    """The key id a stored value was written with."""
+    version, kid, _rest = token.split(":", 2)
+    if version != TOKEN_VERSION:
+        raise DecryptionError(f"unknown ciphertext version {version!r}")
+    return kid
+
+
+def decrypt(token: str) -> str:
+    """Decrypt a stored value with whichever configured key wrote it."""
+    try:
+        version, kid, body = token.split(":", 2)
+    except ValueError:
+        raise DecryptionError("not an encrypted value") from None
+    if version != TOKEN_VERSION:
+        raise DecryptionError(f"unknown ciphertext version {version!r}")
+    cipher = keyring().by_id.get(kid)
+    if cipher is None:
+        raise DecryptionError(f"no configured key has id {kid}; add the old key to FIELD_ENCRYPTION_OLD_KEYS")
+    try:
+        raw = base64.urlsafe_b64decode(body.encode())
+        return cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None).decode()
+    except (InvalidTag, binascii.Error, ValueError):
+        raise DecryptionError(f"value written with key {kid} does not authenticate") from None
+
+
+# --- normalisation and blind index ----------------------------------------------
+
+_NON_DIGITS = re.compile(r"\D+")
+
+
+def normalize_id(value: str) -> str:
+    """ID numbers: upper-case, no whitespace (``11010519491231002x`` = ``…002X``)."""
+    return "".join(str(value or "").split()).upper()
+
+
+def normalize_phone(value: str) -> str:
+    """Phone numbers: digits only, without the +86 / 0086 country prefix."""
+    digits = _NON_DIGITS.sub("", str(value or ""))
+    if digits.startswith("0086") and len(digits) > 11:
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+NORMALIZERS = {
+    "id_number": normalize_id,
+    "phone": normalize_phone,
+}
+
+
+@lru_cache(maxsize=4)
+def _index_key(key: str) -> bytes:
+    if not key:
+        raise ImproperlyConfigured("BLIND_INDEX_KEY is not set")
+    return key.encode()
+
+
+def blind_index(kind: str, value: str) -> str:
+    """Keyed hash of a normalised value, for exact search and deduplication.
+
+    Empty input gives an empty index (nothing to find). ``kind`` separates
+    domains: it is both the normaliser's name and part of the MAC input.
+    """
+    normalized = NORMALIZERS[kind](value)
+    if not normalized:
+        return ""
+    key = _index_key(settings.BLIND_INDEX_KEY)
+    return hmac.digest(key, f"{kind}:{normalized}".encode(), "sha256").hex()
+
+
+# --- masking --------------------------------------------------------------------
+
+
+def mask_id_number(value: str) -> str:
+    """``1101**********1234``: first four and last four characters kept."""
+    text = normalize_id(value)
+    if not text:
+        return ""
+    if len(text) <= 8:
+        return "*" * len(text)
+    return text[:4] + "*" * (len(text) - 8) + text[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """``138****5678``: first three and last four digits kept."""
+    digits = normalize_phone(value)
+    if not digits:
+        return ""
+    if len(digits) <= 7:
+        return "*" * (len(digits) - 2) + digits[-2:] if len(digits) > 2 else "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+MASKERS = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+}
+
+
+def mask(kind: str, value: str) -> str:
+    return MASKERS[kind](value)
+
+
+# --- the model field ------------------------------------------------------------
+
+
+class EncryptedTextField(models.TextField):
+    """A text column that holds ciphertext; Python code sees plaintext.
+
+    ``kind`` names the masker used wherever the value is shown
+    (``"id_number"`` or ``"phone"``). Empty values are stored as NULL.
+    """
+
+    personal_data = True
+    _allowed_lookups = frozenset({"isnull", "stored_with_key"})
+
+    def __init__(self, *args, kind: str = "id_number", **kwargs):
+        if kind not in MASKERS:
+            raise ValueError(f"unknown personal data kind {kind!r}")
+        self.kind = kind
+        kwargs["null"] = True
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("null", None)
+        if self.kind != "id_number":
+            kwargs["kind"] = self.kind
+        return name, path, args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return ""
+        return decrypt(value)
+
+    def to_python(self, value):
+        return "" if value is None else str(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return None
+        return encrypt(str(value))
+
+    def get_lookup(self, lookup_name):
+        if lookup_name not in self._allowed_lookups:
+            return None  # Django turns this into "Unsupported lookup": search via the blind index
+        return super().get_lookup(lookup_name)
+
+    def mask(self, value: str) -> str:
+        return mask(self.kind, value)
+
+
+@EncryptedTextField.register_lookup
+class StoredWithKey(Lookup):
+    """``field__stored_with_key=<key id>``: rows written with that key (rotation)."""
+
+    lookup_name = "stored_with_key"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [f"{TOKEN_VERSION}:{value}:%"]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def encrypted_fields(model) -> list[EncryptedTextField]:
+    """The encrypted fields of a model (for rotation and audit redaction)."""
+    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]

@@ -1,0 +1,107 @@
+"""Field encryption, blind index and masking."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
+
+from gongzhi.core import crypto
+
+KEY_A = crypto.generate_key()
+KEY_B = crypto.generate_key()
+
+
+def test_round_trip_and_fresh_nonce():
+    with override_settings(FIELD_ENCRYPTION_KEY=KEY_A, FIELD_ENCRYPTION_OLD_KEYS=[]):
+        first, second = crypto.encrypt("11010519491231002X"), crypto.encrypt("11010519491231002X")
+        assert first != second  # same plaintext, different ciphertext
+        assert "11010519491231002X" not in first
+        assert crypto.decrypt(first) == crypto.decrypt(second) == "11010519491231002X"
+        assert crypto.decrypt(crypto.encrypt("张三 13800138000")) == "张三 13800138000"
+
+
+def test_wrong_key_fails():
+    with override_settings(FIELD_ENCRYPTION_KEY=KEY_A, FIELD_ENCRYPTION_OLD_KEYS=[]):
+        token = crypto.encrypt("13800138000")
+    with override_settings(FIELD_ENCRYPTION_KEY=KEY_B, FIELD_ENCRYPTION_OLD_KEYS=[]):
+        with pytest.raises(crypto.DecryptionError) as excinfo:
+            crypto.decrypt(token)
+        assert "13800138000" not in str(excinfo.value)
+
+
+def test_tampered_value_fails():
+    with override_settings(FIELD_ENCRYPTION_KEY=KEY_A, FIELD_ENCRYPTION_OLD_KEYS=[]):
+        token = crypto.encrypt("13800138000")
+        body = token.rsplit(":", 1)[1]
+        flipped = body[:-4] + ("A" if body[-4] != "A" else "B") + body[-3:]
+        with pytest.raises(crypto.DecryptionError):
+            crypto.decrypt(token.rsplit(":", 1)[0] + ":" + flipped)
+
+
+def test_old_keys_still_decrypt_and_new_values_use_the_current_key():
+    with override_settings(FIELD_ENCRYPTION_KEY=KEY_A, FIELD_ENCRYPTION_OLD_KEYS=[]):
+        old_token = crypto.encrypt("13800138000")
+    with override_settings(FIELD_ENCRYPTION_KEY=KEY_B, FIELD_ENCRYPTION_OLD_KEYS=[KEY_A]):
+        assert crypto.decrypt(old_token) == "13800138000"
+        new_token = crypto.encrypt("13800138000")
+        assert crypto.token_key_id(new_token) == crypto.keyring().current_id != crypto.token_key_id(old_token)
+
+
+@pytest.mark.parametrize("bad", ["", "not-base64!", "c2hvcnQ="])
+def test_bad_keys_are_refused(bad):
+    with override_settings(FIELD_ENCRYPTION_KEY=bad, FIELD_ENCRYPTION_OLD_KEYS=[]):
+        with pytest.raises(ImproperlyConfigured):
+            crypto.encrypt("x")
+
+
+def test_blind_index_is_equal_for_equivalent_inputs():
+    assert crypto.blind_index("id_number", "11010519491231002x") == crypto.blind_index("id_number", " 110105 19491231002X")
+    assert crypto.blind_index("phone", "+86 138-0013-8000") == crypto.blind_index("phone", "13800138000")
+    assert crypto.blind_index("phone", "0086 13800138000") == crypto.blind_index("phone", "138 0013 8000")
+    assert crypto.blind_index("phone", "13800138000") != crypto.blind_index("phone", "13800138001")
+    assert crypto.blind_index("phone", "") == ""
+
+
+def test_blind_index_depends_on_kind_and_key():
+    digits = "110105194912310021"
+    assert crypto.blind_index("id_number", digits) != crypto.blind_index("phone", digits)
+    with override_settings(BLIND_INDEX_KEY="another-key"):
+        other = crypto.blind_index("id_number", digits)
+    assert other != crypto.blind_index("id_number", digits)
+    assert digits not in crypto.blind_index("id_number", digits)
+
+
+@pytest.mark.parametrize(("value", "masked"), [
+    ("110105194912311234", "1101**********1234"),
+    ("11010519491231002x", "1101**********002X"),
+    ("", ""),
+    ("E1234", "*****"),
+])
+def test_mask_id_number(value, masked):
+    assert crypto.mask_id_number(value) == masked
+
+
+@pytest.mark.parametrize(("value", "masked"), [
+    ("13812345678", "138****5678"),
+    ("+86 138 1234 5678", "138****5678"),
+    ("010-65001234", "010****1234"),
+    ("0371-6500123", "037****0123"),
+    ("", ""),
+])
+def test_mask_phone(value, masked):
+    assert crypto.mask_phone(value) == masked
+
+
+def test_encrypted_field_refuses_lookups_on_ciphertext():
+    field = crypto.EncryptedTextField(kind="phone")
+    assert field.get_lookup("exact") is None
+    assert field.get_lookup("icontains") is None
+    assert field.get_lookup("isnull") is not None
+
+
+def test_encrypted_field_stores_ciphertext_and_null_for_empty():
+    field = crypto.EncryptedTextField(kind="phone")
+    assert field.get_prep_value("") is None
+    stored = field.get_prep_value("13812345678")
+    assert stored.startswith("gz1:") and "13812345678" not in stored
+    assert field.from_db_value(stored, None, None) == "13812345678"
+    assert field.from_db_value(None, None, None) == ""
