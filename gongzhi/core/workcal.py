@@ -1,0 +1,649 @@
+"""Working-day calendar: the ONE place that knows when the office works.
+
+Every deadline of the product (response time, resolution time, extensions,
+escalation, mediation follow-ups) and every "handled within N working hours"
+figure is computed here, so that all of them agree.
+
+Which days are working days
+    1. a :class:`~gongzhi.core.models.CalendarOverride` for the day wins
+       (a local holiday, or an extra working day);
+    2. otherwise the State Council calendar from the ``chinesecalendar``
+       package: statutory holidays are off, adjusted working days (调休, the
+       Saturdays/Sundays worked to bridge a holiday) are on;
+    3. for a year the package does not know (it raises NotImplementedError;
+       chinesecalendar 1.11 knows 2004–2026) Monday–Friday are working days and
+       a warning is logged once per year and process, so that an outdated
+       package is noticed: upgrade it when the State Council publishes the
+       next year's arrangement (usually in November), or enter the days as
+       overrides.
+
+Office hours
+    ``settings.OFFICE_HOURS`` lists the day's working periods, e.g.
+    ``"09:00-12:00,13:30-17:30"`` (7 working hours, lunch break excluded),
+    the same on every working day. It is parsed and validated at first use
+    (and by ``manage.py check``); a bad value raises ImproperlyConfigured
+    naming the faulty range.
+
+Time
+    Every function takes and returns *aware* datetimes (a naive one raises
+    ValueError) and computes in local time, ``settings.TIME_ZONE``
+    (Asia/Shanghai, which has no daylight saving). Results are in that zone.
+    Durations are exact to the microsecond.
+
+The rules
+    ``add_working_hours(t, h)``: the *earliest* moment by which ``h`` hours of
+    office time have passed since ``t``. Only time inside office periods on
+    working days counts, so a deadline never falls in a lunch break, a night
+    or a holiday: it lands inside an office period or exactly at its end
+    (17:30 rather than 09:00 the next working day). Negative ``h`` goes back:
+    the latest moment ``h`` office hours before ``t`` (for "warn 2 working
+    hours before the deadline").
+
+    ``add_working_days(t, n)``: the resolution deadline "within n working days"
+    as the 12345 / 接诉即办 platforms compute it, to the minute from the
+    moment of dispatch, holidays skipped:
+
+    * ``t`` on a working day between the opening of the first and the close of
+      the last office period (lunch break included): the *same clock time* on
+      the n-th following working day. Registered Monday 10:15, 3 working days
+      → Thursday 10:15.
+    * ``t`` outside that span or on a non-working day: counting starts at the
+      next opening, which is the first of the n days, and the deadline is the
+      *close of office hours* on the n-th working day. Registered Friday
+      19:00 (or Saturday), 3 working days → Wednesday 17:30.
+
+    Both cases give exactly ``n`` full office days of working time,
+    ``working_time_between(t, add_working_days(t, n)) == n × day length``, so
+    day and hour deadlines can be compared and measured with one ruler. (This
+    differs from the court rule "the starting day is not counted, the period
+    ends at the end of the last day"; a deployment that needs that rule for
+    some deadline computes it from :func:`working_days_between` /
+    :func:`nth_working_day`.) ``n = 0`` returns ``t``.
+
+    ``working_time_between(start, end)``: office time between two moments;
+    antisymmetric — negative when ``end`` is before ``start`` (a case closed
+    two working hours *before* its deadline has ``working_time_between(
+    deadline, closed) == -2h``) — and additive over any split point.
+
+    ``next_working_moment(t)``: ``t`` itself if office time is running at
+    ``t`` (inside a period, the closing instant excluded), else the next
+    period's opening.
+
+    ``working_days_between(d1, d2)``: the number of working days after ``d1``
+    up to and including ``d2`` (negative when ``d2`` is earlier).
+
+Speed and freshness
+    Working-day flags are kept per year with prefix counts, so counting the
+    working days between two dates, or finding the n-th working day, costs a
+    bisection per year spanned instead of a loop over days; no call queries
+    the database per day. Overrides are loaded once into memory. Every few
+    seconds (:data:`RECHECK_SECONDS`) a process compares a cheap version of
+    the override table (row count and latest ``updated_at``) and reloads on
+    change, so an override made in another process takes effect within
+    seconds; a write in this process (through the services below, the admin,
+    or any ``save()``/``delete()``, via signals) takes effect at once. Bulk
+    queryset writes send no signals: they are seen at the next recheck.
+    The calendar reads the database, so tests that use it need the ``db``
+    fixture; :func:`reset` drops every cache (for tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+from bisect import bisect_left
+from calendar import isleap
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import transaction
+from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts.roles import require
+from gongzhi.audit.services import diff, record, snapshot
+
+from .models import CalendarOverride, OverrideKind
+
+logger = logging.getLogger(__name__)
+
+CAPABILITY = "calendar.manage"
+# How often (seconds) a process checks whether another process changed the overrides.
+RECHECK_SECONDS = 5.0
+
+_US = 1_000_000  # microseconds per second
+_US_PER_HOUR = 3600 * _US
+_ONE_US = timedelta(microseconds=1)
+
+
+# --- office hours -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """The working periods of a working day, in microseconds since midnight."""
+
+    raw: str
+    periods: tuple[tuple[int, int], ...]
+    # cumulative[i]: office time of the periods before period i; cumulative[-1]: the day's length.
+    cumulative: tuple[int, ...]
+
+    @property
+    def opens(self) -> int:
+        return self.periods[0][0]
+
+    @property
+    def closes(self) -> int:
+        return self.periods[-1][1]
+
+    @property
+    def day_length(self) -> int:
+        return self.cumulative[-1]
+
+    @property
+    def day_timedelta(self) -> timedelta:
+        return timedelta(microseconds=self.day_length)
+
+    def elapsed(self, tod: int) -> int:
+        """Office time from midnight until time of day ``tod``."""
+        total = 0
+        for start, end in self.periods:
+            if tod <= start:
+                break
+            total += min(tod, end) - start
+        return total
+
+    def earliest(self, amount: int) -> int:
+        """Earliest time of day by which ``amount`` (0 < amount <= day) has elapsed."""
+        for (start, _end), before, after in zip(self.periods, self.cumulative, self.cumulative[1:]):
+            if before < amount <= after:
+                return start + amount - before
+        raise ValueError(amount)
+
+    def latest(self, amount: int) -> int:
+        """Latest time of day at which exactly ``amount`` (0 <= amount < day) has elapsed."""
+        for (start, _end), before, after in zip(self.periods, self.cumulative, self.cumulative[1:]):
+            if before <= amount < after:
+                return start + amount - before
+        raise ValueError(amount)
+
+    def contains(self, tod: int) -> bool:
+        """True when ``tod`` lies in a period, its end included (where deadlines may fall)."""
+        return any(start <= tod <= end for start, end in self.periods)
+
+
+_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_EXAMPLE = "09:00-12:00,13:30-17:30"
+
+
+def parse_office_hours(raw) -> OfficeHours:
+    """Parse an OFFICE_HOURS value; raise ImproperlyConfigured saying what is wrong."""
+
+    def bad(why):
+        return ImproperlyConfigured(
+            f"OFFICE_HOURS={raw!r} is invalid: {why}. Expected comma-separated HH:MM-HH:MM ranges "
+            f"in ascending order within one day, e.g. {_EXAMPLE!r}."
+        )
+
+    if not isinstance(raw, str) or not raw.strip():
+        raise bad("it is empty")
+    periods = []
+    for index, part in enumerate(raw.split(","), start=1):
+        label = f"range {index} ({part.strip()!r})"
+        match = _RANGE.match(part)
+        if not match:
+            raise bad(f"{label} is not of the form HH:MM-HH:MM")
+        start_h, start_m, end_h, end_m = map(int, match.groups())
+        if start_h > 23 or end_h > 23 or start_m > 59 or end_m > 59:
+            raise bad(f"{label} has a time outside 00:00-23:59")
+        start, end = (start_h * 60 + start_m) * 60 * _US, (end_h * 60 + end_m) * 60 * _US
+        if end <= start:
+            raise bad(f"{label} does not end after it starts")
+        if periods and start < periods[-1][1]:
+            raise bad(f"{label} starts before range {index - 1} ends")
+        periods.append((start, end))
+    cumulative = [0]
+    for start, end in periods:
+        cumulative.append(cumulative[-1] + end - start)
+    return OfficeHours(raw=raw, periods=tuple(periods), cumulative=tuple(cumulative))
+
+
+_office_hours: OfficeHours | None = None
+_zone: ZoneInfo | None = None
+
+
+def office_hours() -> OfficeHours:
+    """The parsed ``settings.OFFICE_HOURS`` (re-parsed when the setting changes)."""
+    global _office_hours
+    raw = settings.OFFICE_HOURS
+    parsed = _office_hours
+    if parsed is None or parsed.raw != raw:
+        parsed = _office_hours = parse_office_hours(raw)
+    return parsed
+
+
+def _tz() -> ZoneInfo:
+    global _zone
+    zone = _zone
+    if zone is None or zone.key != settings.TIME_ZONE:
+        zone = _zone = ZoneInfo(settings.TIME_ZONE)
+    return zone
+
+
+@checks.register()
+def check_office_hours(app_configs=None, **kwargs):
+    """``manage.py check`` (and runserver) report a bad OFFICE_HOURS before any deadline is computed."""
+    try:
+        parse_office_hours(getattr(settings, "OFFICE_HOURS", ""))
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="gongzhi.workcal.E001")]
+    return []
+
+
+# --- which days are working days ------------------------------------------------
+
+_national: dict[int, bytes] = {}  # year -> one flag per day; the package's data never changes in a process
+_warned_years: set[int] = set()
+
+
+def _national_year(year: int) -> bytes:
+    flags = _national.get(year)
+    if flags is not None:
+        return flags
+    first = date(year, 1, 1)
+    days = [first + timedelta(days=i) for i in range(366 if isleap(year) else 365)]
+    try:
+        chinese_calendar.is_workday(first)  # raises NotImplementedError for a year it does not know
+    except NotImplementedError:
+        if year not in _warned_years:
+            _warned_years.add(year)
+            logger.warning(
+                "chinesecalendar has no holiday data for %s: treating Monday-Friday as working days. "
+                "Upgrade the chinesecalendar package or enter that year's holidays as calendar overrides.", year)
+        flags = bytes(d.weekday() < 5 for d in days)
+    else:
+        holidays, workdays = chinese_calendar.holidays, chinese_calendar.workdays
+        flags = bytes(d in workdays or (d.weekday() < 5 and d not in holidays) for d in days)
+    _national[year] = flags
+    return flags
+
+
+class _Year:
+    """A year's working-day flags with prefix counts: ``cum[i]`` working days among its first ``i`` days."""
+
+    __slots__ = ("year", "first", "flags", "cum", "total")
+
+    def __init__(self, year: int, flags: bytes):
+        self.year = year
+        self.first = date(year, 1, 1).toordinal()
+        self.flags = flags
+        cum = [0] * (len(flags) + 1)
+        running = 0
+        for i, flag in enumerate(flags):
+            running += flag
+            cum[i + 1] = running
+        self.cum = cum
+        self.total = running
+
+
+class _Calendar:
+    """Working days with this process's view of the overrides; replaced, never mutated, on reload."""
+
+    def __init__(self, overrides: dict[date, bool], version):
+        self.overrides = overrides
+        self.version = version
+        self.checked_at = time.monotonic()
+        self._years: dict[int, _Year] = {}
+
+    def year(self, year: int) -> _Year:
+        table = self._years.get(year)
+        if table is None:
+            flags = _national_year(year)
+            local = [(d, working) for d, working in self.overrides.items() if d.year == year]
+            if local:
+                mutable = bytearray(flags)
+                first = date(year, 1, 1).toordinal()
+                for d, working in local:
+                    mutable[d.toordinal() - first] = working
+                flags = bytes(mutable)
+            table = self._years[year] = _Year(year, flags)
+        return table
+
+    def is_working(self, d: date) -> bool:
+        table = self.year(d.year)
+        return bool(table.flags[d.toordinal() - table.first])
+
+    def _before(self, d: date) -> int:
+        table = self.year(d.year)
+        return table.cum[d.toordinal() - table.first]
+
+    def count(self, d1: date, d2: date) -> int:
+        """Working days in [d1, d2), d1 <= d2."""
+        if d1.year == d2.year:
+            return self._before(d2) - self._before(d1)
+        total = self.year(d1.year).total - self._before(d1)
+        for year in range(d1.year + 1, d2.year):
+            total += self.year(year).total
+        return total + self._before(d2)
+
+    def nth_after(self, d: date, n: int) -> date:
+        """The n-th working day after ``d`` (n >= 1)."""
+        table = self.year(d.year)
+        target = table.cum[d.toordinal() - table.first + 1] + n
+        while target > table.total:
+            target -= table.total
+            table = self.year(table.year + 1)
+        return date.fromordinal(table.first + bisect_left(table.cum, target) - 1)
+
+    def nth_before(self, d: date, n: int) -> date:
+        """The n-th working day before ``d`` (n >= 1)."""
+        table = self.year(d.year)
+        target = table.cum[d.toordinal() - table.first] - n + 1
+        while target < 1:
+            table = self.year(table.year - 1)
+            target += table.total
+        return date.fromordinal(table.first + bisect_left(table.cum, target) - 1)
+
+
+_calendar: _Calendar | None = None
+_unsettled = False  # a local write whose transaction has not been seen to commit
+_load_lock = threading.Lock()
+
+
+def _version_of(rows) -> tuple:
+    return (len(rows), max((row[2] for row in rows), default=None))
+
+
+def _database_version() -> tuple:
+    agg = CalendarOverride.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
+    return (agg["n"], agg["latest"])
+
+
+def _current() -> _Calendar:
+    global _calendar, _unsettled
+    calendar = _calendar
+    now = time.monotonic()
+    if calendar is not None and not _unsettled and now - calendar.checked_at < RECHECK_SECONDS:
+        return calendar
+    with _load_lock:
+        calendar = _calendar
+        if calendar is None or _database_version() != calendar.version:
+            rows = list(CalendarOverride.objects.values_list("date", "kind", "updated_at"))
+            overrides = {day: kind == OverrideKind.WORKING_DAY for day, kind, _updated in rows}
+            calendar = _Calendar(overrides, _version_of(rows))
+            _calendar = calendar
+        calendar.checked_at = now
+        if _unsettled and not transaction.get_connection().in_atomic_block:
+            _unsettled = False  # no transaction pending here: what we read is committed
+    return calendar
+
+
+def invalidate() -> None:
+    """Forget the loaded overrides; the next call reloads them."""
+    global _calendar
+    _calendar = None
+
+
+def reset() -> None:
+    """Drop every cache, including the parsed settings and warnings given (for tests)."""
+    global _office_hours, _zone, _unsettled
+    invalidate()
+    _office_hours = _zone = None
+    _unsettled = False
+    _national.clear()
+    _warned_years.clear()
+
+
+def _settled() -> None:
+    global _unsettled
+    _unsettled = False
+    invalidate()
+
+
+def _on_override_written(sender, using=None, **kwargs):
+    global _unsettled
+    invalidate()
+    if transaction.get_connection(using).in_atomic_block:
+        # Until the commit, a rollback could undo the write: recheck the version on every call.
+        _unsettled = True
+        transaction.on_commit(_settled, using=using)
+
+
+post_save.connect(_on_override_written, sender=CalendarOverride, dispatch_uid="workcal-override-saved")
+post_delete.connect(_on_override_written, sender=CalendarOverride, dispatch_uid="workcal-override-deleted")
+
+
+# --- conversions ------------------------------------------------------------------
+
+def _local(moment) -> tuple[date, int]:
+    """Local date and time of day (µs since midnight) of an aware datetime."""
+    if not isinstance(moment, datetime):
+        raise TypeError(f"expected an aware datetime, got {type(moment).__name__}")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment.isoformat()}: the working-day calendar needs aware datetimes")
+    local = moment.astimezone(_tz())
+    return local.date(), ((local.hour * 60 + local.minute) * 60 + local.second) * _US + local.microsecond
+
+
+def _moment(day: date, tod: int) -> datetime:
+    seconds, micro = divmod(tod, _US)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return datetime(day.year, day.month, day.day, hour, minute, second, micro, tzinfo=_tz())
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return _local(value)[0]
+    if isinstance(value, date):
+        return value
+    raise TypeError(f"expected a date, got {type(value).__name__}")
+
+
+def _microseconds(hours) -> int:
+    if isinstance(hours, timedelta):
+        return hours // _ONE_US
+    if isinstance(hours, bool):
+        raise TypeError("hours must be a number or a timedelta, not a bool")
+    if isinstance(hours, int):
+        return hours * _US_PER_HOUR
+    if isinstance(hours, Decimal):
+        if not hours.is_finite():
+            raise ValueError(f"hours must be finite, got {hours}")
+        return int((hours * _US_PER_HOUR).to_integral_value(rounding=ROUND_HALF_EVEN))
+    if isinstance(hours, float):
+        if not math.isfinite(hours):
+            raise ValueError(f"hours must be finite, got {hours}")
+        return timedelta(hours=hours) // _ONE_US
+    raise TypeError(f"hours must be a number or a timedelta, got {type(hours).__name__}")
+
+
+# --- the public functions -----------------------------------------------------------
+
+def is_working_day(d: date) -> bool:
+    """True when the office works on ``d`` (an aware datetime counts as its local date)."""
+    return _current().is_working(_as_date(d))
+
+
+def nth_working_day(d: date, n: int) -> date:
+    """The n-th working day after ``d`` (n > 0), before it (n < 0), or ``d`` itself (n = 0)."""
+    d = _as_date(d)
+    if n == 0:
+        return d
+    calendar = _current()
+    return calendar.nth_after(d, n) if n > 0 else calendar.nth_before(d, -n)
+
+
+def working_days_between(d1: date, d2: date) -> int:
+    """Working days after ``d1`` up to and including ``d2``; negative when ``d2`` < ``d1``."""
+    d1, d2 = _as_date(d1), _as_date(d2)
+    if d2 < d1:
+        return -working_days_between(d2, d1)
+    calendar = _current()
+    return calendar.count(d1, d2) - calendar.is_working(d1) + calendar.is_working(d2)
+
+
+def in_office_hours(moment: datetime) -> bool:
+    """True when office time is running at ``moment`` (a period's closing instant excluded)."""
+    return next_working_moment(moment) == moment
+
+
+def next_working_moment(moment: datetime) -> datetime:
+    """``moment`` if office time is running then, else the opening of the next office period."""
+    day, tod = _local(moment)
+    hours, calendar = office_hours(), _current()
+    if calendar.is_working(day):
+        for start, end in hours.periods:
+            if tod < end:
+                return _moment(day, max(tod, start))
+    return _moment(calendar.nth_after(day, 1), hours.opens)
+
+
+def add_working_days(moment: datetime, days: int) -> datetime:
+    """The deadline ``days`` working days after ``moment`` (rule in the module docstring)."""
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise TypeError(f"days must be an int, got {type(days).__name__}")
+    if days < 0:
+        raise ValueError(f"days must not be negative, got {days}")
+    day, tod = _local(moment)
+    if days == 0:
+        return _moment(day, tod)
+    hours, calendar = office_hours(), _current()
+    working = calendar.is_working(day)
+    if working and hours.opens <= tod <= hours.closes:
+        return _moment(calendar.nth_after(day, days), tod)
+    first = day if working and tod < hours.opens else calendar.nth_after(day, 1)
+    last = first if days == 1 else calendar.nth_after(first, days - 1)
+    return _moment(last, hours.closes)
+
+
+def add_working_hours(moment: datetime, hours: float | Decimal | timedelta) -> datetime:
+    """The earliest moment by which ``hours`` of office time have passed since ``moment``.
+
+    ``hours`` is a number of hours or a timedelta of office time; negative goes
+    back to the latest moment that much office time before ``moment``.
+    """
+    amount = _microseconds(hours)
+    day, tod = _local(moment)
+    if amount == 0:
+        return _moment(day, tod)
+    office, calendar = office_hours(), _current()
+    length = office.day_length
+    working = calendar.is_working(day)
+    done = office.elapsed(tod) if working else 0
+    if amount > 0:
+        remaining = amount
+        if working:
+            if done + amount <= length:
+                return _moment(day, office.earliest(done + amount))
+            remaining = done + amount - length
+        full_days = -(-remaining // length)  # ceil: the remainder lands on that working day
+        target = calendar.nth_after(day, full_days)
+        return _moment(target, office.earliest(remaining - (full_days - 1) * length))
+    remaining = -amount
+    if working:
+        if done >= remaining:
+            return _moment(day, office.latest(done - remaining))
+        remaining -= done
+    full_days = -(-remaining // length)
+    target = calendar.nth_before(day, full_days)
+    return _moment(target, office.latest(full_days * length - remaining))
+
+
+def working_time_between(start: datetime, end: datetime) -> timedelta:
+    """Office time from ``start`` to ``end``; negative when ``end`` is earlier."""
+    day1, tod1 = _local(start)
+    day2, tod2 = _local(end)
+    if (day2, tod2) < (day1, tod1):
+        return -working_time_between(end, start)
+    office, calendar = office_hours(), _current()
+    before = office.elapsed(tod1) if calendar.is_working(day1) else 0
+    after = office.elapsed(tod2) if calendar.is_working(day2) else 0
+    return timedelta(microseconds=calendar.count(day1, day2) * office.day_length - before + after)
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    """Why a day is or is not a working day, for screens and the calendar command."""
+
+    day: date
+    working: bool
+    source: str  # "override", "statutory" (holiday or 调休 working day), "weekday" or "weekend"
+    note: str = ""
+
+
+def describe_day(d: date) -> DayInfo:
+    d = _as_date(d)
+    calendar = _current()
+    working = calendar.is_working(d)
+    if d in calendar.overrides:
+        note = CalendarOverride.objects.filter(date=d).values_list("note", flat=True).first() or ""
+        return DayInfo(d, working, "override", note)
+    try:
+        _off, name = chinese_calendar.get_holiday_detail(d)
+    except NotImplementedError:
+        name = None
+    if name is not None:
+        return DayInfo(d, working, "statutory", str(name))
+    return DayInfo(d, working, "weekday" if working else "weekend")
+
+
+# --- overrides: the audited writes --------------------------------------------------
+
+def _validated(day, kind, note) -> None:
+    errors = {}
+    if isinstance(day, datetime) or not isinstance(day, date):
+        errors["date"] = _("Enter a date (YYYY-MM-DD), not %(value)r.") % {"value": day}
+    if kind not in OverrideKind.values:
+        errors["kind"] = _("Unknown kind %(kind)r: use %(choices)s.") % {
+            "kind": kind, "choices": " / ".join(OverrideKind.values)}
+    if not isinstance(note, str) or len(note) > 200:
+        errors["note"] = _("The note must be text of at most 200 characters.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def set_override(*, actor, date: date, kind: str, note: str = "", reason: str = "") -> CalendarOverride:
+    """Make ``date`` a holiday or a working day here, whatever the national calendar says.
+
+    Creates or updates the day's override; effective at once in this process
+    and within :data:`RECHECK_SECONDS` in the others.
+    """
+    require(actor, CAPABILITY)
+    note = (note or "").strip() if isinstance(note, str) else note
+    _validated(date, kind, note)
+    fields = ["date", "kind", "note"]
+    with transaction.atomic():
+        override = CalendarOverride.objects.select_for_update().filter(date=date).first()
+        before = snapshot(override, fields) if override else None
+        if override is not None and override.kind == kind and override.note == note:
+            return override
+        if override is None:
+            override = CalendarOverride(date=date, kind=kind, note=note)
+        else:
+            override.kind, override.note = kind, note
+        override.save()
+        record(actor=actor, action=f"core.calendaroverride.{'update' if before else 'create'}", obj=override,
+               changes=diff(override, before, fields), reason=reason or note)
+    return override
+
+
+def remove_override(*, actor, date: date, reason: str = "") -> None:
+    """Give ``date`` back to the national calendar."""
+    require(actor, CAPABILITY)
+    with transaction.atomic():
+        override = CalendarOverride.objects.select_for_update().filter(date=date).first()
+        if override is None:
+            raise ValidationError({"date": _("There is no calendar override on %(date)s.") % {"date": date}})
+        record(actor=actor, action="core.calendaroverride.delete", obj=override,
+               changes={"kind": [override.kind, None], "note": [override.note, None]}, reason=reason)
+        override.delete()
