@@ -79,3 +79,27 @@ _CASES_CAPABILITIES = {
 }
 for _role, _caps in _CASES_CAPABILITIES.items():
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)
+
+# --- Base data (人房地事物组织), added by the registry app -----------------------
+# registry.view           see persons, places, households, organisations of one's area (personal data masked)
+# registry.change         create and change them
+# registry.visit          record household visits and patrols
+# registry.reveal         reveal one ID number or phone number, giving a reason (audited)
+# registry.view_sensitive see care tags of sensitivity "high" (e.g. 重点人员)
+# registry.import         import spreadsheets of persons, dwellings and households
+# registry.export         export lists to XLSX (masked)
+# registry.configure      care tags and their visiting rules
+_REGISTRY_CAPABILITIES = {
+    Role.RESIDENT: set(),
+    Role.GRID_WORKER: {"registry.view", "registry.change", "registry.visit"},
+    Role.COMMUNITY_STAFF: {"registry.view", "registry.change", "registry.visit", "registry.reveal",
+                           "registry.view_sensitive", "registry.import", "registry.export"},
+    Role.DISPATCHER: {"registry.view"},
+    Role.DEPARTMENT: set(),
+    Role.MEDIATOR: {"registry.view"},
+    Role.LEADER: {"registry.view", "registry.export"},
+    Role.ADMIN: {"registry.view", "registry.change", "registry.visit", "registry.reveal", "registry.view_sensitive",
+                 "registry.import", "registry.export", "registry.configure"},
+}
+for _role, _caps in _REGISTRY_CAPABILITIES.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)
