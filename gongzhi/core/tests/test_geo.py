@@ -4,9 +4,17 @@ import math
 
 import pytest
 from hypothesis import given, settings
+from django.utils import translation
 from hypothesis import strategies as st
 
 from gongzhi.core import geo
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
 
 # Tiananmen test point (116.404, 39.915) with the values printed in the README
 # of wandergis/coordtransform (https://github.com/wandergis/coordtransform,
