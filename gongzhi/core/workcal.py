@@ -41,24 +41,26 @@ The rules
 
     ``add_working_days(t, n)``: the resolution deadline "within n working days"
     as the 12345 / 接诉即办 platforms compute it, to the minute from the
-    moment of dispatch, holidays skipped:
+    moment of dispatch, holidays skipped. It is exactly ``n`` full office days
+    of office time, ``add_working_hours(t, n × day length)``, which reads:
 
-    * ``t`` on a working day between the opening of the first and the close of
-      the last office period (lunch break included): the *same clock time* on
-      the n-th following working day. Registered Monday 10:15, 3 working days
-      → Thursday 10:15.
-    * ``t`` outside that span or on a non-working day: counting starts at the
-      next opening, which is the first of the n days, and the deadline is the
-      *close of office hours* on the n-th working day. Registered Friday
-      19:00 (or Saturday), 3 working days → Wednesday 17:30.
+    * ``t`` inside an office period (after its opening, up to its close): the
+      *same clock time* on the n-th following working day. Registered Monday
+      10:15, 3 working days → Thursday 10:15.
+    * ``t`` outside office hours, on a non-working day, or at an opening
+      instant: counting starts at the next opening, that day is the first of
+      the n days, and the deadline is the *close of office hours* on the n-th
+      working day. Registered Friday 19:00 (or Saturday, or Monday 09:00),
+      3 working days → Wednesday 17:30.
+    * ``t`` in the lunch break: the end of the morning period on the n-th
+      following working day (12:00), as no office time runs during the break.
 
-    Both cases give exactly ``n`` full office days of working time,
-    ``working_time_between(t, add_working_days(t, n)) == n × day length``, so
-    day and hour deadlines can be compared and measured with one ruler. (This
-    differs from the court rule "the starting day is not counted, the period
-    ends at the end of the last day"; a deployment that needs that rule for
-    some deadline computes it from :func:`working_days_between` /
-    :func:`nth_working_day`.) ``n = 0`` returns ``t``.
+    So a deadline never falls in a night, a break or a holiday, day and hour
+    deadlines are measured with one ruler, and
+    ``working_time_between(t, add_working_days(t, n)) == n × day length``.
+    (This differs from the court rule "the starting day is not counted, the
+    period ends at the end of the last day"; a deadline that needs that rule
+    is computed from :func:`nth_working_day`.) ``n = 0`` returns ``t``.
 
     ``working_time_between(start, end)``: office time between two moments;
     antisymmetric — negative when ``end`` is before ``start`` (a case closed
@@ -514,16 +516,7 @@ def add_working_days(moment: datetime, days: int) -> datetime:
         raise TypeError(f"days must be an int, got {type(days).__name__}")
     if days < 0:
         raise ValueError(f"days must not be negative, got {days}")
-    day, tod = _local(moment)
-    if days == 0:
-        return _moment(day, tod)
-    hours, calendar = office_hours(), _current()
-    working = calendar.is_working(day)
-    if working and hours.opens <= tod <= hours.closes:
-        return _moment(calendar.nth_after(day, days), tod)
-    first = day if working and tod < hours.opens else calendar.nth_after(day, 1)
-    last = first if days == 1 else calendar.nth_after(first, days - 1)
-    return _moment(last, hours.closes)
+    return add_working_hours(moment, timedelta(microseconds=days * office_hours().day_length))
 
 
 def add_working_hours(moment: datetime, hours: float | Decimal | timedelta) -> datetime:
