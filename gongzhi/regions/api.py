@@ -5,7 +5,7 @@ exist (404), so the API does not reveal the shape of other areas.
 """
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from gongzhi.api import actor_of
@@ -47,7 +47,7 @@ class ErrorOut(Schema):
 
 
 def _not_found(code):
-    return 404, {"detail": _("There is no region %(code)s in your area.") % {"code": code}}
+    return Status(404, {"detail": _("There is no region %(code)s in your area.") % {"code": code}})
 
 
 @router.get("/", response=list[RegionOut], summary="Regions in your area")
@@ -65,16 +65,16 @@ def locate(request, lon: float = Query(..., ge=-180, le=180, description="longit
     try:
         grid = selectors.locate_grid_for(actor_of(request), lon, lat, crs)
     except ValueError as exc:
-        return 422, {"detail": str(exc)}
+        return Status(422, {"detail": str(exc)})
     if grid is None:
-        return 404, {"detail": _("No grid in your area contains this point.")}
-    return 200, grid
+        return Status(404, {"detail": _("No grid in your area contains this point.")})
+    return Status(200, grid)
 
 
 @router.get("/{code}", response={200: RegionDetailOut, 404: ErrorOut}, summary="One region, with its boundary")
 def region_detail(request, code: str):
     region = selectors.region_for(actor_of(request), code)
-    return (200, region) if region is not None else _not_found(code)
+    return Status(200, region) if region is not None else _not_found(code)
 
 
 @router.get("/{code}/children", response={200: list[RegionOut], 404: ErrorOut}, summary="Direct sub-regions")
@@ -84,7 +84,7 @@ def region_children(request, code: str):
     region = selectors.region_for(actor, code)
     if region is None:
         return _not_found(code)
-    return 200, list(selectors.children_for(actor, region))
+    return Status(200, list(selectors.children_for(actor, region)))
 
 
 @router.get("/{code}/grids", response={200: dict, 404: ErrorOut},
@@ -104,4 +104,4 @@ def region_grids(request, code: str):
         }
         for grid in selectors.grids_under_for(actor, region.prefix)
     ]
-    return 200, {"type": "FeatureCollection", "features": features}
+    return Status(200, {"type": "FeatureCollection", "features": features})

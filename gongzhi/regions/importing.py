@@ -280,7 +280,12 @@ def _check_tree(entries: list[Entry], existing: dict[str, Region], problems: lis
                 "code": entry.code, "old": current.level}))
         if entry.level in PARENT_LEVEL and entry.parent_code:
             parent_level = _level_of(entry.parent_code, by_code, existing)
-            if parent_level is None:
+            parent_entry = by_code.get(entry.parent_code)
+            if parent_entry is not None and not parent_entry.ok:
+                problems.append(Problem(entry.place, "parent_code", _(
+                    "Parent %(parent)s cannot be checked until its own problems (%(place)s) are fixed.") % {
+                    "parent": entry.parent_code, "place": parent_entry.place}))
+            elif parent_level is None:
                 problems.append(Problem(entry.place, "parent_code", _(
                     "Parent %(parent)s is neither in this file nor in the database.") % {
                     "parent": entry.parent_code}))
