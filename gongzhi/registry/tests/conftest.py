@@ -11,6 +11,12 @@ from gongzhi.registry.models import Building, Compound, Dwelling, Entrance, Pers
 _sequence = itertools.count(100)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 costs ~0.5 s a user on a busy machine; these tests never test passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def id_number_for(birth=dt.date(1950, 3, 1), region="110105", sequence=None):
     return make_id_number(region, birth, next(_sequence) % 1000 if sequence is None else sequence)
 
@@ -38,3 +44,17 @@ def make_person(db):
         return person
 
     return make
+
+
+@pytest.fixture
+def staff(tree, make_user):
+    """A grid worker of A1, one of B1, community staff of A, a leader, an admin."""
+    from gongzhi.accounts.roles import Role
+
+    return {
+        "worker_a1": make_user("worker_a1", Role.GRID_WORKER, tree["grid_a1"]),
+        "worker_b1": make_user("worker_b1", Role.GRID_WORKER, tree["grid_b1"]),
+        "community_a": make_user("community_a", Role.COMMUNITY_STAFF, tree["comm_a"]),
+        "leader": make_user("leader", Role.LEADER, tree["street"]),
+        "admin": make_user("admin", Role.ADMIN),
+    }
