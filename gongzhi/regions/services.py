@@ -98,7 +98,7 @@ def update_region(*, actor, region: Region, name=_UNSET, community_type=_UNSET, 
     """
     _guard(actor, code=region.code, parent=region.parent)
     with transaction.atomic():
-        region = Region.objects.select_for_update().select_related("parent").get(pk=region.pk)
+        region = Region.objects.select_for_update(of=("self",)).select_related("parent").get(pk=region.pk)
         before = snapshot(region)
         if name is not _UNSET:
             region.name = (name or "").strip()

@@ -10,8 +10,8 @@ from .shapes import bowtie, square
 
 
 @pytest.fixture
-def admin_client(client, make_user):
-    client.force_login(make_user("site-admin", role=Role.ADMIN, is_staff=True))
+def admin_client(client, make_staff):
+    client.force_login(make_staff("site-admin", Role.ADMIN, is_staff=True))
     return client
 
 
@@ -50,8 +50,8 @@ def test_self_intersecting_boundary_is_refused_on_change(admin_client, tree):
     assert grid.boundary == square(116.44, 39.90)
 
 
-def test_grid_worker_may_view_but_not_change(client, make_user, tree):
-    worker = make_user("w-a1", role=Role.GRID_WORKER, region=tree["grid_a1"], is_staff=True)
+def test_grid_worker_may_view_but_not_change(client, make_staff, tree):
+    worker = make_staff("w-a1", Role.GRID_WORKER, region=tree["grid_a1"], is_staff=True)
     client.force_login(worker)
     assert client.get(f"/admin/regions/grid/{tree['grid_a1'].pk}/change/").status_code == 200
     assert client.get(f"/admin/regions/grid/{tree['grid_b1'].pk}/change/").status_code in (302, 403, 404)

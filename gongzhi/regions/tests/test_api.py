@@ -16,8 +16,8 @@ def worker_client(client, grid_worker):
 
 
 @pytest.fixture
-def street_client(client, make_user, tree):
-    client.force_login(make_user("dispatcher", role=Role.DISPATCHER, region=tree["street"]))
+def street_client(client, make_staff, tree):
+    client.force_login(make_staff("dispatcher", Role.DISPATCHER, region=tree["street"]))
     return client
 
 
@@ -111,9 +111,9 @@ def test_unknown_level_filter_is_422(street_client):
     assert response.status_code == 422 and "level" in str(response.json())
 
 
-def test_anonymous_is_401_and_resident_is_403(client, make_user, tree):
+def test_anonymous_is_401_and_resident_is_403(client, make_staff, tree):
     assert client.get(f"{BASE}/").status_code == 401
-    client.force_login(make_user("resident", region=tree["comm_a"]))
+    client.force_login(make_staff("resident", Role.RESIDENT, region=tree["comm_a"]))
     response = client.get(f"{BASE}/")
     assert response.status_code == 403
 

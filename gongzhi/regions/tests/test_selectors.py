@@ -36,8 +36,8 @@ def test_regions_for_is_scoped_to_the_grid_of_a_grid_worker(tree, grid_worker):
     assert codes(selectors.regions_for(grid_worker)) == ["110105001001001"]
 
 
-def test_regions_for_filters(tree, make_user):
-    staff = make_user("staff", role=Role.DISPATCHER, region=tree["street"])
+def test_regions_for_filters(tree, make_staff):
+    staff = make_staff("staff", Role.DISPATCHER, region=tree["street"])
     assert codes(selectors.regions_for(staff, level=Level.GRID)) == [
         "110105001001001", "110105001001002", "110105001002001"]
     assert codes(selectors.regions_for(staff, parent_code="110105001001")) == ["110105001001001", "110105001001002"]
@@ -47,6 +47,6 @@ def test_regions_for_filters(tree, make_user):
     assert "110105000000" not in codes(selectors.regions_for(staff))  # the district is above the street
 
 
-def test_residents_may_not_browse_regions(tree, make_user):
+def test_residents_may_not_browse_regions(tree, make_staff):
     with pytest.raises(PermissionDenied):
-        selectors.regions_for(make_user("resident", region=tree["comm_a"]))
+        selectors.regions_for(make_staff("resident", Role.RESIDENT, region=tree["comm_a"]))

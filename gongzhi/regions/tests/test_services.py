@@ -26,8 +26,8 @@ def test_create_grid_is_audited(tree, admin):
     assert event.changes["name"] == [None, "第三网格"]
 
 
-def test_create_needs_the_change_capability(tree, make_user):
-    worker = make_user("w", role=Role.GRID_WORKER, region=tree["comm_a"])
+def test_create_needs_the_change_capability(tree, make_staff):
+    worker = make_staff("w", Role.GRID_WORKER, region=tree["comm_a"])
     with pytest.raises(PermissionDenied):
         services.create_region(actor=worker, code="110105001001003", name="x", level=Level.GRID,
                                parent_code="110105001001")
