@@ -1,5 +1,7 @@
 """Working-day calendar: the ONE place that knows when the office works.
 
+(For operators and readers who do not read code: ``docs/calendar.md``.)
+
 Every deadline of the product (response time, resolution time, extensions,
 escalation, mediation follow-ups) and every "handled within N working hours"
 figure is computed here, so that all of them agree.
@@ -21,8 +23,9 @@ Office hours
     ``settings.OFFICE_HOURS`` lists the day's working periods, e.g.
     ``"09:00-12:00,13:30-17:30"`` (7 working hours, lunch break excluded),
     the same on every working day. It is parsed and validated at first use
-    (and by ``manage.py check``); a bad value raises ImproperlyConfigured
-    naming the faulty range.
+    (and by ``manage.py check``), then cached until ``setting_changed`` says
+    otherwise (``override_settings`` in tests); a bad value raises
+    ImproperlyConfigured naming the faulty range.
 
 Time
     Every function takes and returns *aware* datetimes (a naive one raises
@@ -107,6 +110,7 @@ import chinese_calendar
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
@@ -224,21 +228,36 @@ _zone: ZoneInfo | None = None
 
 
 def office_hours() -> OfficeHours:
-    """The parsed ``settings.OFFICE_HOURS`` (re-parsed when the setting changes)."""
+    """The parsed ``settings.OFFICE_HOURS``, cached until the setting changes (``setting_changed``)."""
     global _office_hours
-    raw = settings.OFFICE_HOURS
     parsed = _office_hours
-    if parsed is None or parsed.raw != raw:
-        parsed = _office_hours = parse_office_hours(raw)
+    if parsed is None:
+        parsed = _office_hours = parse_office_hours(settings.OFFICE_HOURS)
     return parsed
 
 
 def _tz() -> ZoneInfo:
-    global _zone
     zone = _zone
-    if zone is None or zone.key != settings.TIME_ZONE:
-        zone = _zone = ZoneInfo(settings.TIME_ZONE)
+    if zone is None:
+        zone = _set_zone()
     return zone
+
+
+def _set_zone() -> ZoneInfo:
+    global _zone
+    _zone = ZoneInfo(settings.TIME_ZONE)
+    return _zone
+
+
+def _on_setting_changed(setting, **kwargs):
+    global _office_hours, _zone
+    if setting == "OFFICE_HOURS":
+        _office_hours = None
+    elif setting == "TIME_ZONE":
+        _zone = None
+
+
+setting_changed.connect(_on_setting_changed, dispatch_uid="workcal-setting-changed")
 
 
 @checks.register()

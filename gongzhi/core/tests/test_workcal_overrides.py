@@ -147,6 +147,20 @@ def test_writes_of_other_processes_are_seen_at_the_next_recheck(monkeypatch):
     assert workcal.is_working_day(WEDNESDAY)
 
 
+def test_an_unchanged_table_costs_one_small_query_per_recheck_and_none_between(
+        admin_user, monkeypatch, django_assert_num_queries):
+    workcal.set_override(actor=admin_user, date=WEDNESDAY, kind="holiday")
+    workcal.reset()  # as if the write had been committed long ago
+    assert not workcal.is_working_day(WEDNESDAY)
+    monkeypatch.setattr(workcal, "RECHECK_SECONDS", 0.0)
+    with django_assert_num_queries(1):  # the version matches: nothing reloaded
+        assert not workcal.is_working_day(WEDNESDAY)
+    monkeypatch.setattr(workcal, "RECHECK_SECONDS", 3600.0)
+    with django_assert_num_queries(0):
+        for day in range(1, 29):
+            workcal.add_working_days(at(2025, 2, day, 10, 0), 10)
+
+
 def test_a_plain_save_elsewhere_in_this_process_takes_effect_at_once(monkeypatch):
     monkeypatch.setattr(workcal, "RECHECK_SECONDS", 3600.0)
     assert workcal.is_working_day(WEDNESDAY)
