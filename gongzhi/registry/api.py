@@ -1,3 +1,381 @@
-from ninja import Router
+"""/api/v1/registry/: base data, scoped to the caller's area, personal data masked.
+
+Thin: parse, call a selector or service with the actor, render. An object
+outside the caller's area answers 404 like one that does not exist. ID numbers
+and phone numbers only leave masked; ``POST /persons/{id}/reveal`` returns one
+clear value to roles allowed to reveal, with a reason, and is audited.
+"""
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+
+from gongzhi.api import actor_of
+from gongzhi.core.scoping import scope_queryset
+from gongzhi.regions.models import Level, Region
+
+from . import selectors, services
+from .models import CareTag, Entrance, Household, HouseholdMember, Person
+from .schemas import (
+    BuildingIn,
+    BuildingOut,
+    CareTagOut,
+    CompoundIn,
+    CompoundOut,
+    CoverageOut,
+    DwellingIn,
+    DwellingOut,
+    DwellingPatch,
+    EntranceIn,
+    EntranceOut,
+    ErrorOut,
+    HouseholdDetailOut,
+    HouseholdIn,
+    HouseholdOut,
+    MemberIn,
+    MoveIn,
+    OrganisationIn,
+    OrganisationOut,
+    OverdueOut,
+    PatrolFinishIn,
+    PatrolIn,
+    PatrolOut,
+    PersonDetailOut,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    ProblemIn,
+    ProblemOut,
+    RevealIn,
+    RevealOut,
+    TagIn,
+    VisitIn,
+    VisitOut,
+)
 
 router = Router(tags=["registry"])
+
+
+def _get(queryset: QuerySet, pk):
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise HttpError(404, _("There is no such %(what)s in your area.") % {"what": queryset.model._meta.verbose_name})
+    return obj
+
+
+def _optional(queryset: QuerySet, pk):
+    return None if pk is None else _get(queryset, pk)
+
+
+def _grid(request, code: str | None) -> Region | None:
+    if not code:
+        return None
+    grid = scope_queryset(Region.objects.filter(level=Level.GRID), actor_of(request)).filter(code=code).first()
+    if grid is None:
+        raise HttpError(404, _("There is no grid %(code)s in your area.") % {"code": code})
+    return grid
+
+
+def _tag(code: str | None) -> CareTag | None:
+    if not code:
+        return None
+    tag = CareTag.objects.filter(code=code).first()
+    if tag is None:
+        raise HttpError(404, _("There is no care tag %(code)s.") % {"code": code})
+    return tag
+
+
+def _persons(request):
+    return selectors.persons(actor_of(request), include_inactive=True)
+
+
+# --- persons --------------------------------------------------------------------
+
+
+@router.get("/persons", response=list[PersonOut], summary="Search persons in your area")
+@paginate(PageNumberPagination, page_size=50)
+def list_persons(request, q: str = "", name: str = "", id_number: str = "", phone: str = "", address: str = "",
+                 grid: str = "", tag: str = "", include_inactive: bool = False):
+    """``q`` takes pinyin or initials (``zs``), a name, words of an address, an exact ID number or phone
+    number. ``id_number`` and ``phone`` match exactly (the values are never stored in clear)."""
+    actor = actor_of(request)
+    queryset = selectors.search_persons(actor, q=q, name=name, id_number=id_number, phone=phone, address=address,
+                                        grid=_grid(request, grid), tag=_tag(tag), include_inactive=include_inactive)
+    return selectors.with_visible_tags(actor, queryset)
+
+
+def _person_detail(request, person: Person) -> Person:
+    """The person reloaded with what PersonDetailOut shows (visible tags, household, history)."""
+    actor = actor_of(request)
+    person = selectors.with_visible_tags(actor, Person.objects.filter(pk=person.pk).select_related(
+        "grid", "dwelling")).get()
+    person.membership = HouseholdMember.objects.filter(person=person).first()
+    person.residence_history = list(selectors.residences_of(actor, person))
+    return person
+
+
+@router.post("/persons", response={201: PersonDetailOut, 404: ErrorOut}, summary="Register a person")
+def create_person(request, payload: PersonIn):
+    values = payload.dict()
+    dwelling = _optional(selectors.dwellings(actor_of(request)), values.pop("dwelling_id"))
+    grid = _grid(request, values.pop("grid"))
+    person = services.create_person(actor=actor_of(request), grid=grid, dwelling=dwelling, **values)
+    return Status(201, _person_detail(request, person))
+
+
+@router.get("/persons/{person_id}", response={200: PersonDetailOut, 404: ErrorOut}, summary="One person")
+def get_person(request, person_id: int):
+    return _person_detail(request, _get(_persons(request), person_id))
+
+
+@router.patch("/persons/{person_id}", response={200: PersonDetailOut, 404: ErrorOut}, summary="Change a person")
+def update_person(request, person_id: int, payload: PersonPatch):
+    person = _get(_persons(request), person_id)
+    changes = payload.dict(exclude_unset=True)
+    reason = changes.pop("reason", "")
+    services.update_person(actor=actor_of(request), person=person, reason=reason, **changes)
+    return _person_detail(request, person)
+
+
+@router.post("/persons/{person_id}/move", response={200: PersonDetailOut, 404: ErrorOut},
+             summary="A person moved (closes the current residence, opens a new one)")
+def move_person(request, person_id: int, payload: MoveIn):
+    person = _get(_persons(request), person_id)
+    dwelling = _optional(selectors.dwellings(actor_of(request)), payload.dwelling_id)
+    services.move_person(actor=actor_of(request), person=person, dwelling=dwelling, role=payload.role,
+                         since=payload.since, reason=payload.reason)
+    return _person_detail(request, person)
+
+
+@router.post("/persons/{person_id}/reveal", response={200: RevealOut, 404: ErrorOut},
+             summary="Reveal one ID number or phone number (needs a reason; audited)")
+def reveal(request, person_id: int, payload: RevealIn):
+    person = _get(_persons(request), person_id)
+    value = services.reveal_personal_field(actor=actor_of(request), person=person, field=payload.field,
+                                           reason=payload.reason)
+    return RevealOut(field=payload.field, value=value)
+
+
+@router.post("/persons/{person_id}/care-tags", response={201: PersonDetailOut, 404: ErrorOut},
+             summary="Give a person a care tag")
+def tag_person(request, person_id: int, payload: TagIn):
+    person = _get(_persons(request), person_id)
+    services.tag_person(actor=actor_of(request), person=person, tag=_tag(payload.tag), since=payload.since,
+                        note=payload.note)
+    return Status(201, _person_detail(request, person))
+
+
+@router.delete("/persons/{person_id}/care-tags/{code}", response={204: None, 404: ErrorOut},
+               summary="Remove a care tag from a person")
+def untag_person(request, person_id: int, code: str, reason: str = ""):
+    person = _get(_persons(request), person_id)
+    services.untag_person(actor=actor_of(request), person=person, tag=_tag(code), reason=reason)
+    return Status(204, None)
+
+
+@router.get("/care-tags", response=list[CareTagOut], summary="Care tags you may see")
+def list_care_tags(request):
+    return list(selectors.visible_care_tags(actor_of(request)))
+
+
+# --- places ---------------------------------------------------------------------
+
+
+@router.get("/compounds", response=list[CompoundOut], summary="Compounds and courtyards in your area")
+@paginate(PageNumberPagination, page_size=50)
+def list_compounds(request, q: str = "", grid: str = ""):
+    queryset = selectors.compounds(actor_of(request))
+    if q:
+        queryset = queryset.filter(name__icontains=q)
+    if grid:
+        queryset = queryset.filter(grid=_grid(request, grid))
+    return queryset
+
+
+@router.post("/compounds", response={201: CompoundOut, 404: ErrorOut}, summary="Register a compound")
+def create_compound(request, payload: CompoundIn):
+    values = payload.dict()
+    grid = _grid(request, values.pop("grid"))
+    return Status(201, services.create_compound(actor=actor_of(request), grid=grid, **values))
+
+
+@router.get("/buildings", response=list[BuildingOut], summary="Buildings in your area")
+@paginate(PageNumberPagination, page_size=50)
+def list_buildings(request, compound_id: int | None = None):
+    queryset = selectors.buildings(actor_of(request))
+    return queryset.filter(compound_id=compound_id) if compound_id else queryset
+
+
+@router.post("/buildings", response={201: BuildingOut, 404: ErrorOut}, summary="Register a building")
+def create_building(request, payload: BuildingIn):
+    values = payload.dict()
+    compound = _optional(selectors.compounds(actor_of(request)), values.pop("compound_id"))
+    grid = _grid(request, values.pop("grid"))
+    return Status(201, services.create_building(actor=actor_of(request), compound=compound, grid=grid, **values))
+
+
+@router.post("/entrances", response={201: EntranceOut, 404: ErrorOut}, summary="Register an entrance (单元)")
+def create_entrance(request, payload: EntranceIn):
+    building = _get(selectors.buildings(actor_of(request)), payload.building_id)
+    return Status(201, services.create_entrance(actor=actor_of(request), building=building, number=payload.number))
+
+
+@router.get("/dwellings", response=list[DwellingOut], summary="Search dwellings by address")
+@paginate(PageNumberPagination, page_size=50)
+def list_dwellings(request, q: str = "", grid: str = "", compound_id: int | None = None, use: str = ""):
+    actor = actor_of(request)
+    compound = _optional(selectors.compounds(actor), compound_id)
+    return selectors.search_dwellings(actor, q=q, grid=_grid(request, grid), compound=compound, use=use)
+
+
+@router.post("/dwellings", response={201: DwellingOut, 404: ErrorOut}, summary="Register a dwelling")
+def create_dwelling(request, payload: DwellingIn):
+    actor = actor_of(request)
+    values = payload.dict()
+    parts = {
+        "grid": _grid(request, values.pop("grid")),
+        "compound": _optional(selectors.compounds(actor), values.pop("compound_id")),
+        "building": _optional(selectors.buildings(actor), values.pop("building_id")),
+        "entrance": _optional(scope_queryset(Entrance.objects.all(), actor), values.pop("entrance_id")),
+    }
+    return Status(201, services.create_dwelling(actor=actor, **parts, **values))
+
+
+@router.get("/dwellings/{dwelling_id}", response={200: DwellingOut, 404: ErrorOut}, summary="One dwelling")
+def get_dwelling(request, dwelling_id: int):
+    return _get(selectors.dwellings(actor_of(request)), dwelling_id)
+
+
+@router.patch("/dwellings/{dwelling_id}", response={200: DwellingOut, 404: ErrorOut}, summary="Change a dwelling")
+def update_dwelling(request, dwelling_id: int, payload: DwellingPatch):
+    dwelling = _get(selectors.dwellings(actor_of(request)), dwelling_id)
+    changes = payload.dict(exclude_unset=True)
+    reason = changes.pop("reason", "")
+    return services.update_dwelling(actor=actor_of(request), dwelling=dwelling, reason=reason, **changes)
+
+
+@router.get("/dwellings/{dwelling_id}/residents", response={200: list[PersonOut], 404: ErrorOut},
+            summary="Who lives in a dwelling now")
+def dwelling_residents(request, dwelling_id: int):
+    actor = actor_of(request)
+    dwelling = _get(selectors.dwellings(actor), dwelling_id)
+    return list(selectors.with_visible_tags(actor, selectors.persons(actor).filter(dwelling=dwelling)))
+
+
+# --- households and organisations ------------------------------------------------
+
+
+@router.get("/households", response=list[HouseholdOut], summary="Households in your area")
+@paginate(PageNumberPagination, page_size=50)
+def list_households(request, grid: str = "", dwelling_id: int | None = None):
+    queryset = selectors.households(actor_of(request))
+    if grid:
+        queryset = queryset.filter(grid=_grid(request, grid))
+    if dwelling_id:
+        queryset = queryset.filter(dwelling_id=dwelling_id)
+    return queryset
+
+
+@router.post("/households", response={201: HouseholdDetailOut, 404: ErrorOut}, summary="Register a household")
+def create_household(request, payload: HouseholdIn):
+    actor = actor_of(request)
+    people = _persons(request)
+    household = services.create_household(
+        actor=actor, head=_get(people, payload.head_id),
+        dwelling=_optional(selectors.dwellings(actor), payload.dwelling_id), external_id=payload.external_id,
+        members=[(_get(people, m.person_id), m.relation) for m in payload.members], note=payload.note)
+    return Status(201, household)
+
+
+@router.get("/households/{household_id}", response={200: HouseholdDetailOut, 404: ErrorOut},
+            summary="One household with its members")
+def get_household(request, household_id: int):
+    return _get(selectors.households(actor_of(request)), household_id)
+
+
+@router.post("/households/{household_id}/members", response={201: HouseholdDetailOut, 404: ErrorOut},
+             summary="Add a member to a household")
+def add_member(request, household_id: int, payload: MemberIn):
+    household = _get(selectors.households(actor_of(request)), household_id)
+    services.add_household_member(actor=actor_of(request), household=household,
+                                  person=_get(_persons(request), payload.person_id), relation=payload.relation)
+    return Status(201, Household.objects.get(pk=household.pk))
+
+
+@router.get("/organisations", response=list[OrganisationOut], summary="Organisations in your area")
+@paginate(PageNumberPagination, page_size=50)
+def list_organisations(request, q: str = "", kind: str = ""):
+    return selectors.organisations(actor_of(request), q=q, kind=kind)
+
+
+@router.post("/organisations", response={201: OrganisationOut, 404: ErrorOut}, summary="Register an organisation")
+def create_organisation(request, payload: OrganisationIn):
+    values = payload.dict()
+    grid = _grid(request, values.pop("grid"))
+    return Status(201, services.create_organisation(actor=actor_of(request), grid=grid, **values))
+
+
+# --- visits, patrols, rules ------------------------------------------------------
+
+
+@router.get("/visits", response=list[VisitOut], summary="Household visits in your area")
+@paginate(PageNumberPagination, page_size=50)
+def list_visits(request, grid: str = ""):
+    return selectors.visits(actor_of(request), grid=_grid(request, grid))
+
+
+@router.post("/visits", response={201: VisitOut, 404: ErrorOut}, summary="Record a household visit")
+def record_visit(request, payload: VisitIn):
+    actor = actor_of(request)
+    persons = None
+    if payload.person_ids is not None:
+        persons = [_get(_persons(request), pk) for pk in payload.person_ids]
+    visit = services.record_visit(
+        actor=actor, household=_optional(selectors.households(actor), payload.household_id),
+        dwelling=_optional(selectors.dwellings(actor), payload.dwelling_id), persons=persons,
+        visited_at=payload.visited_at, longitude=payload.longitude, latitude=payload.latitude, notes=payload.notes,
+        follow_up_needed=payload.follow_up_needed, follow_up_note=payload.follow_up_note)
+    return Status(201, visit)
+
+
+@router.get("/patrols", response=list[PatrolOut], summary="Patrols in your area")
+@paginate(PageNumberPagination, page_size=50)
+def list_patrols(request, grid: str = ""):
+    return selectors.patrols(actor_of(request), grid=_grid(request, grid))
+
+
+@router.post("/patrols", response={201: PatrolOut, 404: ErrorOut}, summary="Record a patrol")
+def record_patrol(request, payload: PatrolIn):
+    patrol = services.record_patrol(
+        actor=actor_of(request), grid=_grid(request, payload.grid), started_at=payload.started_at,
+        ended_at=payload.ended_at, route=payload.route, notes=payload.notes,
+        problems=[p.dict() for p in payload.problems])
+    return Status(201, patrol)
+
+
+@router.post("/patrols/{patrol_id}/finish", response={200: PatrolOut, 404: ErrorOut}, summary="End a patrol")
+def finish_patrol(request, patrol_id: int, payload: PatrolFinishIn):
+    patrol = _get(selectors.patrols(actor_of(request)), patrol_id)
+    return services.finish_patrol(actor=actor_of(request), patrol=patrol, ended_at=payload.ended_at,
+                                  route=payload.route, notes=payload.notes)
+
+
+@router.post("/patrols/{patrol_id}/problems", response={201: ProblemOut, 404: ErrorOut},
+             summary="Report a problem found on a patrol")
+def report_problem(request, patrol_id: int, payload: ProblemIn):
+    patrol = _get(selectors.patrols(actor_of(request)), patrol_id)
+    return Status(201, services.report_patrol_problem(actor=actor_of(request), patrol=patrol, **payload.dict()))
+
+
+@router.get("/overdue-visits", response=list[OverdueOut], summary="Visits now overdue under the care-tag rules")
+@paginate(PageNumberPagination, page_size=50)
+def overdue_visits(request, grid: str = ""):
+    return selectors.overdue_visits(actor_of(request), grid=_grid(request, grid))
+
+
+@router.get("/coverage", response=list[CoverageOut], summary="Share of households visited per grid")
+def coverage(request, days: int = Query(30, ge=1, le=366)):
+    return selectors.coverage(actor_of(request), days=days)
+

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,6 +125,13 @@ def tags_by_person(actor, person_ids) -> dict[int, list[CareTag]]:
     for link in links.select_related("tag").order_by("tag__position"):
         result.setdefault(link.person_id, []).append(link.tag)
     return result
+
+
+def with_visible_tags(actor, queryset: QuerySet) -> QuerySet:
+    """Prefetch each person's visible care tags into ``visible_tag_links``."""
+    links = PersonCareTag.objects.filter(tag__in=visible_care_tags(actor)).select_related("tag").order_by(
+        "tag__position")
+    return queryset.prefetch_related(Prefetch("tag_links", queryset=links, to_attr="visible_tag_links"))
 
 
 def residences_of(actor, person: Person) -> QuerySet:
