@@ -1,6 +1,12 @@
+"""/api/v1/accounts/: who is calling, and the units in the caller's area."""
+
 from ninja import Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
 
 from gongzhi.api import actor_of
+
+from . import selectors
+from .models import UnitKind
 
 router = Router(tags=["accounts"])
 
@@ -11,6 +17,28 @@ class MeOut(Schema):
     role: str | None = None
     region_code: str | None = None
     unit_code: str | None = None
+
+
+class UnitOut(Schema):
+    code: str
+    name: str
+    kind: UnitKind
+    kind_label: str
+    region_code: str
+    supervisor_code: str | None = None
+    is_active: bool
+
+    @staticmethod
+    def resolve_kind_label(obj):
+        return str(UnitKind(obj.kind).label)
+
+    @staticmethod
+    def resolve_region_code(obj):
+        return obj.region.code
+
+    @staticmethod
+    def resolve_supervisor_code(obj):
+        return obj.supervisor.code if obj.supervisor_id else None
 
 
 @router.get("/me", response=MeOut, summary="Who am I, and what is my area")
@@ -25,3 +53,10 @@ def me(request):
         region_code=actor.region.code if actor.region_id else None,
         unit_code=actor.unit.code if actor.unit_id else None,
     )
+
+
+@router.get("/units", response=list[UnitOut], summary="Units in your area")
+@paginate(PageNumberPagination, page_size=50)
+def list_units(request, kind: UnitKind | None = None, active: bool | None = None, q: str | None = None):
+    """Filter by ``kind``, by ``active``, and by ``q`` (part of the name, or the start of the code)."""
+    return selectors.units_for(actor_of(request), kind=kind, active=active, q=q)

@@ -3,18 +3,25 @@
 Failures are rows in the database (not process memory), so every server
 process and worker agrees on them. After ``LOGIN_MAX_FAILURES`` failures within
 ``LOGIN_FAILURE_WINDOW`` seconds for one user name or one client address,
-sign-in is refused for ``LOGIN_LOCKOUT_SECONDS`` counted from the last
-failure, even with the right password. Each failure and each lockout is
-written to the audit trail and the security log.
+sign-in is refused for ``LOGIN_LOCKOUT_SECONDS`` counted from the last of those
+failures, even with the right password. A successful sign-in clears the
+failures of its user name. Each failure, each lockout and each attempt refused
+during a lockout is written to the audit trail and to the ``gongzhi.security``
+log.
+
+User names are compared case-insensitively here, so that ``Admin`` and
+``admin`` share one counter whatever the account table says.
 """
 
 import logging
+import math
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gongzhi.audit.services import record
 
@@ -23,44 +30,91 @@ from .models import LoginFailure
 log = logging.getLogger("gongzhi.security")
 
 
-def _recent(username: str, client_ip: str | None):
-    since = timezone.now() - timedelta(seconds=max(settings.LOGIN_FAILURE_WINDOW, settings.LOGIN_LOCKOUT_SECONDS))
-    who = Q(username=username.lower())
-    if client_ip:
-        who |= Q(client_ip=client_ip)
-    return LoginFailure.objects.filter(who, at__gte=since)
+class LockedOut(PermissionDenied):
+    """Sign-in refused because of too many failures; the message says for how long."""
+
+    def __init__(self, until):
+        self.until = until
+        super().__init__(lockout_message(until))
 
 
-def locked_until(username: str, client_ip: str | None):
-    """When the lockout for this user name or address ends, or None."""
-    now = timezone.now()
-    window_start = now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
-    recent = _recent(username, client_ip)
-    for field, value in (("username", username.lower()), ("client_ip", client_ip)):
-        if not value:
-            continue
-        failures = recent.filter(**{field: value}).order_by("-at")
-        times = list(failures.values_list("at", flat=True)[: settings.LOGIN_MAX_FAILURES])
-        if len(times) >= settings.LOGIN_MAX_FAILURES:
-            newest, oldest = times[0], times[-1]
-            if newest - oldest <= timedelta(seconds=settings.LOGIN_FAILURE_WINDOW) or oldest >= window_start:
-                until = newest + timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-                if until > now:
-                    return until
+def lockout_message(until) -> str:
+    minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+    return _("Too many failed sign-ins. Try again in %(minutes)d minutes.") % {"minutes": minutes}
+
+
+def _window() -> timedelta:
+    return timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
+
+
+def _lockout() -> timedelta:
+    return timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+
+
+def _normalise(username: str) -> str:
+    return (username or "").strip().lower()[:150]
+
+
+def _lock_end(times: list, now) -> object | None:
+    """The end of the latest lockout in ``times`` (newest first) still running at ``now``."""
+    limit = settings.LOGIN_MAX_FAILURES
+    for i in range(len(times) - limit + 1):
+        newest, oldest = times[i], times[i + limit - 1]
+        if newest - oldest <= _window():
+            until = newest + _lockout()
+            return until if until > now else None
     return None
 
 
-def note_failure(username: str, client_ip: str | None) -> None:
+def locked_until(username: str, client_ip: str | None):
+    """When the lockout of this user name or client address ends, or None when there is none."""
+    now = timezone.now()
+    # A failure older than window + lockout can neither start nor prolong a running lockout.
+    horizon = now - _window() - _lockout()
+    ends = []
+    for field, value in (("username", _normalise(username)), ("client_ip", client_ip)):
+        if not value:
+            continue
+        times = list(
+            LoginFailure.objects.filter(**{field: value}, at__gte=horizon).order_by("-at").values_list("at", flat=True)
+        )
+        until = _lock_end(times, now)
+        if until is not None:
+            ends.append(until)
+    return max(ends) if ends else None
+
+
+def refuse_if_locked(username: str, client_ip: str | None) -> None:
+    """Raise :class:`LockedOut` (and leave a trace) when sign-in is locked for this name or address."""
+    until = locked_until(username, client_ip)
+    if until is None:
+        return
     with transaction.atomic():
-        LoginFailure.objects.create(username=username.lower()[:150], client_ip=client_ip)
+        record(actor=None, action="auth.login_refused_locked", object_type="accounts.user",
+               object_repr=(username or "")[:200], changes={"locked_until": until.isoformat()})
+    log.warning("sign-in refused during lockout: username=%r ip=%s until=%s", username, client_ip, until.isoformat())
+    raise LockedOut(until)
+
+
+def note_failure(username: str, client_ip: str | None):
+    """Count one failed sign-in; return the end of the lockout it starts, if it starts one."""
+    now = timezone.now()
+    with transaction.atomic():
+        LoginFailure.objects.filter(at__lt=now - _window() - _lockout()).delete()  # nothing counts them any more
+        LoginFailure.objects.create(username=_normalise(username), client_ip=client_ip, at=now)
         until = locked_until(username, client_ip)
-        record(actor=None, action="auth.login_failed", object_type="accounts.user", object_repr=username[:200],
+        record(actor=None, action="auth.login_failed", object_type="accounts.user", object_repr=(username or "")[:200],
                changes={"locked_until": until.isoformat() if until else None})
-    if until:
+        if until is not None:
+            record(actor=None, action="auth.lockout", object_type="accounts.user", object_repr=(username or "")[:200],
+                   changes={"locked_until": until.isoformat(), "failures": settings.LOGIN_MAX_FAILURES})
+    if until is not None:
         log.warning("sign-in locked out: username=%r ip=%s until=%s", username, client_ip, until.isoformat())
     else:
         log.info("sign-in failed: username=%r ip=%s", username, client_ip)
+    return until
 
 
 def clear_failures(username: str) -> None:
-    LoginFailure.objects.filter(username=username.lower()).delete()
+    """Forget the failures of a user name after it signed in successfully."""
+    LoginFailure.objects.filter(username=_normalise(username)).delete()

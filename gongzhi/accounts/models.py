@@ -7,6 +7,7 @@ subdistrict, a department clerk has a unit and sees what is assigned to it.
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -51,6 +52,10 @@ class Unit(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def audit_region_code(self) -> str:
+        return self.region.code if self.region_id else ""
+
 
 class User(AbstractUser):
     scoping = ScopeSpec(region="region__code", unit="unit_id", owner="id")
@@ -74,13 +79,26 @@ class User(AbstractUser):
 
     @property
     def scope(self) -> Scope:
+        """Where this user may see and act.
+
+        A grid worker's area is the grid alone: the unit they report to (the
+        community committee) is organisational and adds nothing, otherwise the
+        committee's work in neighbouring grids would show through it.
+        """
         if not self.is_active:
             return Scope.nothing()
         if self.is_superuser or (self.role == Role.ADMIN and self.region_id is None):
             return Scope.everything()
         prefixes = (self.region.prefix,) if self.region_id else ()
-        units = frozenset({self.unit_id}) if self.unit_id else frozenset()
+        with_unit = self.unit_id is not None and self.role != Role.GRID_WORKER
+        units = frozenset({self.unit_id}) if with_unit else frozenset()
         return Scope(region_prefixes=prefixes, unit_ids=units, user_id=self.pk)
+
+    @property
+    def audit_region_code(self) -> str:
+        if self.region_id:
+            return self.region.code
+        return self.unit.region.code if self.unit_id else ""
 
 
 def hash_api_key(raw: str) -> str:
@@ -90,9 +108,18 @@ def hash_api_key(raw: str) -> str:
 
 
 class ApiKey(models.Model):
-    """A machine client's key. Only its hash is stored; the key is shown once."""
+    """A machine client's key. Only its hash is stored; the key is shown once.
+
+    A key acts for its unit: it sees what the unit's jurisdiction and the
+    unit's own assignments cover, nothing without a unit.
+    """
+
+    scoping = ScopeSpec(region="unit__region__code", unit="unit_id")
 
     PREFIX = "gz_"
+    PREFIX_LENGTH = 12  # how much of the key is kept in clear, to name it
+    # last_used_at is written at most this often, not on every request.
+    USAGE_RESOLUTION = timedelta(minutes=5)
 
     name = models.CharField(_("name"), max_length=100)
     key_prefix = models.CharField(_("key prefix"), max_length=12, editable=False)
@@ -109,6 +136,10 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.unit.region.code if self.unit_id else ""
 
     is_authenticated = True
     is_superuser = False
@@ -135,8 +166,10 @@ class ApiKey(models.Model):
         if not raw or not raw.startswith(cls.PREFIX):
             return None
         key = cls.objects.select_related("unit__region").filter(key_hash=hash_api_key(raw), revoked_at=None).first()
-        if key is not None:
-            cls.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if key is not None and (key.last_used_at is None or now - key.last_used_at >= cls.USAGE_RESOLUTION):
+            cls.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
         return key
 
 

@@ -2,15 +2,18 @@
 
 The admin is one more face over the same mechanisms as pages and API:
 - rows come through :func:`gongzhi.core.scoping.scope_queryset`;
-- choices of related, region-bound objects are scoped too, so nobody can move
-  a row into an area they do not hold, and a save is re-checked after it;
+- choices of related, region-bound objects are scoped too (foreign keys,
+  many-to-many, and the choices of related list filters, which would
+  otherwise list the names of every area), so nobody can move a row into an
+  area they do not hold, and a save is re-checked after it;
 - what a user may do comes from role capabilities (:mod:`gongzhi.accounts.roles`),
   not from Django's per-model permission tables;
 - every save and delete writes an audit event in the same transaction.
 """
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import transaction
 
 from gongzhi.accounts.roles import can
@@ -58,6 +61,29 @@ class ScopedAuditedAdmin(admin.ModelAdmin):
         if getattr(related, "scoping", None) is not None and "queryset" not in kwargs:
             kwargs["queryset"] = scope_queryset(related._default_manager.all(), request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if getattr(related, "scoping", None) is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = scope_queryset(related._default_manager.all(), request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        """Related filters offer only the related rows that visible rows refer to."""
+        filters = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and self._is_scoped_relation(entry):
+                entry = (entry, admin.RelatedOnlyFieldListFilter)
+            filters.append(entry)
+        return filters
+
+    def _is_scoped_relation(self, path: str) -> bool:
+        try:
+            field = get_fields_from_path(self.model, path)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return False
+        related = getattr(field, "related_model", None)
+        return bool(field.is_relation and related is not None and getattr(related, "scoping", None) is not None)
 
     # --- audit --------------------------------------------------------------
     def save_model(self, request, obj, form, change):
