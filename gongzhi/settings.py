@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "gongzhi.registry",
     "gongzhi.notifications",
     "gongzhi.cases",
+    "django_tasks_db",
+    "gongzhi.ops",
     "gongzhi.demo",
     "gongzhi.web",
 ]
@@ -230,3 +232,71 @@ NOTIFICATION_CHANNELS = {
                               "gongzhi.notifications.channels.LoggingChannel")}
     for name in env_list("NOTIFICATION_CHANNEL_NAMES", ["sms", "wechat", "email"])
 }
+
+
+# --- Production path: static files, cache, task queue, logs, metrics -------
+# (gongzhi.ops; docs/deploy.md). Development defaults need neither Redis nor
+# collectstatic nor a worker.
+import sys  # noqa: E402
+
+# Tests and DEBUG serve static files from the apps' folders; production serves
+# compressed files with content hashes in their names, from STATIC_ROOT after
+# `collectstatic`.
+_RUNNING_TESTS = TESTING or "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG and not _RUNNING_TESTS)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if STATIC_MANIFEST
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "whitenoise.middleware.WhiteNoiseMiddleware")
+MIDDLEWARE.insert(0, "gongzhi.ops.middleware.MetricsMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("gongzhi.audit.middleware.AuditContextMiddleware") + 1,
+                  "gongzhi.ops.middleware.RequestIdMiddleware")
+
+# Behind a reverse proxy that overwrites X-Forwarded-For with the client
+# address, the audit trail and /metrics may take the client from it.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
+# Cache: Redis when REDIS_URL is set (shared by every process), otherwise
+# per-process memory.
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "gongzhi"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gongzhi"}}
+
+# Task queue: TASKS_BACKEND is `immediate` (run in the calling process; the
+# development default), `database` (a queue table run by `manage.py db_worker`;
+# the production default) or a dotted backend path.
+_TASK_BACKENDS = {
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+    "dummy": "django.tasks.backends.dummy.DummyBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+_tasks_backend = env_str("TASKS_BACKEND", "database" if PRODUCTION else "immediate")
+TASKS["default"]["BACKEND"] = _TASK_BACKENDS.get(_tasks_backend, _tasks_backend)
+TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 14)
+
+# Logs: one JSON object per line in production (LOG_FORMAT=json), plain text
+# in development; every line carries the request id (gongzhi.ops.logs).
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
+LOGGING["filters"] = {**LOGGING.get("filters", {}), "request_id": {"()": "gongzhi.ops.logs.RequestIdFilter"}}
+LOGGING["formatters"]["json"] = {"()": "gongzhi.ops.logs.JsonFormatter"}
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+LOGGING["handlers"]["console"]["filters"] = [*LOGGING["handlers"]["console"].get("filters", []), "request_id"]
+
+# /metrics: from these addresses (or networks), or with
+# `Authorization: Bearer $METRICS_TOKEN`.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")

@@ -3,10 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from gongzhi.api import api
+from gongzhi.ops import views as ops_views
 from gongzhi.web import views as web_views
 
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OpsConfig(AppConfig):
+    name = "gongzhi.ops"
+    label = "ops"
+    verbose_name = _("Operations")
+
+    def ready(self):
+        # Built-in scrape-time gauges and periodic jobs; other apps add theirs
+        # from their own ready() (see docs/deploy.md).
+        from . import builtin
+
+        builtin.register()

@@ -1,0 +1,52 @@
+"""The gauges and periodic jobs this app brings itself (registered in OpsConfig.ready)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models import Count, Min
+from django.tasks import task_backends
+from django.utils import timezone
+
+from . import metrics, schedule
+
+
+def uses_database_queue() -> bool:
+    from django_tasks_db.backend import DatabaseBackend
+
+    return isinstance(task_backends["default"], DatabaseBackend)
+
+
+def queue_depth() -> dict:
+    """Tasks ready to run and not yet picked up, by queue (empty for in-process backends)."""
+    if not uses_database_queue():
+        return {}
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.ready().values("queue_name").annotate(n=Count("id")).order_by()
+    return {row["queue_name"]: row["n"] for row in rows}
+
+
+def oldest_waiting_seconds() -> float:
+    """Age of the oldest task still waiting: grows without bound when no worker runs."""
+    if not uses_database_queue():
+        return 0.0
+    from django_tasks_db.models import DBTaskResult
+
+    oldest = DBTaskResult.objects.ready().aggregate(oldest=Min("enqueued_at"))["oldest"]
+    return max((timezone.now() - oldest).total_seconds(), 0.0) if oldest else 0.0
+
+
+def prune_task_results():
+    """Delete finished task results older than TASK_RESULTS_KEEP_DAYS (database queue only)."""
+    if uses_database_queue():
+        call_command("prune_db_task_results", queue_name="*", min_age_days=settings.TASK_RESULTS_KEEP_DAYS,
+                     verbosity=0)
+
+
+def register():
+    metrics.register_gauge("gongzhi_task_queue_depth", "Tasks waiting on the queue to be run, by queue.",
+                           queue_depth, labels=("queue",))
+    metrics.register_gauge("gongzhi_task_oldest_waiting_seconds",
+                           "Seconds the oldest waiting task has been on the queue.", oldest_waiting_seconds)
+    schedule.register("prune_task_results", every=timedelta(days=1), path="gongzhi.ops.builtin.prune_task_results")

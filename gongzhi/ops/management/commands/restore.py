@@ -1,0 +1,31 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS
+
+from gongzhi.ops.backup import BackupError, restore_backup
+
+
+class Command(BaseCommand):
+    help = ("Restore a backup made by `backup`: verifies the archive whole first, refuses a damaged one, "
+            "then replaces the database and the uploaded files and checks every table's rows.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("src", help="the .tar.gz archive")
+        parser.add_argument("--force", action="store_true",
+                            help="replace a database that already has data (stop the server and workers first)")
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
+
+    def handle(self, *args, src, force, database, **options):
+        try:
+            manifest = restore_backup(Path(src), using=database, force=force)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        rows = sum(table["rows"] for table in manifest["tables"].values())
+        self.stdout.write(self.style.SUCCESS(
+            f"Restored the backup of {manifest['created_at']}: {len(manifest['tables'])} tables and {rows} rows "
+            f"match the manifest; {manifest['media_files']} uploaded files."))
+        if manifest["pending_migrations"]:
+            self.stdout.write(self.style.WARNING(
+                f"This code has {len(manifest['pending_migrations'])} migrations the backup lacks: "
+                "run `python manage.py migrate` now."))
