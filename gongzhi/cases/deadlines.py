@@ -1,0 +1,59 @@
+"""Deadlines of a case, on the project's working-day calendar.
+
+The response deadline (签收) is counted in working hours, the resolution
+deadline (办结) in working days, both from the moment of dispatch, with the
+numbers of the case's category for its urgency. All arithmetic is
+:mod:`gongzhi.core.workcal`'s; nothing here knows about weekends or holidays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from gongzhi.core import workcal
+
+from .models import Case, Category
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    response_due: datetime
+    resolution_due: datetime
+
+
+def for_dispatch(category: Category, urgency: str, dispatched_at: datetime) -> Deadlines:
+    return Deadlines(
+        response_due=workcal.add_working_hours(dispatched_at, category.response_hours(urgency)),
+        resolution_due=workcal.add_working_days(dispatched_at, category.resolution_days(urgency)),
+    )
+
+
+def resolution_after(category: Category, urgency: str, start: datetime) -> datetime:
+    """A fresh resolution deadline from ``start`` (used when a case is reopened)."""
+    return workcal.add_working_days(start, category.resolution_days(urgency))
+
+
+def extended(due: datetime, days: int) -> datetime:
+    """The resolution deadline moved by an approved extension of ``days`` working days."""
+    return workcal.add_working_days(due, days)
+
+
+def working_time_left(due: datetime, now: datetime) -> timedelta:
+    """Office time from ``now`` until ``due`` (negative once it has passed)."""
+    return workcal.working_time_between(now, due)
+
+
+def is_due_soon(due: datetime, now: datetime) -> bool:
+    return now < due and working_time_left(due, now) <= timedelta(hours=settings.CASE_DUE_SOON_WORKING_HOURS)
+
+
+def clock_of(case: Case) -> tuple[str, datetime | None]:
+    """Which deadline the case is on now: ("response", due), ("resolution", due) or ("", None)."""
+    if case.state == "dispatched":
+        return "response", case.response_due
+    if case.state == "in_progress":
+        return "resolution", case.resolution_due
+    return "", None

@@ -1,0 +1,365 @@
+"""The case lifecycle as data, and the ONE function that moves a case.
+
+:data:`TABLE` maps ``(state, action)`` to the next state and to who may do it;
+anything not in the table is forbidden. :func:`transition` is the only code
+that changes ``Case.state``: it checks the table, locks the row, verifies the
+optimistic ``version``, applies the caller's change, saves, and appends the
+:class:`~gongzhi.cases.models.CaseEvent` and the audit event, all in one
+transaction. The services in :mod:`gongzhi.cases.services` are thin over it:
+they validate their own inputs and hand a ``change`` callback in.
+
+Who may act is a tuple of alternatives (:class:`Allow`), each a capability
+(:mod:`gongzhi.accounts.roles`), a party to the case, or both:
+
+* ``lead_unit``: the actor is a member of the case's lead unit;
+* ``summoned_unit``: the actor's unit was summoned by a street whistle;
+* ``reporter``: the actor reported the case;
+* ``system``: no actor (the deadline sweep, follow-ups of a merge).
+
+An alternative without a party also requires the case to lie in the actor's
+area (:func:`gongzhi.core.scoping.ensure_in_scope`); being a party is itself
+the tie to the case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gongzhi.accounts.roles import can
+from gongzhi.audit.services import record
+from gongzhi.core.scoping import ensure_code_in_scope, ensure_in_scope
+
+from .errors import ConflictError, TransitionNotAllowed
+from .models import Case, CaseEvent, CaseState, WhistleResponse
+
+S = CaseState
+
+LEAD_UNIT = "lead_unit"
+SUMMONED_UNIT = "summoned_unit"
+REPORTER = "reporter"
+SYSTEM = "system"
+PARTIES = (LEAD_UNIT, SUMMONED_UNIT, REPORTER, SYSTEM)
+NEW = ""  # the "state" of a case not yet saved
+
+
+class Action(models.TextChoices):
+    INTAKE = "intake", gettext_lazy("Receive")
+    ANSWER = "answer_consultation", gettext_lazy("Answer the consultation")
+    DISPATCH = "dispatch", gettext_lazy("Dispatch")
+    ACKNOWLEDGE = "acknowledge", gettext_lazy("Acknowledge")
+    RETURN = "return", gettext_lazy("Return")
+    REFER = "refer", gettext_lazy("Refer to the subdistrict for a decision")
+    DECIDE = "decide", gettext_lazy("Assign by binding decision")
+    WHISTLE = "whistle", gettext_lazy("Blow the whistle")
+    REPORT_IN = "report_in", gettext_lazy("Report in")
+    REQUEST_EXTENSION = "request_extension", gettext_lazy("Request an extension")
+    APPROVE_EXTENSION = "approve_extension", gettext_lazy("Approve the extension")
+    REFUSE_EXTENSION = "refuse_extension", gettext_lazy("Refuse the extension")
+    REPLY = "reply", gettext_lazy("Reply")
+    CALLBACK = "callback", gettext_lazy("Record the callback")
+    REOPEN = "reopen", gettext_lazy("Reopen after an unsatisfied callback")
+    MERGE = "merge", gettext_lazy("Merge into another case")
+    FOLLOW_CLOSE = "follow_close", gettext_lazy("Closed with the case it was merged into")
+    FOLLOW_CANCEL = "follow_cancel", gettext_lazy("Cancelled with the case it was merged into")
+    CANCEL = "cancel", gettext_lazy("Cancel")
+    INVALIDATE = "invalidate", gettext_lazy("Mark as invalid")
+    ATTACH = "attach", gettext_lazy("Attach a photo")
+
+
+A = Action
+
+
+@dataclass(frozen=True)
+class Allow:
+    capability: str | None = None
+    party: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    to: str
+    who: tuple[Allow, ...]
+
+
+# Recurring "who may" sets.
+DISPATCHER = (Allow("cases.dispatch"),)
+LEAD = (Allow("cases.handle", LEAD_UNIT),)
+SUMMONED = (Allow("cases.handle", SUMMONED_UNIT),)
+WHISTLER = (Allow("cases.whistle"),)
+ONLY_SYSTEM = (Allow(party=SYSTEM),)
+CALLBACK_BY = (Allow("cases.callback"), Allow(party=REPORTER))
+ATTACH_BY = (Allow(party=REPORTER), Allow("cases.intake"), Allow("cases.dispatch"), Allow("cases.handle", LEAD_UNIT))
+
+OPEN_STATES = (S.RECEIVED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.ARBITRATION)
+
+TABLE: dict[tuple[str, str], Rule] = {
+    (NEW, A.INTAKE): Rule(S.RECEIVED, (Allow("cases.report", REPORTER), Allow("cases.intake"))),
+    (S.RECEIVED, A.ANSWER): Rule(S.CLOSED, (Allow("cases.intake"),)),
+    (S.RECEIVED, A.DISPATCH): Rule(S.DISPATCHED, DISPATCHER),
+    # Re-dispatch before the unit acknowledged: the dispatcher corrects a mistake.
+    (S.DISPATCHED, A.DISPATCH): Rule(S.DISPATCHED, DISPATCHER),
+    (S.RETURNED, A.DISPATCH): Rule(S.DISPATCHED, DISPATCHER),
+    (S.DISPATCHED, A.ACKNOWLEDGE): Rule(S.IN_PROGRESS, LEAD),
+    (S.DISPATCHED, A.RETURN): Rule(S.RETURNED, LEAD),
+    (S.RETURNED, A.REFER): Rule(S.ARBITRATION, ONLY_SYSTEM),
+    (S.ARBITRATION, A.DECIDE): Rule(S.DISPATCHED, DISPATCHER),
+    (S.IN_PROGRESS, A.REQUEST_EXTENSION): Rule(S.IN_PROGRESS, LEAD),
+    (S.IN_PROGRESS, A.APPROVE_EXTENSION): Rule(S.IN_PROGRESS, DISPATCHER),
+    (S.IN_PROGRESS, A.REFUSE_EXTENSION): Rule(S.IN_PROGRESS, DISPATCHER),
+    (S.IN_PROGRESS, A.REPLY): Rule(S.REPLIED, LEAD),
+    (S.REPLIED, A.CALLBACK): Rule(S.CLOSED, CALLBACK_BY),
+    (S.REPLIED, A.REOPEN): Rule(S.IN_PROGRESS, CALLBACK_BY),
+    (S.MERGED, A.FOLLOW_CLOSE): Rule(S.CLOSED, ONLY_SYSTEM),
+    (S.MERGED, A.FOLLOW_CANCEL): Rule(S.CANCELLED, ONLY_SYSTEM),
+    # The resident may withdraw a request nobody has taken up yet.
+    (S.RECEIVED, A.CANCEL): Rule(S.CANCELLED, DISPATCHER + (Allow(party=REPORTER),)),
+}
+for _state in OPEN_STATES:
+    TABLE[(_state, A.WHISTLE)] = Rule(_state, WHISTLER)
+    TABLE[(_state, A.REPORT_IN)] = Rule(_state, SUMMONED)
+    TABLE[(_state, A.MERGE)] = Rule(S.MERGED, DISPATCHER)
+    TABLE[(_state, A.INVALIDATE)] = Rule(S.INVALID, DISPATCHER)
+    TABLE.setdefault((_state, A.CANCEL), Rule(S.CANCELLED, DISPATCHER))
+for _state in (*OPEN_STATES, S.REPLIED):
+    TABLE[(_state, A.ATTACH)] = Rule(_state, ATTACH_BY)
+
+
+def rule_for(state: str, action: str) -> Rule | None:
+    return TABLE.get((state, action))
+
+
+def allowed_actions(state: str) -> list[str]:
+    return [action for (s, action) in TABLE if s == state]
+
+
+# --- who ---------------------------------------------------------------------
+
+def _unit_id_of(actor):
+    return getattr(actor, "unit_id", None)
+
+
+def is_party(case: Case, actor, party: str) -> bool:
+    if party == SYSTEM:
+        return actor is None
+    if actor is None:
+        return False
+    if party == REPORTER:
+        return hasattr(actor, "username") and case.reporter_id is not None and actor.pk == case.reporter_id
+    unit_id = _unit_id_of(actor)
+    if unit_id is None:
+        return False
+    if party == LEAD_UNIT:
+        return case.lead_unit_id == unit_id
+    if party == SUMMONED_UNIT:
+        return case.pk is not None and WhistleResponse.objects.filter(whistle__case=case, unit_id=unit_id).exists()
+    raise ValueError(f"unknown party {party!r}")
+
+
+def _in_area(case: Case, actor) -> bool:
+    try:
+        if case.pk is None:
+            ensure_code_in_scope(case.region_code, actor)
+        else:
+            ensure_in_scope(case, actor)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _authorise(case: Case, rule: Rule, actor) -> None:
+    in_area = None
+    for allow in rule.who:
+        if allow.capability and (actor is None or not can(actor, allow.capability)):
+            continue
+        if allow.party:
+            if is_party(case, actor, allow.party):
+                return
+            continue
+        # A capability alone: the case must lie in the actor's area.
+        if in_area is None:
+            in_area = _in_area(case, actor)
+        if in_area:
+            return
+    if actor is None:
+        raise PermissionDenied(_("This action needs a person to do it."))
+    raise PermissionDenied(_("You are not allowed to do this to this case."))
+
+
+def may(case: Case, action: str, actor) -> bool:
+    """Whether ``actor`` may do ``action`` to ``case`` now (for showing buttons)."""
+    rule = rule_for(case.state, action)
+    if rule is None:
+        return False
+    try:
+        _authorise(case, rule, actor)
+    except PermissionDenied:
+        return False
+    return True
+
+
+# --- the transition ------------------------------------------------------------
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return "system"
+    if hasattr(actor, "key_prefix"):
+        return f"api-key:{actor.name}"[:150]
+    return (getattr(actor, "username", "") or str(actor))[:150]
+
+
+def _lock(case: Case) -> Case:
+    queryset = Case.objects.all()
+    if connection.features.has_select_for_update:
+        queryset = queryset.select_for_update()
+    return queryset.get(pk=case.pk)
+
+
+_SAVED_FIELDS = None
+
+
+def _saved_fields():
+    global _SAVED_FIELDS
+    if _SAVED_FIELDS is None:
+        _SAVED_FIELDS = [f for f in Case._meta.concrete_fields if not f.primary_key]
+    return _SAVED_FIELDS
+
+
+def _not_allowed(case: Case, action: str, state: str) -> TransitionNotAllowed:
+    try:
+        action_label = str(Action(action).label)
+    except ValueError:
+        action_label = action
+    state_label = str(CaseState(state).label) if state else _("new")
+    return TransitionNotAllowed(case_id=case.pk, action=action_label, state=state, state_label=state_label)
+
+
+def transition(
+    case: Case,
+    action: str,
+    *,
+    actor,
+    reason: str = "",
+    payload: dict | None = None,
+    change: Callable[[Case], dict | None] | None = None,
+    unit=None,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Case:
+    """Do ``action`` to ``case`` as ``actor``; return the case as saved.
+
+    ``change(case)`` is called on the locked, current row after every check
+    and before saving; it sets fields, may create related rows, may raise
+    ValidationError (which rolls everything back), and may return more
+    details for the event. ``unit`` is the unit the event concerns (default:
+    the lead unit after the change). ``expected_version`` is the version the
+    caller saw (default: the version of the ``case`` object passed in); if the
+    row has moved on since, :class:`ConflictError` is raised and nothing
+    changes. On PostgreSQL the row is locked with SELECT … FOR UPDATE, so a
+    concurrent actor waits and then sees the new version; on SQLite the write
+    lock and the ``version`` condition of the UPDATE do the same.
+    """
+    at = at or timezone.now()
+    creating = case.pk is None
+    state = NEW if creating else case.state
+    if rule_for(state, action) is None:
+        raise _not_allowed(case, action, state)
+
+    with transaction.atomic():
+        if creating:
+            current = case
+        else:
+            current = _lock(case)
+            expected = case.version if expected_version is None else expected_version
+            if current.version != expected:
+                raise ConflictError(case_id=case.pk, expected=expected, current=current.version)
+            state = current.state
+        rule = rule_for(state, action)
+        if rule is None:
+            raise _not_allowed(current, action, state)
+        _authorise(current, rule, actor)
+
+        details = dict(payload or {})
+        if creating:
+            current.state = rule.to
+            current.created_at = at
+            current.save(force_insert=True)
+            if change is not None:
+                details.update(change(current) or {})
+            changes = {"state": [None, rule.to]}
+        else:
+            before = {f.attname: getattr(current, f.attname) for f in _saved_fields()}
+            if change is not None:
+                details.update(change(current) or {})
+            current.state = rule.to
+            old_version = current.version
+            current.version = old_version + 1
+            current.updated_at = timezone.now()
+            values = {f.attname: getattr(current, f.attname) for f in _saved_fields()}
+            if Case.objects.filter(pk=current.pk, version=old_version).update(**values) != 1:
+                # Only reachable without row locks: someone saved in between.
+                latest = Case.objects.filter(pk=current.pk).values_list("version", flat=True).first()
+                raise ConflictError(case_id=current.pk, expected=old_version, current=latest)
+            changes = {
+                name: [_jsonable(before[name]), _jsonable(value)]
+                for name, value in values.items()
+                if before[name] != value and name not in ("updated_at", "version")
+            }
+
+        event_unit = unit if unit is not None else current.lead_unit
+        event = CaseEvent.objects.create(
+            case=current, at=at, actor_id=actor.pk if hasattr(actor, "username") else None,
+            actor_label=_actor_label(actor), action=action, from_state=state, to_state=rule.to,
+            reason=reason or "", payload=_jsonable(details), unit=event_unit,
+        )
+        record(actor=actor, action=f"cases.{action}", obj=current, changes=changes, reason=reason,
+               object_repr=f"#{current.pk} {current.title}"[:200])
+        current._last_event = event
+
+    if not creating:
+        _refresh(case, current)
+    return current
+
+
+def note(case: Case, action: str, *, actor=None, payload: dict | None = None, reason: str = "", unit=None,
+         at: datetime | None = None) -> CaseEvent:
+    """Append an event that does not change the case (e.g. a deadline alert).
+
+    Not a transition: no state change, no version bump, so a background job
+    writing a note never makes a person's concurrent action fail.
+    """
+    with transaction.atomic():
+        event = CaseEvent.objects.create(
+            case=case, at=at or timezone.now(), actor_id=actor.pk if hasattr(actor, "username") else None,
+            actor_label=_actor_label(actor), action=action, from_state=case.state, to_state=case.state,
+            reason=reason, payload=_jsonable(payload or {}), unit=unit if unit is not None else case.lead_unit,
+        )
+        record(actor=actor, action=f"cases.{action}", obj=case, changes=_jsonable(payload or {}), reason=reason,
+               object_repr=f"#{case.pk} {case.title}"[:200])
+    return event
+
+
+def _refresh(target: Case, source: Case) -> None:
+    """Bring the caller's object up to date, so it can be used for the next action."""
+    for field in _saved_fields():
+        setattr(target, field.attname, getattr(source, field.attname))
+    target._state.fields_cache.clear()
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

@@ -1,0 +1,15 @@
+"""Every write of request handling: one function per action, thin over
+:func:`gongzhi.cases.machine.transition`. Split by topic; import from here."""
+
+from .attachments import add_attachment
+from .closing import answer_consultation, cancel_case, invalidate_case, merge_case, record_callback, reply_case
+from .dispatching import acknowledge_case, decide_case, dispatch_case, return_case
+from .extensions import approve_extension, refuse_extension, request_extension
+from .intake import create_case, seed_categories
+from .whistles import report_in, whistle_case
+
+__all__ = [
+    "acknowledge_case", "add_attachment", "answer_consultation", "approve_extension", "cancel_case", "create_case",
+    "decide_case", "dispatch_case", "invalidate_case", "merge_case", "record_callback", "refuse_extension",
+    "reply_case", "report_in", "request_extension", "return_case", "seed_categories", "whistle_case",
+]
