@@ -50,4 +50,5 @@ class Command(BaseCommand):
         items = list(iterable)
         if len(items) < PROGRESS_FROM:
             return items
-        return tqdm(items, file=sys.stderr, leave=False, **kwargs)
+        # disable=None: no bar when stderr is not a terminal (cron, CI logs).
+        return tqdm(items, file=sys.stderr, leave=False, disable=None, **kwargs)
