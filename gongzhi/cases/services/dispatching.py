@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.models import Unit
 
 from .. import deadlines
+from ..routing import route
 from ..machine import Action, transition
 from ..models import AlertKind, Case, DeadlineMarker
 from . import checks
@@ -99,8 +100,6 @@ def dispatch_case(*, case: Case, actor, unit=None, assisting_units=(), reason: s
     """
     routing = None
     if unit in (None, ""):
-        from ..routing import route
-
         decision = route(case)
         if decision.unit is None:
             raise ValidationError({"unit": decision.explanation})
