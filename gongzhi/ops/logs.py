@@ -24,12 +24,22 @@ _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict
 }
 
 
+def request_id_of(record) -> str:
+    """The id set on the record, else the one bound now, else the one on its request.
+
+    django.request logs error responses after the middleware chain has
+    returned and the context is unbound, but it passes the request, on which
+    :class:`gongzhi.ops.middleware.RequestIdMiddleware` left the id.
+    """
+    return (getattr(record, "request_id", "") or context.current().request_id
+            or getattr(getattr(record, "request", None), "request_id", ""))
+
+
 class RequestIdFilter(logging.Filter):
-    """Stamp every record with the request id bound for the current request or task."""
+    """Stamp every record with its request id (for formats that name ``%(request_id)s``)."""
 
     def filter(self, record):
-        if not getattr(record, "request_id", ""):
-            record.request_id = context.current().request_id
+        record.request_id = request_id_of(record)
         return True
 
 
@@ -53,7 +63,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", "") or context.current().request_id,
+            "request_id": request_id_of(record),
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and key not in payload and not key.startswith("_"):

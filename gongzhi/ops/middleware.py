@@ -21,8 +21,10 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
         request_id = context.current().request_id
+        # For log lines written after the context is unbound (gongzhi.ops.logs).
+        request.request_id = request_id
+        response = self.get_response(request)
         if request_id and not response.has_header("X-Request-ID"):
             response["X-Request-ID"] = request_id
         return response

@@ -25,7 +25,8 @@ class Command(BaseCommand):
                 signal.signal(signum, lambda *_: stop.set())
             log.info("scheduler started", extra={"jobs": [job.name for job in schedule.registered()]})
         while True:
-            close_old_connections()
+            if not once:
+                close_old_connections()  # a long-lived process: drop broken or expired connections
             try:
                 enqueued = schedule.enqueue_due()
             except Exception:
