@@ -133,7 +133,7 @@ class ApiKeyAdmin(ScopedAuditedAdmin):
     """Listed and revoked here; the key itself is never shown (only its first characters)."""
 
     capability_view = MANAGE
-    fields = ("name", "key_prefix", "unit", "created_by", "created_at", "last_used_at", "revoked_at")
+    fields = ("name", "key_prefix", "unit", "capabilities", "created_by", "created_at", "last_used_at", "revoked_at")
     readonly_fields = fields
     list_display = ("name", "key_prefix", "unit", "created_at", "last_used_at", "revoked_at", "active")
     list_filter = ("unit",)

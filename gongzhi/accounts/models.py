@@ -125,6 +125,9 @@ class ApiKey(models.Model):
     key_prefix = models.CharField(_("key prefix"), max_length=12, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT)
+    # What the key may do, as capability names of roles.py: a key has no role,
+    # so it may do nothing capability-gated unless granted here.
+    capabilities = models.JSONField(_("capabilities"), default=list, blank=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -148,6 +151,11 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def extra_capabilities(self) -> frozenset[str]:
+        """Read by :func:`gongzhi.accounts.roles.capabilities_of`."""
+        return frozenset(self.capabilities or ()) if self.is_active else frozenset()
 
     @property
     def scope(self) -> Scope:

@@ -26,9 +26,11 @@ from gongzhi.regions.models import Level
 
 from .models import ApiKey, Unit, UnitKind, User, hash_api_key
 from .placement import ensure_may_place, placement_errors
-from .roles import STAFF_ROLES, require
+from .roles import CAPABILITIES, STAFF_ROLES, can, require
 
 MANAGE = "accounts.manage"
+# Capabilities never given to an API key: a key must not mint keys or accounts.
+KEY_FORBIDDEN = frozenset({MANAGE})
 _UNSET = object()
 
 # What the audit trail records of a user; never the password hash.
@@ -286,16 +288,35 @@ def _ensure_may_handle_key(actor, unit: Unit | None) -> None:
     ensure_code_in_scope(unit.region.code, actor)
 
 
-def create_api_key(*, actor, name: str, unit: Unit | None = None, reason: str = "") -> tuple[ApiKey, str]:
+def _capability_errors(actor, capabilities) -> list[str]:
+    known = frozenset().union(*CAPABILITIES.values())
+    errors = []
+    for capability in capabilities:
+        if capability not in known:
+            errors.append(_("Unknown capability %(cap)s; known: %(known)s.")
+                          % {"cap": capability, "known": ", ".join(sorted(known - KEY_FORBIDDEN))})
+        elif capability in KEY_FORBIDDEN:
+            errors.append(_("An API key cannot be given %(cap)s.") % {"cap": capability})
+        elif not can(actor, capability):
+            errors.append(_("You cannot give %(cap)s: you do not have it yourself.") % {"cap": capability})
+    return errors
+
+
+def create_api_key(*, actor, name: str, unit: Unit | None = None, capabilities=(), reason: str = "",
+                   ) -> tuple[ApiKey, str]:
     """Make a key for a machine client acting for ``unit``; returns the key and the only copy of its secret.
 
-    Only a hash of the secret is stored, so it cannot be shown again: a lost
-    key is revoked and replaced.
+    The key sees what the unit's area covers and may do what ``capabilities``
+    grant (nothing capability-gated without them). Only a hash of the secret
+    is stored, so it cannot be shown again: a lost key is revoked and replaced.
     """
     require(actor, MANAGE)
     _ensure_may_handle_key(actor, unit)
     name = (name or "").strip()
+    capabilities = sorted({c.strip() for c in capabilities if c and c.strip()})
     errors = {}
+    if problems := _capability_errors(actor, capabilities):
+        errors["capabilities"] = problems
     if not name:
         errors["name"] = [_("An API key needs a name that says who uses it.")]
     elif len(name) > ApiKey._meta.get_field("name").max_length:
@@ -307,12 +328,12 @@ def create_api_key(*, actor, name: str, unit: Unit | None = None, reason: str = 
         raise ValidationError(errors)
     raw = ApiKey.generate()
     key = ApiKey(name=name, key_prefix=raw[: ApiKey.PREFIX_LENGTH], key_hash=hash_api_key(raw), unit=unit,
-                 created_by=actor if isinstance(actor, User) else None)
+                 capabilities=capabilities, created_by=actor if isinstance(actor, User) else None)
     with transaction.atomic():
         key.save()
         record(actor=actor, action="accounts.apikey.create", obj=key, reason=reason,
                changes={"name": [None, key.name], "key_prefix": [None, key.key_prefix],
-                        "unit_id": [None, key.unit_id]})
+                        "unit_id": [None, key.unit_id], "capabilities": [None, capabilities]})
     return key, raw
 
 

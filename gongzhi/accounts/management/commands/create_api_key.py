@@ -16,10 +16,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True, help="who uses the key, e.g. '12345 hotline bridge'")
         parser.add_argument("--unit", help="code of the unit the key acts for; its area is the key's area")
+        parser.add_argument("--capability", action="append", default=[], dest="capabilities", metavar="CAP",
+                            help="what the key may do, e.g. regions.view (repeat for more); default: nothing "
+                                 "capability-gated")
         parser.add_argument("--reason", default="", help="why the key is made (kept in the audit trail)")
         add_user_option(parser)
 
-    def handle(self, *args, name, unit=None, reason="", user=None, **options):
+    def handle(self, *args, name, unit=None, capabilities=(), reason="", user=None, **options):
         actor = actor_for("create_api_key", user)
         unit_obj = None
         if unit:
@@ -27,7 +30,8 @@ class Command(BaseCommand):
             if unit_obj is None:
                 raise CommandError(_("There is no unit with code %(code)s.") % {"code": unit})
         try:
-            key, raw = services.create_api_key(actor=actor, name=name, unit=unit_obj, reason=reason)
+            key, raw = services.create_api_key(actor=actor, name=name, unit=unit_obj,
+                                               capabilities=capabilities, reason=reason)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         except PermissionDenied as exc:

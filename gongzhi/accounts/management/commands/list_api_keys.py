@@ -1,4 +1,4 @@
-"""``manage.py list_api_keys [--all]``: id, prefix, name, unit, dates, status; never the key."""
+"""``manage.py list_api_keys [--all]``: id, prefix, name, unit, capabilities, dates, status; never the key."""
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -21,11 +21,12 @@ class Command(BaseCommand):
         keys = ApiKey.objects.select_related("unit").order_by("pk")
         if not all:
             keys = keys.filter(revoked_at=None)
-        rows = [(_("id"), _("prefix"), _("name"), _("unit"), _("created"), _("last used"), _("status"))]
+        rows = [(_("id"), _("prefix"), _("name"), _("unit"), _("capabilities"), _("created"), _("last used"),
+                 _("status"))]
         for key in keys:
             status = _("revoked %(when)s") % {"when": _when(key.revoked_at)} if key.revoked_at else _("active")
             rows.append((str(key.pk), f"{key.key_prefix}…", key.name, key.unit.code if key.unit_id else "-",
-                         _when(key.created_at), _when(key.last_used_at), status))
+                         ",".join(key.capabilities) or "-", _when(key.created_at), _when(key.last_used_at), status))
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
             self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
