@@ -63,5 +63,9 @@ def _mount():
     api.add_router("/registry/", registry_router)
     api.add_router("/cases/", cases_router)
 
+    from gongzhi.notifications.api import router as notifications_router
+
+    api.add_router("/notifications/", notifications_router)
+
 
 _mount()
