@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,8 @@ class CasesConfig(AppConfig):
     name = "gongzhi.cases"
     label = "cases"
     verbose_name = _("Requests (接诉即办)")
+
+    def ready(self):
+        from gongzhi.ops import schedule
+
+        schedule.register("sweep_deadlines", every=timedelta(minutes=5), path="gongzhi.cases.sweep.sweep_deadlines")

@@ -118,6 +118,12 @@ def _by_category_default(case: Case, regions: list[Region]) -> tuple[RoutingDeci
     return None, _("no unit of kind %(kind)s serves the place") % {"kind": kind_label}
 
 
+def command_centre(case: Case) -> Unit | None:
+    """The command centre (street office unit) of the case's subdistrict."""
+    return (Unit.objects.filter(kind=UnitKind.SUBDISTRICT_OFFICE, region__code=case.subdistrict_code, is_active=True)
+            .order_by("pk").first())
+
+
 def route(case: Case) -> RoutingDecision:
     """The unit that should lead ``case``, with the reason (never raises for a missing unit)."""
     regions = _regions_above(case)
@@ -127,8 +133,7 @@ def route(case: Case) -> RoutingDecision:
     decision, why_not = _by_category_default(case, regions)
     if decision is not None:
         return decision
-    centre = Unit.objects.filter(kind=UnitKind.SUBDISTRICT_OFFICE, region__code=case.subdistrict_code,
-                                 is_active=True).order_by("pk").first()
+    centre = command_centre(case)
     if centre is not None:
         return RoutingDecision(unit=centre, source="command_centre", explanation=_(
             "No routing rule matches and %(why)s, so the case goes to the command centre of its subdistrict, "

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core.scoping import ensure_in_scope
 
-from .. import deadlines
+from .. import deadlines, notices
 from ..machine import Action, transition
 from ..models import AlertKind, Callback, Case, CaseState, Satisfaction
 from . import checks
@@ -39,8 +39,10 @@ def _follow(parent: Case, at: datetime) -> None:
                 c.reply = parent.reply
             return {"parent": parent.pk, "parent_state": parent.state}
 
-        transition(child, action, actor=None, change=change, at=at,
-                   reason=_("Follows case #%(id)s.") % {"id": parent.pk})
+        child = transition(child, action, actor=None, change=change, at=at,
+                           reason=_("Follows case #%(id)s.") % {"id": parent.pk})
+        notices.to_reporter(child, "closed" if action == Action.FOLLOW_CLOSE else "cancelled",
+                            _("Your request was concluded together with case #%(id)s") % {"id": parent.pk})
 
 
 def answer_consultation(*, case: Case, actor, answer: str, expected_version: int | None = None,
@@ -60,6 +62,7 @@ def answer_consultation(*, case: Case, actor, answer: str, expected_version: int
 
     with transaction.atomic():
         case = transition(case, Action.ANSWER, actor=actor, change=change, expected_version=expected_version, at=at)
+        notices.to_reporter(case, "answered", _("Your question was answered"), actor)
         _follow(case, at)
     return case
 
@@ -78,7 +81,10 @@ def reply_case(*, case: Case, actor, content: str, expected_version: int | None 
                 "on_time": c.resolution_due is None or at <= c.resolution_due}
 
     with transaction.atomic():
-        return transition(case, Action.REPLY, actor=actor, change=change, expected_version=expected_version, at=at)
+        case = transition(case, Action.REPLY, actor=actor, change=change, expected_version=expected_version, at=at)
+        notices.to_reporter(case, "replied", _("Your request has a reply: please tell us whether it was solved"),
+                            actor)
+    return case
 
 
 def record_callback(*, case: Case, actor, solved: bool, satisfaction: str, comment: str = "",
@@ -111,7 +117,9 @@ def record_callback(*, case: Case, actor, solved: bool, satisfaction: str, comme
     with transaction.atomic():
         case = transition(case, Action.REOPEN if reopen else Action.CALLBACK, actor=actor, reason=comment,
                           change=change, expected_version=expected_version, at=at)
-        if not reopen:
+        if reopen:
+            notices.reopened(case, actor)
+        else:
             _follow(case, at)
     return case
 
@@ -157,6 +165,9 @@ def _end(case: Case, action: str, *, actor, reason: str, expected_version, at) -
     with transaction.atomic():
         case = transition(case, action, actor=actor, reason=reason, change=change,
                           expected_version=expected_version, at=at)
+        if not (hasattr(actor, "username") and actor.pk == case.reporter_id):
+            notices.to_reporter(case, "cancelled", _("Your request was closed without handling: %(reason)s")
+                                % {"reason": reason}, actor)
         _follow(case, at)
     return case
 

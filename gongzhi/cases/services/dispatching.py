@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import Unit
 
-from .. import deadlines
+from .. import deadlines, notices
 from ..routing import route
 from ..machine import Action, transition
 from ..models import AlertKind, Case, DeadlineMarker
@@ -87,8 +87,10 @@ def _assign(case: Case, action: str, *, actor, unit, assisting_units, reason, bi
         return details
 
     with transaction.atomic():
-        return transition(case, action, actor=actor, reason=reason, change=change, unit=lead,
+        case = transition(case, action, actor=actor, reason=reason, change=change, unit=lead,
                           expected_version=expected_version, at=at)
+        notices.dispatched(case, actor)
+    return case
 
 
 def dispatch_case(*, case: Case, actor, unit=None, assisting_units=(), reason: str = "",
@@ -157,4 +159,7 @@ def return_case(*, case: Case, actor, reason: str, expected_version: int | None 
             case = transition(case, Action.REFER, actor=None, at=at,
                               reason=_("Returned %(n)d times: the subdistrict decides.") % {"n": case.return_count},
                               payload={"return_count": case.return_count, "max_returns": settings.CASE_MAX_RETURNS})
+            notices.referred(case, actor)
+        else:
+            notices.returned(case, reason, actor)
     return case

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import deadlines
+from .. import deadlines, notices
 from ..machine import Action, transition
 from ..models import AlertKind, Case, ExtensionRequest, ExtensionState
 from . import checks
@@ -35,8 +35,10 @@ def request_extension(*, case: Case, actor, days: int, reason: str, expected_ver
         return {"extension": extension.pk, "days": days, "resolution_due": c.resolution_due}
 
     with transaction.atomic():
-        return transition(case, Action.REQUEST_EXTENSION, actor=actor, reason=reason, change=change,
+        case = transition(case, Action.REQUEST_EXTENSION, actor=actor, reason=reason, change=change,
                           expected_version=expected_version, at=at)
+        notices.extension_requested(case, days, actor)
+    return case
 
 
 def _pending(c: Case) -> ExtensionRequest:
@@ -68,8 +70,10 @@ def approve_extension(*, case: Case, actor, reason: str = "", expected_version: 
         return {"extension": extension.pk, "days": extension.days, "old_due": old_due, "new_due": new_due}
 
     with transaction.atomic():
-        return transition(case, Action.APPROVE_EXTENSION, actor=actor, reason=reason, change=change,
+        case = transition(case, Action.APPROVE_EXTENSION, actor=actor, reason=reason, change=change,
                           expected_version=expected_version, at=at)
+        notices.extension_decided(case, True, actor)
+    return case
 
 
 def refuse_extension(*, case: Case, actor, reason: str, expected_version: int | None = None,
@@ -87,5 +91,7 @@ def refuse_extension(*, case: Case, actor, reason: str, expected_version: int | 
         return {"extension": extension.pk, "days": extension.days}
 
     with transaction.atomic():
-        return transition(case, Action.REFUSE_EXTENSION, actor=actor, reason=reason, change=change,
+        case = transition(case, Action.REFUSE_EXTENSION, actor=actor, reason=reason, change=change,
                           expected_version=expected_version, at=at)
+        notices.extension_decided(case, False, actor)
+    return case

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.models import Unit
 from gongzhi.core import workcal
 
+from .. import notices
 from ..machine import Action, transition
 from ..models import Case, Whistle, WhistleResponse
 from . import checks
@@ -70,8 +71,10 @@ def whistle_case(*, case: Case, actor, units, report_by: datetime | None = None,
         return {"whistle": whistle.pk, "units": [u.code for u in summoned], "report_by": report_by}
 
     with transaction.atomic():
-        return transition(case, Action.WHISTLE, actor=actor, reason=note, change=change,
+        case = transition(case, Action.WHISTLE, actor=actor, reason=note, change=change,
                           expected_version=expected_version, at=at)
+        notices.whistled(case, summoned, actor)
+    return case
 
 
 def report_in(*, case: Case, actor, note: str = "", expected_version: int | None = None,

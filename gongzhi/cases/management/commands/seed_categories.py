@@ -1,0 +1,13 @@
+"""python manage.py seed_categories: add the missing categories of the default taxonomy."""
+
+from django.core.management.base import BaseCommand
+
+from gongzhi.cases.services import seed_categories
+
+
+class Command(BaseCommand):
+    help = "Create the categories of the default taxonomy that are missing (never changes existing ones)."
+
+    def handle(self, *args, **options):
+        created, present = seed_categories(actor=None)
+        self.stdout.write(f"categories created: {created}, already present: {present}")

@@ -1,0 +1,81 @@
+"""Who is told what about a case, through :func:`gongzhi.notifications.services.notify`.
+
+Called by the case services inside their transaction, so the inbox rows share
+the fate of the change; outbound messages leave after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts.models import Unit, User
+from gongzhi.notifications.services import notify
+
+from .models import Case
+from .routing import command_centre
+
+
+def members(units: Iterable[Unit | None]) -> list[User]:
+    ids = [u.pk for u in units if u is not None]
+    return list(User.objects.filter(unit_id__in=ids, is_active=True)) if ids else []
+
+
+def _tell(users, case: Case, kind: str, title: str, body: str = "", actor=None):
+    return notify(recipients=users, kind=f"cases.{kind}", title=title, body=body or case.title, obj=case,
+                  link=f"/cases/{case.pk}/", actor=actor)
+
+
+def _headline(case: Case, text: str) -> str:
+    return f"#{case.pk} {text}"
+
+
+def dispatched(case: Case, actor=None):
+    _tell(members([case.lead_unit]), case, "dispatched", _headline(case, _("New case for your unit to lead")),
+          actor=actor)
+    _tell(members(case.assisting_units.all()), case, "assisting",
+          _headline(case, _("Your unit assists with a case")), actor=actor)
+
+
+def returned(case: Case, reason: str, actor=None):
+    _tell(members([command_centre(case)]), case, "returned", _headline(case, _("A case was returned")), reason,
+          actor=actor)
+
+
+def referred(case: Case, actor=None):
+    _tell(members([command_centre(case)]), case, "arbitration",
+          _headline(case, _("A case returned too often awaits your decision")), actor=actor)
+
+
+def whistled(case: Case, units, actor=None):
+    _tell(members(units), case, "whistle", _headline(case, _("The subdistrict summons your unit (吹哨报到)")),
+          actor=actor)
+
+
+def extension_requested(case: Case, days: int, actor=None):
+    _tell(members([command_centre(case)]), case, "extension_requested",
+          _headline(case, _("Extension of %(days)d working days requested") % {"days": days}), actor=actor)
+
+
+def extension_decided(case: Case, approved: bool, actor=None):
+    title = _("Your extension request was approved") if approved else _("Your extension request was refused")
+    _tell(members([case.lead_unit]), case, "extension_decided", _headline(case, title), actor=actor)
+
+
+def to_reporter(case: Case, kind: str, title: str, actor=None):
+    if case.reporter_id:
+        _tell([case.reporter], case, kind, _headline(case, title), actor=actor)
+
+
+def reopened(case: Case, actor=None):
+    _tell(members([case.lead_unit]), case, "reopened",
+          _headline(case, _("The resident is not satisfied: the case is reopened")), actor=actor)
+
+
+def deadline_alert(case: Case, kind: str, title: str):
+    _tell(members([case.lead_unit]), case, kind, _headline(case, title))
+
+
+def escalated(case: Case, unit: Unit, title: str):
+    _tell(members([unit]), case, "escalated", _headline(case, title))
