@@ -341,7 +341,7 @@ def revoke_api_key(*, actor, key: ApiKey, reason: str = "") -> ApiKey:
     """Stop a key from working, at once and for good."""
     require(actor, MANAGE)
     with transaction.atomic():
-        key = ApiKey.objects.select_for_update().select_related("unit__region").get(pk=key.pk)
+        key = ApiKey.objects.select_for_update().get(pk=key.pk)
         _ensure_may_handle_key(actor, key.unit)
         if key.revoked_at is not None:
             raise ValidationError({"revoked_at": [
