@@ -15,8 +15,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_post_parameters
 
 from gongzhi.audit.admin_base import ScopedAuditedAdmin
 
@@ -88,6 +90,7 @@ class UserAdmin(_FormActorMixin, ScopedAuditedAdmin, DjangoUserAdmin):
                 services.update_user(actor=request.user, user=current, reason="admin", **values)
         obj.refresh_from_db()
 
+    @method_decorator(sensitive_post_parameters())
     def user_change_password(self, request, id, form_url=""):
         request._gongzhi_password_change = True  # tells log_change to audit it
         with transaction.atomic():

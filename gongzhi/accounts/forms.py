@@ -105,3 +105,5 @@ class UnitForm(ServiceCheckedFormMixin, forms.ModelForm):
 
     def check_instance(self, unit):
         services.validate_unit(unit)
+        if "is_active" in self.changed_data:
+            services.ensure_unit_unused_if_deactivated(unit)

@@ -257,8 +257,8 @@ def update_unit(*, actor, unit: Unit, code=_UNSET, name=_UNSET, kind=_UNSET, reg
             raise ValidationError({"region": [_("A unit needs a jurisdiction.")]})
         ensure_code_in_scope(unit.region.code, actor)
         validate_unit(unit)
-        if before["is_active"] and not unit.is_active:
-            _ensure_nobody_acts_for(unit)
+        if before["is_active"]:
+            ensure_unit_unused_if_deactivated(unit)
         changes = diff(unit, before, UNIT_AUDIT_FIELDS)
         if not changes:
             return unit
@@ -267,7 +267,10 @@ def update_unit(*, actor, unit: Unit, code=_UNSET, name=_UNSET, kind=_UNSET, reg
     return unit
 
 
-def _ensure_nobody_acts_for(unit: Unit) -> None:
+def ensure_unit_unused_if_deactivated(unit: Unit) -> None:
+    """A unit is deactivated only once no active member or API key acts for it."""
+    if unit.is_active or unit.pk is None:
+        return
     members = unit.members.filter(is_active=True).count()
     keys = ApiKey.objects.filter(unit=unit, revoked_at=None).count()
     if members or keys:

@@ -133,6 +133,18 @@ def test_add_and_change_unit_through_the_admin(as_admin, tree, street_office):
     assert [e.action for e in AuditEvent.objects.order_by("id")] == ["accounts.unit.create", "accounts.unit.update"]
 
 
+def test_unit_form_refuses_to_deactivate_a_unit_in_use(as_admin, units, make_user):
+    make_user("member", role=Role.DEPARTMENT, unit=units["chengguan"])
+    unit = units["chengguan"]
+    response = as_admin.post(f"/admin/accounts/unit/{unit.pk}/change/", {
+        "code": unit.code, "name": unit.name, "kind": unit.kind, "region": unit.region_id},
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "still has 1 active members" in response.content.decode()
+    unit.refresh_from_db()
+    assert unit.is_active
+
+
 def test_unit_form_shows_the_level_rule(as_admin, tree):
     response = as_admin.post("/admin/accounts/unit/add/", {
         "code": "U-BAD", "name": "x", "kind": "subdistrict_office", "region": tree["comm_a"].pk, "is_active": "on"},
