@@ -7,6 +7,7 @@ from gongzhi.ops.backup import BackupError, restore_backup
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # a backup must not depend on the rest of the configuration being right
     help = ("Restore a backup made by `backup`: verifies the archive whole first, refuses a damaged one, "
             "then replaces the database and the uploaded files and checks every table's rows.")
 
