@@ -7,16 +7,19 @@ clear value to roles allowed to reveal, with a reason, and is audited.
 """
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
+from gongzhi.accounts.roles import require
 from gongzhi.api import actor_of
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Level, Region
 
-from . import selectors, services
+from . import exporting, importing, selectors, services, spreadsheets
 from .models import CareTag, Entrance, Household, HouseholdMember, Person
 from .schemas import (
     BuildingIn,
@@ -31,9 +34,11 @@ from .schemas import (
     EntranceIn,
     EntranceOut,
     ErrorOut,
+    ExportIn,
     HouseholdDetailOut,
     HouseholdIn,
     HouseholdOut,
+    ImportReportOut,
     MemberIn,
     MoveIn,
     OrganisationIn,
@@ -379,3 +384,49 @@ def overdue_visits(request, grid: str = ""):
 def coverage(request, days: int = Query(30, ge=1, le=366)):
     return selectors.coverage(actor_of(request), days=days)
 
+
+# --- import and export ------------------------------------------------------------
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+TEMPLATES = {
+    "registry.xlsx": (spreadsheets.template_workbook, exporting.XLSX_TYPE),
+    "dwellings.csv": (lambda: spreadsheets.template_csv("dwellings"), "text/csv; charset=utf-8"),
+    "persons.csv": (lambda: spreadsheets.template_csv("persons"), "text/csv; charset=utf-8"),
+    "households.csv": (lambda: spreadsheets.template_csv("households"), "text/csv; charset=utf-8"),
+}
+
+
+@router.get("/import-templates/{name}", response={404: ErrorOut},
+            summary="Download an import template (registry.xlsx, dwellings.csv, persons.csv, households.csv)")
+def import_template(request, name: str):
+    require(actor_of(request), "registry.view")
+    if name not in TEMPLATES:
+        raise HttpError(404, _("There is no template %(name)s.") % {"name": name})
+    build, content_type = TEMPLATES[name]
+    response = HttpResponse(build(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.post("/imports", response={200: ImportReportOut, 422: ImportReportOut},
+             summary="Import an XLSX workbook or CSV file (all or nothing; dry_run only checks)")
+def run_import(request, file: File[UploadedFile], dry_run: Form[bool] = False, kind: Form[str] = ""):
+    if file.size > MAX_IMPORT_BYTES:
+        raise HttpError(413, _("The file is larger than 50 MB."))
+    report = importing.import_registry(actor=actor_of(request), data=file.read(), filename=file.name or "upload",
+                                       dry_run=dry_run, kind=kind or None)
+    return Status(200 if report.ok else 422, ImportReportOut.from_report(report))
+
+
+@router.get("/exports/persons.xlsx", summary="Export persons of your area to XLSX (masked)")
+def export_persons(request, q: str = "", grid: str = "", tag: str = ""):
+    actor = actor_of(request)
+    queryset = selectors.search_persons(actor, q=q, grid=_grid(request, grid), tag=_tag(tag))
+    return exporting.export_persons_response(actor=actor, queryset=queryset)
+
+
+@router.post("/exports/persons.xlsx", summary="Export persons with clear ID and phone numbers (reason; audited)")
+def export_persons_revealed(request, payload: ExportIn):
+    actor = actor_of(request)
+    queryset = selectors.search_persons(actor, q=payload.q, grid=_grid(request, payload.grid), tag=_tag(payload.tag))
+    return exporting.export_persons_response(actor=actor, queryset=queryset, reveal=True, reason=payload.reason)

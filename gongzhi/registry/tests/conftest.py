@@ -4,11 +4,20 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.utils import translation
 
 from gongzhi.core.ids import make_id_number
 from gongzhi.registry.models import Building, Compound, Dwelling, Entrance, Person
 
 _sequence = itertools.count(100)
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Messages are asserted in their English source form, whatever catalogues are compiled."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -52,9 +61,9 @@ def staff(tree, make_user):
     from gongzhi.accounts.roles import Role
 
     return {
-        "worker_a1": make_user("worker_a1", Role.GRID_WORKER, tree["grid_a1"]),
-        "worker_b1": make_user("worker_b1", Role.GRID_WORKER, tree["grid_b1"]),
-        "community_a": make_user("community_a", Role.COMMUNITY_STAFF, tree["comm_a"]),
-        "leader": make_user("leader", Role.LEADER, tree["street"]),
-        "admin": make_user("admin", Role.ADMIN),
+        "worker_a1": make_user("worker_a1", Role.GRID_WORKER, tree["grid_a1"], is_staff=True),
+        "worker_b1": make_user("worker_b1", Role.GRID_WORKER, tree["grid_b1"], is_staff=True),
+        "community_a": make_user("community_a", Role.COMMUNITY_STAFF, tree["comm_a"], is_staff=True),
+        "leader": make_user("leader", Role.LEADER, tree["street"], is_staff=True),
+        "admin": make_user("admin", Role.ADMIN, is_staff=True),
     }

@@ -1,0 +1,777 @@
+"""Import of dwellings, persons and households from XLSX or CSV: all or nothing, idempotent.
+
+How an import runs
+    1. Every row of every sheet is read and checked (formats, GB 11643 check
+       characters, allowed values, references between sheets and to what is
+       already registered, the importer's area). Each problem becomes one
+       :class:`RowError` naming sheet, row (the spreadsheet's own row number,
+       header = row 1) and column, with a message in the active language and
+       never the personal value itself.
+    2. If there is any error, nothing is written.
+    3. Otherwise everything is written in one transaction, in bulk. A row is
+       matched to an existing record by its external id, or for a person by
+       the blind index of the ID number; a matched record is updated only if
+       a value differs, so importing the same file twice changes nothing the
+       second time.
+    4. One audit event ``registry.import`` records who imported which file
+       (name and SHA-256) and how many records were created and updated.
+       Per-record events are not written for bulk imports: the file hash and
+       the counts identify the change, and 100,000 events would double its cost.
+
+A dry run does everything, then rolls the transaction back: its report gives
+the same errors and the same counts as the real import would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts.roles import can, require
+from gongzhi.audit.services import record
+from gongzhi.core import crypto
+from gongzhi.core.ids import parse_id_number
+from gongzhi.core.scoping import scope_of, scope_queryset
+from gongzhi.regions.models import Level, Region
+
+from .models import (
+    Building,
+    CareTag,
+    Compound,
+    Dwelling,
+    Entrance,
+    Household,
+    HouseholdMember,
+    IdType,
+    Person,
+    PersonCareTag,
+    Relation,
+    Residence,
+    ResidenceType,
+    Sensitivity,
+)
+from .names import name_pinyin
+from .spreadsheets import (
+    GENDER_LABELS,
+    ID_TYPE_LABELS,
+    IMPORT_ORDER,
+    RELATION_LABELS,
+    RESIDENCE_LABELS,
+    ROLE_LABELS,
+    SHEETS,
+    USE_LABELS,
+    FormatError,
+    SheetData,
+    cell_text,
+    read_file,
+)
+
+CHUNK = 900  # stays under every database's limit of query parameters
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
+def _no_progress(phase: str, total: int) -> Callable[[int], None]:
+    return lambda n: None
+
+
+@dataclass(frozen=True)
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self):
+        if self.row:
+            return _("Sheet %(sheet)s, row %(row)d, column %(column)s: %(message)s") % {
+                "sheet": self.sheet, "row": self.row, "column": self.column or "—", "message": self.message}
+        return _("Sheet %(sheet)s: %(message)s") % {"sheet": self.sheet, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    filename: str
+    dry_run: bool
+    errors: list[RowError] = field(default_factory=list)
+    rows: Counter = field(default_factory=Counter)
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changed(self) -> bool:
+        return bool(sum(self.created.values()) + sum(self.updated.values()))
+
+    def counts(self) -> dict:
+        return {kind: {"rows": self.rows[kind], "created": self.created[kind], "updated": self.updated[kind],
+                       "unchanged": self.unchanged[kind]} for kind in IMPORT_ORDER if self.rows[kind]}
+
+
+class _Errors:
+    """Collects row errors up to a limit (a wrong file could produce millions)."""
+
+    def __init__(self, report: ImportReport, limit: int):
+        self.report, self.limit = report, limit
+
+    def add(self, sheet: SheetData | str, row: int, column_key: str, message) -> None:
+        if len(self.report.errors) >= self.limit:
+            self.report.truncated = True
+            return
+        if isinstance(sheet, SheetData):
+            title, column = sheet.title, sheet.headers.get(column_key, column_key)
+        else:
+            title = sheet
+            column = column_key
+        self.report.errors.append(RowError(title, row, column, str(message)))
+
+
+# --- parsed rows --------------------------------------------------------------------
+
+
+@dataclass
+class DwellingRow:
+    row: int
+    external_id: str
+    grid: Region
+    compound: str
+    building: str
+    entrance: str
+    room: str
+    floor: int | None
+    street_address: str
+    floor_area: Decimal | None
+    use: str
+    note: str
+
+
+@dataclass
+class PersonRow:
+    row: int
+    external_id: str
+    name: str
+    id_type: str
+    id_number: str
+    id_index: str
+    gender: str
+    birth_date: dt.date | None
+    phone: str
+    residence_type: str
+    dwelling_key: str
+    dwelling_role: str
+    grid: Region | None
+    tags: list[CareTag]
+    note: str
+    existing_pk: int | None = None
+
+
+@dataclass
+class MemberRow:
+    row: int
+    household: str
+    dwelling_key: str
+    person_key: tuple[str, str]  # ("index", blind index) or ("external", external id)
+    relation: str
+
+
+class _Context:
+    """What every sheet's checks need: the actor's grids, tags, and what is already registered."""
+
+    def __init__(self, actor):
+        self.actor = actor
+        self.grids = {g.code: g for g in scope_queryset(Region.objects.filter(level=Level.GRID), actor)}
+        self.tags = {}
+        for tag in CareTag.objects.filter(is_active=True):
+            self.tags[tag.code.lower()] = tag
+            self.tags[tag.name] = tag
+        self.may_see_sensitive = can(actor, "registry.view_sensitive")
+        self.file_dwellings: dict[str, DwellingRow] = {}
+        self.db_dwellings: dict[str, tuple[int, int, str]] = {}  # external id -> (pk, grid pk, grid code)
+        self.file_persons: list[PersonRow] = []
+
+
+def _texts(values, sheet, number, errors) -> tuple[dict[str, str], set[str]]:
+    """The row's cells as text, and the keys of cells that could not be read (already reported)."""
+    text, bad = {}, set()
+    for column in SHEETS[sheet.kind].columns:
+        if column.key not in values:
+            continue
+        try:
+            text[column.key] = cell_text(values[column.key], numeric_allowed=column.numeric_allowed)
+        except ValueError as exc:
+            errors.add(sheet, number, column.key, exc)
+            text[column.key] = ""
+            bad.add(column.key)
+    return text, bad
+
+
+def _choice(text, labels, sheet, number, key, errors, default=""):
+    if not text:
+        return default
+    if text in labels:
+        return labels[text]
+    if text in set(labels.values()):
+        return text
+    errors.add(sheet, number, key, _("“%(value)s” is not one of: %(allowed)s.") % {
+        "value": text[:20], "allowed": " / ".join(dict.fromkeys(labels))})
+    return default
+
+
+def _grid(text, ctx, sheet, number, errors) -> Region | None:
+    grid = ctx.grids.get(text)
+    if grid is None:
+        errors.add(sheet, number, "grid", _("There is no grid %(code)s in your area.") % {"code": text[:20]})
+    return grid
+
+
+def _objects_in_chunks(queryset, field: str, values) -> list:
+    found = []
+    for start in range(0, len(values), CHUNK):
+        found.extend(queryset.filter(**{f"{field}__in": values[start:start + CHUNK]}))
+    return found
+
+
+def _existing_in_chunks(queryset, field: str, values) -> dict:
+    """{value of ``field``: (pk, grid code)} for the given values, chunk by chunk."""
+    found = {}
+    values = [v for v in values if v]
+    grid_path = queryset.model.scoping.region
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start:start + CHUNK]
+        for value, pk, code in queryset.filter(**{f"{field}__in": chunk}).values_list(field, "pk", grid_path):
+            found[value] = (pk, code)
+    return found
+
+
+# --- checking ------------------------------------------------------------------------
+
+
+def _check_dwellings(sheet: SheetData, ctx: _Context, errors: _Errors, tick) -> list[DwellingRow]:
+    parsed: list[DwellingRow] = []
+    seen: dict[str, int] = {}
+    for number, values in sheet.rows:
+        tick(1)
+        text, _unreadable = _texts(values, sheet, number, errors)
+        external_id = text.get("external_id", "")
+        if not external_id:
+            errors.add(sheet, number, "external_id", _("The dwelling number is required."))
+        elif external_id in seen:
+            errors.add(sheet, number, "external_id", _("The same dwelling number is already on row %(row)d.")
+                       % {"row": seen[external_id]})
+        seen.setdefault(external_id, number)
+        grid = _grid(text.get("grid", ""), ctx, sheet, number, errors) if text.get("grid") else None
+        if not text.get("grid"):
+            errors.add(sheet, number, "grid", _("The grid code is required."))
+        floor = None
+        if text.get("floor"):
+            try:
+                floor = int(text["floor"])
+            except ValueError:
+                errors.add(sheet, number, "floor", _("The floor is a whole number."))
+        area = None
+        if text.get("floor_area"):
+            try:
+                area = Decimal(text["floor_area"])
+                if area < 0 or area >= Decimal("10000000") or area.as_tuple().exponent < -2:
+                    raise InvalidOperation
+            except InvalidOperation:
+                errors.add(sheet, number, "floor_area", _("The floor area is a number of square metres with at "
+                                                          "most two decimals."))
+                area = None
+        if not text.get("compound") and not text.get("street_address"):
+            errors.add(sheet, number, "street_address", _("Give the compound or a street address."))
+        if text.get("entrance") and not text.get("building"):
+            errors.add(sheet, number, "building", _("An entrance needs its building."))
+        if text.get("building") and not text.get("compound"):
+            errors.add(sheet, number, "compound", _("A building needs its compound."))
+        use = _choice(text.get("use", ""), USE_LABELS, sheet, number, "use", errors, Dwelling.Use.OWNER_OCCUPIED)
+        if grid is not None and external_id:
+            row = DwellingRow(number, external_id, grid, text.get("compound", "")[:100], text.get("building", "")[:20],
+                              text.get("entrance", "")[:20], text.get("room", "")[:20], floor,
+                              text.get("street_address", "")[:200], area, use, text.get("note", ""))
+            parsed.append(row)
+            ctx.file_dwellings[external_id] = row
+    existing = _existing_in_chunks(Dwelling.objects.all(), "external_id", [r.external_id for r in parsed])
+    for row in parsed:
+        if row.external_id in existing and not _covers(ctx, existing[row.external_id][1]):
+            errors.add(sheet, row.row, "external_id", _("This dwelling number belongs to a dwelling outside your "
+                                                        "area."))
+    return parsed
+
+
+def _covers(ctx: _Context, code: str) -> bool:
+    return scope_of(ctx.actor).covers_code(code)
+
+
+def _check_persons(sheet: SheetData, ctx: _Context, errors: _Errors, tick) -> list[PersonRow]:
+    parsed: list[PersonRow] = []
+    by_index: dict[str, int] = {}
+    by_external: dict[str, int] = {}
+    today = timezone.localdate()
+    for number, values in sheet.rows:
+        tick(1)
+        text, unreadable = _texts(values, sheet, number, errors)
+        name = text.get("name", "")
+        if not name:
+            errors.add(sheet, number, "name", _("The name is required."))
+        elif len(name) > 50:
+            errors.add(sheet, number, "name", _("The name is longer than 50 characters."))
+        id_type = _choice(text.get("id_type", ""), ID_TYPE_LABELS, sheet, number, "id_type", errors,
+                          IdType.RESIDENT_ID)
+        id_number = crypto.normalize_id(text.get("id_number", ""))
+        gender = _choice(text.get("gender", ""), GENDER_LABELS, sheet, number, "gender", errors)
+        birth_date = None
+        if text.get("birth_date"):
+            try:
+                birth_date = dt.date.fromisoformat(text["birth_date"].replace("/", "-")[:10])
+            except ValueError:
+                errors.add(sheet, number, "birth_date", _("The birth date is written YYYY-MM-DD."))
+        if id_number and id_type == IdType.RESIDENT_ID:
+            try:
+                info = parse_id_number(id_number, today=today)
+            except ValidationError as exc:
+                errors.add(sheet, number, "id_number", exc.messages[0])
+            else:
+                if gender and gender != info.gender:
+                    errors.add(sheet, number, "gender", _("The gender does not match the ID number."))
+                if birth_date and birth_date != info.birth_date:
+                    errors.add(sheet, number, "birth_date", _("The birth date does not match the ID number."))
+                gender, birth_date = info.gender, info.birth_date
+        elif id_number and len(id_number) > 40:
+            errors.add(sheet, number, "id_number", _("The document number is longer than 40 characters."))
+        external_id = text.get("external_id", "")[:64]
+        if not id_number and not external_id and "id_number" not in unreadable:
+            errors.add(sheet, number, "id_number", _("Give the ID number or the person number."))
+        id_index = crypto.blind_index("id_number", id_number) if id_number else ""
+        if id_index:
+            if id_index in by_index:
+                errors.add(sheet, number, "id_number", _("The same ID number is already on row %(row)d.")
+                           % {"row": by_index[id_index]})
+            by_index.setdefault(id_index, number)
+        if external_id:
+            if external_id in by_external:
+                errors.add(sheet, number, "external_id", _("The same person number is already on row %(row)d.")
+                           % {"row": by_external[external_id]})
+            by_external.setdefault(external_id, number)
+        phone = crypto.normalize_phone(text.get("phone", ""))
+        if phone and not 7 <= len(phone) <= 12:
+            errors.add(sheet, number, "phone", _("A phone number has 7 to 12 digits."))
+        residence_type = _choice(text.get("residence_type", ""), RESIDENCE_LABELS, sheet, number, "residence_type",
+                                 errors, ResidenceType.REGISTERED)
+        dwelling_key = text.get("dwelling", "")
+        role = _choice(text.get("dwelling_role", ""), ROLE_LABELS, sheet, number, "dwelling_role", errors)
+        if dwelling_key and not role:
+            errors.add(sheet, number, "dwelling_role", _("Say whether the person owns, rents or is family there."))
+        grid = None
+        if text.get("grid"):
+            grid = _grid(text["grid"], ctx, sheet, number, errors)
+        elif not dwelling_key:
+            errors.add(sheet, number, "grid", _("Give the dwelling number or the grid code."))
+        tags = []
+        for item in re.split(r"[、,，;；]\s*", text.get("care_tags", "")):
+            item = item.strip()
+            if not item:
+                continue
+            tag = ctx.tags.get(item) or ctx.tags.get(item.lower())
+            if tag is None or (tag.sensitivity == Sensitivity.HIGH and not ctx.may_see_sensitive):
+                errors.add(sheet, number, "care_tags", _("There is no care tag “%(tag)s”.") % {"tag": item[:20]})
+            elif tag not in tags:
+                tags.append(tag)
+        parsed.append(PersonRow(number, external_id, name[:50], id_type, id_number, id_index, gender, birth_date,
+                                phone, residence_type, dwelling_key, role if dwelling_key else "", grid, tags,
+                                text.get("note", "")))
+    _resolve_dwellings_of(parsed, sheet, ctx, errors)
+    _match_existing_persons(parsed, sheet, ctx, errors)
+    ctx.file_persons = parsed
+    return parsed
+
+
+def _lookup_db_dwellings(keys, ctx: _Context) -> None:
+    """Remember the registered dwellings in the actor's area that the file refers to."""
+    wanted = sorted({k for k in keys if k and k not in ctx.file_dwellings and k not in ctx.db_dwellings})
+    for key, (pk, code) in _existing_in_chunks(Dwelling.objects.all(), "external_id", wanted).items():
+        if _covers(ctx, code) and code in ctx.grids:
+            ctx.db_dwellings[key] = (pk, ctx.grids[code].pk, code)
+
+
+def _resolve_dwellings_of(rows, sheet, ctx: _Context, errors: _Errors) -> None:
+    _lookup_db_dwellings([r.dwelling_key for r in rows], ctx)
+    for row in rows:
+        if not row.dwelling_key:
+            continue
+        if row.dwelling_key in ctx.file_dwellings:
+            grid = ctx.file_dwellings[row.dwelling_key].grid
+        elif row.dwelling_key in ctx.db_dwellings:
+            grid = ctx.grids.get(ctx.db_dwellings[row.dwelling_key][2])
+        else:
+            errors.add(sheet, row.row, "dwelling", _("Dwelling %(key)s is neither in the file nor registered in "
+                                                     "your area.") % {"key": row.dwelling_key[:30]})
+            continue
+        if row.grid is not None and grid is not None and row.grid != grid:
+            errors.add(sheet, row.row, "grid", _("The grid differs from the grid of the dwelling."))
+        row.grid = grid
+
+
+def _match_existing_persons(rows, sheet, ctx: _Context, errors: _Errors) -> None:
+    queryset = Person.objects.all()
+    by_index = _existing_in_chunks(queryset, "id_number_index", [r.id_index for r in rows])
+    by_external = _existing_in_chunks(queryset, "external_id", [r.external_id for r in rows])
+    for row in rows:
+        match_ext = by_external.get(row.external_id) if row.external_id else None
+        match_idx = by_index.get(row.id_index) if row.id_index else None
+        if match_ext and match_idx and match_ext[0] != match_idx[0]:
+            errors.add(sheet, row.row, "external_id", _("The person number and the ID number belong to two "
+                                                        "different registered persons."))
+            continue
+        match = match_ext or match_idx
+        if match is None:
+            continue
+        if not _covers(ctx, match[1]):
+            errors.add(sheet, row.row, "id_number" if match_idx else "external_id",
+                       _("This person is registered in another area; that area must move them out first."))
+            continue
+        row.existing_pk = match[0]
+
+
+def _check_households(sheet: SheetData, ctx: _Context, errors: _Errors, tick) -> list[MemberRow]:
+    rows: list[MemberRow] = []
+    for number, values in sheet.rows:
+        tick(1)
+        text, unreadable = _texts(values, sheet, number, errors)
+        household = text.get("external_id", "")[:64]
+        if not household:
+            errors.add(sheet, number, "external_id", _("The household number is required."))
+        relation = _choice(text.get("relation", ""), RELATION_LABELS, sheet, number, "relation", errors)
+        if not text.get("relation"):
+            errors.add(sheet, number, "relation", _("The relation to the head of household is required."))
+        id_number = crypto.normalize_id(text.get("id_number", ""))
+        if id_number:
+            key = ("index", crypto.blind_index("id_number", id_number))
+        elif text.get("person"):
+            key = ("external", text["person"])
+        else:
+            if "id_number" not in unreadable:
+                errors.add(sheet, number, "id_number", _("Give the member's ID number or person number."))
+            continue
+        if household and relation:
+            rows.append(MemberRow(number, household, text.get("dwelling", ""), key, relation))
+    # Persons referred to must be in the file or registered in the importer's area.
+    in_file = {("index", p.id_index) for p in ctx.file_persons if p.id_index}
+    in_file |= {("external", p.external_id) for p in ctx.file_persons if p.external_id}
+    queryset = scope_queryset(Person.objects.all(), ctx.actor)
+    known_index = _existing_in_chunks(queryset, "id_number_index", [r.person_key[1] for r in rows
+                                                                    if r.person_key[0] == "index"])
+    known_external = _existing_in_chunks(queryset, "external_id", [r.person_key[1] for r in rows
+                                                                   if r.person_key[0] == "external"])
+    seen_person: dict[tuple, int] = {}
+    groups: dict[str, list[MemberRow]] = defaultdict(list)
+    for row in rows:
+        kind, value = row.person_key
+        if row.person_key not in in_file and value not in (known_index if kind == "index" else known_external):
+            errors.add(sheet, row.row, "id_number" if kind == "index" else "person",
+                       _("This member is neither in the persons sheet nor registered in your area."))
+        if row.person_key in seen_person:
+            errors.add(sheet, row.row, "id_number" if kind == "index" else "person",
+                       _("The same person is already on row %(row)d.") % {"row": seen_person[row.person_key]})
+        seen_person.setdefault(row.person_key, row.row)
+        groups[row.household].append(row)
+    for household, members in groups.items():
+        heads = [m for m in members if m.relation == Relation.HEAD]
+        if len(heads) != 1:
+            errors.add(sheet, members[0].row, "relation", _("Household %(household)s must have exactly one head "
+                                                            "(户主); it has %(n)d.") % {"household": household[:30],
+                                                                                       "n": len(heads)})
+        dwellings = {m.dwelling_key for m in members if m.dwelling_key}
+        if len(dwellings) > 1:
+            errors.add(sheet, members[0].row, "dwelling", _("The rows of household %(household)s name different "
+                                                            "dwellings.") % {"household": household[:30]})
+        _lookup_db_dwellings(dwellings, ctx)
+        for key in dwellings:
+            if key not in ctx.file_dwellings and key not in ctx.db_dwellings:
+                errors.add(sheet, members[0].row, "dwelling", _("Dwelling %(key)s is neither in the file nor "
+                                                                "registered in your area.") % {"key": key[:30]})
+    existing = _existing_in_chunks(Household.objects.all(), "external_id", list(groups))
+    for household, (pk, code) in existing.items():
+        if not _covers(ctx, code):
+            errors.add(sheet, groups[household][0].row, "external_id",
+                       _("This household number belongs to a household outside your area."))
+    return rows
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def _write_dwellings(rows: list[DwellingRow], report: ImportReport, tick) -> dict[str, Dwelling]:
+    """Create or update dwellings (and the compounds, buildings, entrances they name)."""
+    grids = {r.grid.pk: r.grid for r in rows}
+    compounds = {(c.grid_id, c.name): c for c in Compound.objects.filter(grid_id__in=list(grids))}
+    for row in rows:
+        if row.compound and (row.grid.pk, row.compound) not in compounds:
+            compounds[(row.grid.pk, row.compound)] = Compound.objects.create(name=row.compound, grid=row.grid)
+    buildings = {(b.compound_id, b.number): b for b in
+                 Building.objects.filter(compound__in=[c for c in compounds.values()])}
+    entrances = {(e.building_id, e.number): e for e in Entrance.objects.filter(building__in=list(buildings.values()))}
+    existing = {d.external_id: d for d in _objects_in_chunks(Dwelling.objects.all(), "external_id",
+                                                             [r.external_id for r in rows])}
+    result, new, changed = {}, [], []
+    fields = ["grid_id", "compound_id", "building_id", "entrance_id", "room", "floor", "street_address",
+              "floor_area", "use", "note", "address_text"]
+    for row in rows:
+        tick(1)
+        compound = compounds.get((row.grid.pk, row.compound)) if row.compound else None
+        building = entrance = None
+        if row.building and compound is not None:
+            building = buildings.get((compound.pk, row.building))
+            if building is None:
+                building = buildings[(compound.pk, row.building)] = Building.objects.create(
+                    compound=compound, number=row.building, grid=row.grid)
+        if row.entrance and building is not None:
+            entrance = entrances.get((building.pk, row.entrance))
+            if entrance is None:
+                entrance = entrances[(building.pk, row.entrance)] = Entrance.objects.create(
+                    building=building, number=row.entrance)
+        dwelling = existing.get(row.external_id) or Dwelling(external_id=row.external_id)
+        before = [getattr(dwelling, f) for f in fields] if dwelling.pk else None
+        dwelling.grid, dwelling.compound, dwelling.building, dwelling.entrance = row.grid, compound, building, entrance
+        dwelling.room, dwelling.floor, dwelling.street_address = row.room, row.floor, row.street_address
+        dwelling.floor_area, dwelling.use, dwelling.note = row.floor_area, row.use, row.note
+        dwelling.refresh_address_text()
+        if dwelling.pk is None:
+            new.append(dwelling)
+        elif [getattr(dwelling, f) for f in fields] != before:
+            changed.append(dwelling)
+        else:
+            report.unchanged["dwellings"] += 1
+        result[row.external_id] = dwelling
+    Dwelling.objects.bulk_create(new, batch_size=500)
+    Dwelling.objects.bulk_update(changed, _field_names(Dwelling, fields), batch_size=500)
+    report.created["dwellings"] += len(new)
+    report.updated["dwellings"] += len(changed)
+    return result
+
+
+_PERSON_FIELDS = ("name", "name_pinyin", "name_initials", "id_type", "id_number", "id_number_index", "gender",
+                  "birth_date", "phone", "phone_index", "residence_type", "grid_id", "dwelling_id", "dwelling_role",
+                  "external_id", "note")
+
+
+def _write_persons(rows: list[PersonRow], dwellings: dict[str, Dwelling], ctx: _Context, report: ImportReport,
+                   tick) -> dict[tuple[str, str], int]:
+    """Create or update persons, their current residence and care tags; {person key: pk}."""
+    db_dwellings = {key: value[0] for key, value in ctx.db_dwellings.items()}
+    existing = {p.pk: p for p in _objects_in_chunks(Person.objects.all(), "pk",
+                                                    [r.existing_pk for r in rows if r.existing_pk])}
+    today = timezone.localdate()
+    new, changed, moves = [], [], []
+    row_person: list[tuple[PersonRow, Person]] = []
+    for row in rows:
+        tick(1)
+        person = existing.get(row.existing_pk) if row.existing_pk else Person()
+        dwelling = dwellings.get(row.dwelling_key)
+        dwelling_id = dwelling.pk if dwelling is not None else db_dwellings.get(row.dwelling_key)
+        pinyin, initials = name_pinyin(row.name)
+        values = {
+            "name": row.name, "name_pinyin": pinyin, "name_initials": initials, "id_type": row.id_type,
+            "id_number": row.id_number, "id_number_index": row.id_index, "gender": row.gender,
+            "birth_date": row.birth_date, "phone": row.phone,
+            "phone_index": crypto.blind_index("phone", row.phone) if row.phone else "",
+            "residence_type": row.residence_type, "grid_id": row.grid.pk, "dwelling_id": dwelling_id,
+            "dwelling_role": row.dwelling_role, "external_id": row.external_id or person.external_id,
+            "note": row.note,
+        }
+        if person.pk is None:
+            for name, value in values.items():
+                setattr(person, name, value)
+            new.append(person)
+        else:
+            differs = [name for name, value in values.items() if getattr(person, name) != value]
+            if differs:
+                if "dwelling_id" in differs or "dwelling_role" in differs:
+                    moves.append(person)
+                for name in differs:
+                    setattr(person, name, values[name])
+                changed.append(person)
+            else:
+                report.unchanged["persons"] += 1
+        row_person.append((row, person))
+    Person.objects.bulk_create(new, batch_size=1000)
+    Person.objects.bulk_update(changed, _field_names(Person, _PERSON_FIELDS), batch_size=500)
+    report.created["persons"] += len(new)
+    report.updated["persons"] += len(changed)
+    # Residence history: close what changed, open what is new.
+    moved_ids = [p.pk for p in moves]
+    for start in range(0, len(moved_ids), CHUNK):
+        Residence.objects.filter(person_id__in=moved_ids[start:start + CHUNK], end_date__isnull=True).exclude(
+            start_date__gt=today).update(end_date=today)
+    Residence.objects.bulk_create(
+        [Residence(person_id=p.pk, dwelling_id=p.dwelling_id, role=p.dwelling_role, start_date=today)
+         for p in [*new, *moves] if p.dwelling_id], batch_size=1000, ignore_conflicts=True)
+    # Care tags are added, never removed, by an import.
+    tagged = [p.pk for r, p in row_person if r.tags and r.existing_pk]
+    have = {(link.person_id, link.tag_id)
+            for link in _objects_in_chunks(PersonCareTag.objects.only("person_id", "tag_id"), "person_id", tagged)}
+    links = [PersonCareTag(person_id=p.pk, tag=tag, since=today, added_by=_user(ctx.actor))
+             for r, p in row_person for tag in r.tags if (p.pk, tag.pk) not in have]
+    PersonCareTag.objects.bulk_create(links, batch_size=1000)
+    only_tagged = {link.person_id for link in links} - {p.pk for p in new} - {p.pk for p in changed}
+    report.updated["persons"] += len(only_tagged)
+    report.unchanged["persons"] -= len(only_tagged)
+    keys = {}
+    for row, person in row_person:
+        if row.id_index:
+            keys[("index", row.id_index)] = person.pk
+        if person.external_id:
+            keys[("external", person.external_id)] = person.pk
+    return keys
+
+
+def _field_names(model, attnames) -> list[str]:
+    by_attname = {f.attname: f.name for f in model._meta.concrete_fields}
+    return [by_attname[a] for a in attnames]
+
+
+def _user(actor):
+    return actor if hasattr(actor, "username") else None
+
+
+def _write_households(rows: list[MemberRow], dwellings: dict[str, Dwelling], persons: dict, ctx: _Context,
+                      report: ImportReport, tick) -> None:
+    groups: dict[str, list[MemberRow]] = defaultdict(list)
+    for row in rows:
+        groups[row.household].append(row)
+    # Resolve members not in the file.
+    missing = [r.person_key for r in rows if r.person_key not in persons]
+    for kind, field_name in (("index", "id_number_index"), ("external", "external_id")):
+        values = [v for k, v in missing if k == kind]
+        for value, (pk, _code) in _existing_in_chunks(Person.objects.all(), field_name, values).items():
+            persons[(kind, value)] = pk
+    existing = {h.external_id: h for h in _objects_in_chunks(Household.objects.all(), "external_id", list(groups))}
+    heads = [persons[r.person_key] for r in rows if r.relation == Relation.HEAD]
+    person_grid = {p.pk: p.grid_id for p in _objects_in_chunks(Person.objects.only("pk", "grid_id"), "pk", heads)}
+    for household_key, members in groups.items():
+        tick(len(members))
+        head_pk = next(persons[m.person_key] for m in members if m.relation == Relation.HEAD)
+        dwelling_key = next((m.dwelling_key for m in members if m.dwelling_key), "")
+        dwelling = dwellings.get(dwelling_key)
+        dwelling_id = dwelling.pk if dwelling is not None else ctx.db_dwellings.get(dwelling_key, (None,))[0]
+        if dwelling is not None:
+            grid_id = dwelling.grid_id
+        elif dwelling_key in ctx.db_dwellings:
+            grid_id = ctx.db_dwellings[dwelling_key][1]
+        else:
+            grid_id = person_grid[head_pk]
+        household = existing.get(household_key)
+        created = household is None
+        if created:
+            household = Household.objects.create(external_id=household_key, grid_id=grid_id, dwelling_id=dwelling_id,
+                                                 head_id=head_pk)
+        desired = {persons[m.person_key]: m.relation for m in members}
+        current = dict(household.members.values_list("person_id", "relation"))
+        household_changed = (household.grid_id, household.dwelling_id, household.head_id) != (grid_id, dwelling_id,
+                                                                                              head_pk)
+        if household_changed:
+            household.grid_id, household.dwelling_id, household.head_id = grid_id, dwelling_id, head_pk
+            household.save(update_fields=["grid", "dwelling", "head", "updated_at"])
+        if current != desired:
+            household.members.exclude(person_id__in=list(desired)).delete()
+            HouseholdMember.objects.filter(person_id__in=list(desired)).exclude(household=household).delete()
+            # Free the head slot before re-assigning relations.
+            household.members.filter(relation=Relation.HEAD).exclude(person_id=head_pk).delete()
+            for person_id, relation in desired.items():
+                if current.get(person_id) != relation:
+                    HouseholdMember.objects.update_or_create(person_id=person_id, defaults={
+                        "household": household, "relation": relation})
+        if created:
+            report.created["households"] += 1
+        elif household_changed or current != desired:
+            report.updated["households"] += 1
+        else:
+            report.unchanged["households"] += 1
+
+
+# --- the entry point ---------------------------------------------------------------
+
+
+def import_registry(*, actor, data: bytes, filename: str, dry_run: bool = False, kind: str | None = None,
+                    progress: Progress = _no_progress, max_errors: int = 1000) -> ImportReport:
+    """Check and import a spreadsheet; see the module documentation.
+
+    Returns the report; when ``report.ok`` is false nothing was written.
+    """
+    require(actor, "registry.import")
+    report = ImportReport(filename=filename, dry_run=dry_run)
+    errors = _Errors(report, max_errors)
+    try:
+        sheets = read_file(data, filename, kind)
+    except FormatError as exc:
+        errors.add(filename, 0, "", exc)
+        return report
+    by_kind: dict[str, SheetData] = {}
+    for sheet in sheets:
+        if sheet.kind in by_kind:
+            errors.add(sheet, 0, "", _("A workbook can hold only one sheet of each kind."))
+        by_kind[sheet.kind] = sheet
+    for sheet in by_kind.values():
+        missing = [c.header for c in SHEETS[sheet.kind].columns if c.required and c.key not in sheet.headers]
+        if missing:
+            errors.add(sheet, 0, "", _("Required columns are missing: %(columns)s.") % {"columns": "、".join(missing)})
+    if report.errors:
+        return report
+
+    ctx = _Context(actor)
+    parsed = {}
+    checkers = {"dwellings": _check_dwellings, "persons": _check_persons, "households": _check_households}
+    for kind_name in IMPORT_ORDER:
+        if kind_name in by_kind:
+            sheet = by_kind[kind_name]
+            tick = progress(_("Checking %(sheet)s") % {"sheet": sheet.title}, sheet.count)
+            parsed[kind_name] = checkers[kind_name](sheet, ctx, errors, tick)
+            report.rows[kind_name] = len(parsed[kind_name])
+    if report.errors:
+        return report
+
+    try:
+        with transaction.atomic():
+            dwellings = {}
+            if "dwellings" in parsed:
+                tick = progress(_("Writing %(sheet)s") % {"sheet": by_kind["dwellings"].title}, len(parsed["dwellings"]))
+                dwellings = _write_dwellings(parsed["dwellings"], report, tick)
+            persons = {}
+            if "persons" in parsed:
+                tick = progress(_("Writing %(sheet)s") % {"sheet": by_kind["persons"].title}, len(parsed["persons"]))
+                persons = _write_persons(parsed["persons"], dwellings, ctx, report, tick)
+            if "households" in parsed:
+                tick = progress(_("Writing %(sheet)s") % {"sheet": by_kind["households"].title},
+                                len(parsed["households"]))
+                _write_households(parsed["households"], dwellings, persons, ctx, report, tick)
+            if dry_run:
+                transaction.set_rollback(True)
+            elif report.changed:
+                record(actor=actor, action="registry.import", object_type="registry.import", object_repr=filename[:200],
+                       changes={"file": filename, "sha256": hashlib.sha256(data).hexdigest(), **report.counts()},
+                       region_code=_region_code_of(actor))
+    except IntegrityError:
+        # Someone registered the same records while this import ran; nothing was written.
+        errors.add(filename, 0, "", _("The data changed while importing (a record was added at the same time). "
+                                      "Nothing was written; please import again."))
+    return report
+
+
+def _region_code_of(actor) -> str:
+    """Where the import event sits in the tree: the importer's own area."""
+    region = getattr(actor, "region", None)
+    return region.code if region is not None else ""

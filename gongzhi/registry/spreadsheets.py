@@ -1,0 +1,298 @@
+"""The spreadsheet formats of the registry: columns, reading XLSX/CSV, writing XLSX.
+
+One workbook may hold three sheets, 房屋 (dwellings), 人员 (persons) and 户
+(households, one row per member); a CSV file holds one of them. Headers are
+Chinese, as offices write them; the English keys are accepted too. Templates
+and exports use the same headers, so an export can be corrected and imported
+again (masked personal values excepted).
+
+Cells are read as text. An ID number typed into Excel as a number has already
+lost its last digits (Excel keeps 15 significant digits), so a numeric cell in
+an ID column is refused with a hint instead of being guessed at.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+
+from .models import DwellingRole, Gender, IdType, Relation, ResidenceType
+from .models.places import Dwelling
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool = False
+    help: str = ""
+    aliases: tuple[str, ...] = ()
+    numeric_allowed: bool = True
+
+
+@dataclass(frozen=True)
+class SheetFormat:
+    kind: str
+    title: str
+    columns: tuple[Column, ...]
+    aliases: tuple[str, ...] = ()
+
+    def header_map(self) -> dict[str, str]:
+        """{accepted header text: column key}."""
+        mapping = {}
+        for column in self.columns:
+            for text in (column.header, column.key, *column.aliases):
+                mapping[text.strip().lower()] = column.key
+        return mapping
+
+
+# Chinese labels accepted (and written) for choice columns; the first label of
+# each value is the one written in exports.
+USE_LABELS = {"自住": Dwelling.Use.OWNER_OCCUPIED, "出租": Dwelling.Use.RENTED, "空置": Dwelling.Use.VACANT,
+              "商用": Dwelling.Use.COMMERCIAL, "其他": Dwelling.Use.OTHER}
+ID_TYPE_LABELS = {"居民身份证": IdType.RESIDENT_ID, "身份证": IdType.RESIDENT_ID, "护照": IdType.PASSPORT,
+                  "其他": IdType.OTHER}
+RESIDENCE_LABELS = {"户籍": ResidenceType.REGISTERED, "户籍人口": ResidenceType.REGISTERED,
+                    "流动": ResidenceType.MIGRANT, "流动人口": ResidenceType.MIGRANT,
+                    "境外": ResidenceType.FOREIGN, "境外人员": ResidenceType.FOREIGN}
+ROLE_LABELS = {"产权人": DwellingRole.OWNER, "业主": DwellingRole.OWNER, "租户": DwellingRole.TENANT,
+               "承租人": DwellingRole.TENANT, "家庭成员": DwellingRole.FAMILY, "其他": DwellingRole.OTHER}
+RELATION_LABELS = {"户主": Relation.HEAD, "本人": Relation.HEAD, "配偶": Relation.SPOUSE, "子女": Relation.CHILD,
+                   "子": Relation.CHILD, "女": Relation.CHILD, "儿媳/女婿": Relation.CHILD_IN_LAW,
+                   "儿媳": Relation.CHILD_IN_LAW, "女婿": Relation.CHILD_IN_LAW, "孙子女": Relation.GRANDCHILD,
+                   "父母": Relation.PARENT, "祖父母": Relation.GRANDPARENT, "兄弟姐妹": Relation.SIBLING,
+                   "其他": Relation.OTHER}
+GENDER_LABELS = {"男": Gender.MALE, "女": Gender.FEMALE}
+
+
+def label_of(labels: dict, value: str) -> str:
+    """The Chinese label written for ``value`` (the first one in ``labels``)."""
+    for label, code in labels.items():
+        if code == value:
+            return label
+    return value
+
+
+SHEETS: dict[str, SheetFormat] = {
+    "dwellings": SheetFormat("dwellings", "房屋", aliases=("dwellings", "房屋信息"), columns=(
+        Column("external_id", "房屋编号", True, gettext_lazy("Your own unique number of the dwelling."),
+               ("dwelling_id",)),
+        Column("grid", "网格编码", True, gettext_lazy("15-digit code of the grid.")),
+        Column("compound", "小区", help=gettext_lazy("Compound or courtyard name (created if new).")),
+        Column("building", "楼栋", help=gettext_lazy("Building number, e.g. 3 for 3号楼.")),
+        Column("entrance", "单元", help=gettext_lazy("Entrance number, e.g. 2 for 2单元.")),
+        Column("room", "房号", help=gettext_lazy("Room number, e.g. 501.")),
+        Column("floor", "楼层"),
+        Column("street_address", "门牌地址", help=gettext_lazy("Required when there is no compound."),
+               aliases=("街路门牌",)),
+        Column("floor_area", "建筑面积", help=gettext_lazy("Floor area in square metres."), aliases=("面积",)),
+        Column("use", "用途", help=gettext_lazy("自住 / 出租 / 空置 / 商用 / 其他")),
+        Column("note", "备注"),
+    )),
+    "persons": SheetFormat("persons", "人员", aliases=("persons", "人口", "人员信息"), columns=(
+        Column("external_id", "人员编号", help=gettext_lazy("Your own unique number of the person (optional)."),
+               aliases=("person_id",)),
+        Column("name", "姓名", True),
+        Column("id_type", "证件类型", help=gettext_lazy("居民身份证 (default) / 护照 / 其他")),
+        Column("id_number", "证件号码", help=gettext_lazy(
+            "ID number, as text. Either the ID number or the person number is required."),
+            aliases=("身份证号", "身份证号码"), numeric_allowed=False),
+        Column("gender", "性别", help=gettext_lazy("男 / 女; taken from a resident ID number when there is one.")),
+        Column("birth_date", "出生日期", help=gettext_lazy("YYYY-MM-DD; taken from a resident ID number.")),
+        Column("phone", "联系电话", aliases=("手机号", "电话")),
+        Column("residence_type", "人口类型", help=gettext_lazy("户籍 (default) / 流动 / 境外"), aliases=("居住类型",)),
+        Column("dwelling", "房屋编号", help=gettext_lazy("Dwelling number from the 房屋 sheet or already registered.")),
+        Column("dwelling_role", "与房屋关系", help=gettext_lazy("产权人 / 租户 / 家庭成员 / 其他")),
+        Column("grid", "网格编码", help=gettext_lazy("Required when no dwelling is given.")),
+        Column("care_tags", "关爱标签", help=gettext_lazy("Care tag names or codes separated by 、 or ,")),
+        Column("note", "备注"),
+    )),
+    "households": SheetFormat("households", "户", aliases=("households", "户籍", "家庭户"), columns=(
+        Column("external_id", "户编号", True, gettext_lazy("Household number; one row per member."),
+               ("household_id",)),
+        Column("dwelling", "房屋编号"),
+        Column("id_number", "证件号码", help=gettext_lazy("The member's ID number (or the person number)."),
+               aliases=("身份证号", "身份证号码"), numeric_allowed=False),
+        Column("person", "人员编号"),
+        Column("relation", "与户主关系", True, gettext_lazy("户主 / 配偶 / 子女 / 儿媳/女婿 / 孙子女 / 父母 / 祖父母 / "
+                                                            "兄弟姐妹 / 其他")),
+    )),
+}
+IMPORT_ORDER = ("dwellings", "persons", "households")
+
+
+@dataclass
+class SheetData:
+    kind: str
+    title: str
+    headers: list[str]  # as written in the file, by column key
+    rows: Iterator[tuple[int, dict[str, object]]] = field(repr=False)
+    count: int = 0
+
+
+class FormatError(Exception):
+    """The file cannot be read as a registry spreadsheet at all."""
+
+
+def _kind_for(title: str, headers: list[str]) -> str | None:
+    normalized = title.strip().lower()
+    for sheet in SHEETS.values():
+        if normalized in {sheet.title, *sheet.aliases}:
+            return sheet.kind
+    keys = [SHEETS[kind].header_map() for kind in IMPORT_ORDER]
+    present = [{m[h.strip().lower()] for h in headers if h and h.strip().lower() in m} for m in keys]
+    # The sheet whose required columns are all there and that recognises most headers.
+    candidates = [
+        (len(found), kind) for kind, found in zip(IMPORT_ORDER, present, strict=True)
+        if all(c.key in found for c in SHEETS[kind].columns if c.required)
+    ]
+    return max(candidates)[1] if candidates else None
+
+
+def _mapped_rows(kind: str, headers: list, raw_rows) -> tuple[list[str], Iterator]:
+    mapping = SHEETS[kind].header_map()
+    positions = {}
+    written = {}
+    for index, header in enumerate(headers):
+        text = str(header or "").strip()
+        key = mapping.get(text.lower())
+        if key and key not in positions:
+            positions[key] = index
+            written[key] = text
+
+    def rows():
+        for number, values in raw_rows:
+            if all(v is None or str(v).strip() == "" for v in values):
+                continue
+            yield number, {key: values[i] if i < len(values) else None for key, i in positions.items()}
+
+    return written, rows()
+
+
+def read_file(data: bytes, filename: str, kind: str | None = None) -> list[SheetData]:
+    """Sheets of an XLSX workbook or one CSV file, rows as ``(row number, {column key: cell})``.
+
+    Row numbers are the spreadsheet's own: the header is row 1.
+    """
+    name = filename.lower()
+    if name.endswith(".csv"):
+        return [_read_csv(data, filename, kind)]
+    if name.endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(data, kind)
+    raise FormatError(_("Only .xlsx and .csv files can be imported."))
+
+
+def _read_csv(data: bytes, filename: str, kind: str | None) -> SheetData:
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FormatError(_("The CSV file is neither UTF-8 nor GB18030 encoded."))
+    lines = list(csv.reader(io.StringIO(text)))
+    if not lines:
+        raise FormatError(_("The file is empty."))
+    headers = lines[0]
+    kind = kind or _kind_for("", headers)
+    if kind is None:
+        raise FormatError(_("The columns of %(file)s do not match the persons, dwellings or households template.")
+                          % {"file": filename})
+    written, rows = _mapped_rows(kind, headers, enumerate(lines[1:], start=2))
+    return SheetData(kind=kind, title=SHEETS[kind].title, headers=written, rows=rows, count=len(lines) - 1)
+
+
+def _read_xlsx(data: bytes, kind: str | None) -> list[SheetData]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise FormatError(_("The file is not a readable XLSX workbook.")) from exc
+    sheets = []
+    for worksheet in workbook.worksheets:
+        raw = worksheet.iter_rows(values_only=True)
+        headers = list(next(raw, None) or [])
+        sheet_kind = kind if kind and len(workbook.worksheets) == 1 else _kind_for(worksheet.title, headers)
+        if sheet_kind is None:
+            continue  # an instructions sheet or anything else
+        written, rows = _mapped_rows(sheet_kind, headers, enumerate(raw, start=2))
+        sheets.append(SheetData(kind=sheet_kind, title=worksheet.title, headers=written, rows=rows,
+                                count=max((worksheet.max_row or 1) - 1, 0)))
+    if not sheets:
+        raise FormatError(_("No sheet of the workbook matches the persons, dwellings or households template."))
+    return sheets
+
+
+def cell_text(value, *, numeric_allowed: bool = True) -> str:
+    """A cell as stripped text; numbers without a trailing ``.0``; dates as YYYY-MM-DD.
+
+    Raises ValueError for a number in a column that must be text (ID numbers).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        if not numeric_allowed:
+            raise ValueError(_("This cell holds a number, so Excel may have changed its last digits; "
+                               "format the column as text and type it again."))
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# --- writing ----------------------------------------------------------------------
+
+
+def template_workbook(kinds=IMPORT_ORDER) -> bytes:
+    """An empty workbook with the sheets' headers and a sheet explaining the columns."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for kind in kinds:
+        sheet = workbook.create_sheet(SHEETS[kind].title)
+        sheet.append([c.header for c in SHEETS[kind].columns])
+        for index, column in enumerate(SHEETS[kind].columns, start=1):
+            cell = sheet.cell(row=1, column=index)
+            cell.font = bold
+            sheet.column_dimensions[cell.column_letter].width = max(12, len(column.header) * 3)
+            sheet.column_dimensions[cell.column_letter].number_format = "@"
+    notes = workbook.create_sheet("说明")
+    notes.append([_("sheet"), _("column"), _("required"), _("meaning")])
+    for kind in kinds:
+        for column in SHEETS[kind].columns:
+            notes.append([SHEETS[kind].title, column.header, _("yes") if column.required else "", str(column.help)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_csv(kind: str) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([c.header for c in SHEETS[kind].columns])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def write_xlsx(title: str, headers: list[str], rows) -> bytes:
+    """A single-sheet workbook, streamed row by row (write-only mode: flat memory)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
