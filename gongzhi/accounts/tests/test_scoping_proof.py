@@ -1,6 +1,6 @@
 """THE scoping proof: a grid worker of grid A1 can neither read nor change anything of grid B1.
 
-Proved on every face: the JSON API, the admin, the services, and
+Proved on every face: the pages, the JSON API, the admin, the services, and
 :func:`gongzhi.core.scoping.scope_queryset` itself for EVERY model that
 declares ``scoping`` (found through the app registry, so models that other
 apps add later are covered without touching this file):
@@ -260,6 +260,35 @@ def test_no_api_list_shows_anything_of_grid_b(client, grid_worker, tree, units):
         leaks = [marker for marker in B_MARKERS if marker in body]
         assert not leaks, f"GET {path} ({status}) shows {leaks}"
     grid_index.invalidate()
+
+
+# --- the pages --------------------------------------------------------------------------
+
+def page_paths(patterns=None, prefix=""):
+    """Every page route without parameters, outside the admin and the API (they are proved above/below)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(entry.pattern)
+        if any(ch in route for ch in "<(^$\\") or route.startswith(("admin/", "api/", "static/", "media/")):
+            continue
+        if isinstance(entry, URLResolver):
+            yield from page_paths(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield "/" + route
+
+
+def test_no_page_shows_anything_of_grid_b(client, grid_worker, tree, units):
+    for model, make in FACTORIES.items():
+        make(tree["grid_b1"], next(_counter))
+    client.force_login(grid_worker)
+    client.raise_request_exception = False
+    paths = sorted(set(page_paths()))
+    assert "/" in paths
+    for path in paths:
+        response = client.get(path, follow=True)
+        leaks = [marker for marker in B_MARKERS if marker in response.content.decode(errors="replace")]
+        assert not leaks, f"GET {path} shows {leaks}"
 
 
 # --- the admin ------------------------------------------------------------------------
