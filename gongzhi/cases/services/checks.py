@@ -11,6 +11,8 @@ REASON_MAX = 1000
 def text(value, field: str, *, max_length: int, required: bool = True, label: str = "") -> str:
     """The stripped text, or ValidationError on ``field`` when missing or too long."""
     value = "" if value is None else str(value).strip()
+    if "\x00" in value:
+        raise ValidationError({field: _("%(field)s contains a NUL character.") % {"field": label or field}})
     if required and not value:
         raise ValidationError({field: _("%(field)s is required.") % {"field": label or field}})
     if len(value) > max_length:

@@ -1,0 +1,257 @@
+"""Shapes of the cases API: what comes in (lenient types, the services validate the
+meaning and name the field) and what goes out."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ninja import Field, Schema
+from pydantic import field_validator
+
+
+def _no_nul(value):
+    """PostgreSQL cannot store NUL characters; refuse them as bad input, not a server error."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if isinstance(value, list):
+        for item in value:
+            _no_nul(item)
+    return value
+
+
+class In(Schema):
+    @field_validator("*", mode="before")
+    @classmethod
+    def _reject_nul(cls, value):
+        return _no_nul(value)
+
+
+# --- input ---------------------------------------------------------------------
+
+class CaseIn(In):
+    category: str = Field(..., max_length=16, description="Category code, e.g. 0201")
+    title: str = Field(..., max_length=1000)
+    description: str = Field(..., max_length=20000)
+    channel: str = Field("api", max_length=20)
+    urgency: str = Field("normal", max_length=10)
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = Field("wgs84", max_length=20, description="wgs84, cgcs2000, gcj02 or bd09")
+    region: str | None = Field(None, max_length=15, description="Region code, when there is no point")
+    address: str = Field("", max_length=1000)
+    is_anonymous: bool = False
+    hotline_id: str | None = Field(None, max_length=200)
+
+
+class Versioned(In):
+    version: int | None = Field(None, ge=1, le=2**31 - 1,
+                                description="The version you saw; a 409 answers if the case has changed since")
+
+
+class ReasonIn(Versioned):
+    reason: str = Field("", max_length=5000)
+
+
+class DispatchIn(Versioned):
+    unit: str | None = Field(None, max_length=32, description="Lead unit code; empty to follow the routing rules")
+    assisting_units: list[str] = Field(default_factory=list, max_length=50)
+    reason: str = Field("", max_length=5000)
+
+
+class DecideIn(DispatchIn):
+    unit: str = Field(..., max_length=32)
+
+
+class WhistleIn(Versioned):
+    units: list[str] = Field(..., max_length=50)
+    report_by: datetime | None = None
+    report_within_hours: float | None = None
+    note: str = Field("", max_length=5000)
+
+
+class NoteIn(Versioned):
+    note: str = Field("", max_length=5000)
+
+
+class ExtensionIn(Versioned):
+    days: int = Field(..., ge=-(2**31), le=2**31)
+    reason: str = Field("", max_length=5000)
+
+
+class ReplyIn(Versioned):
+    content: str = Field(..., max_length=20000)
+
+
+class AnswerIn(Versioned):
+    answer: str = Field(..., max_length=20000)
+
+
+class CallbackIn(Versioned):
+    solved: bool
+    satisfaction: str = Field(..., max_length=30)
+    comment: str = Field("", max_length=5000)
+
+
+class MergeIn(Versioned):
+    parent: int = Field(..., ge=1, le=2**63 - 1)
+    reason: str = Field("", max_length=5000)
+
+
+class CaseFilterIn(In):
+    state: str | None = Field(None, max_length=200, description="One state or several, comma-separated")
+    category: str | None = Field(None, max_length=16, description="Category code; its subtree is included")
+    region: str | None = Field(None, max_length=15, description="Region code; its subtree is included")
+    unit: str | None = Field(None, max_length=32, description="Lead unit code")
+    created_from: date | None = None
+    created_to: date | None = None
+    overdue: bool | None = None
+    q: str | None = Field(None, max_length=200, description="Words to find in title, description, address")
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+# --- output --------------------------------------------------------------------
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    parent: str | None
+    is_consultation: bool
+    default_unit_kind: str
+    response_hours_urgent: int
+    response_hours_normal: int
+    resolution_days_urgent: int
+    resolution_days_normal: int
+
+
+class CaseOut(Schema):
+    id: int
+    title: str
+    state: str
+    state_label: str
+    channel: str
+    category: str
+    category_name: str
+    urgency: str
+    region_code: str
+    grid: str | None
+    address: str
+    lead_unit: str | None
+    lead_unit_name: str | None
+    created_at: datetime
+    response_due: datetime | None
+    resolution_due: datetime | None
+    overdue: bool
+    version: int
+
+
+class CasePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[CaseOut]
+
+
+class EventOut(Schema):
+    id: int
+    at: datetime
+    action: str
+    action_label: str
+    from_state: str
+    to_state: str
+    actor: str
+    unit: str | None
+    reason: str
+    payload: dict
+
+
+class AttachmentOut(Schema):
+    id: int
+    purpose: str
+    content_type: str
+    size: int
+    width: int
+    height: int
+    location_shared: bool
+    created_at: datetime
+    url: str
+
+
+class WhistleResponseOut(Schema):
+    unit: str
+    unit_name: str
+    reported_at: datetime | None
+    late: bool
+    note: str
+
+
+class WhistleOut(Schema):
+    id: int
+    report_by: datetime
+    note: str
+    created_at: datetime
+    responses: list[WhistleResponseOut]
+
+
+class ExtensionOut(Schema):
+    id: int
+    days: int
+    reason: str
+    state: str
+    requested_at: datetime
+    decided_at: datetime | None
+    decision_reason: str
+    old_due: datetime | None
+    new_due: datetime | None
+
+
+class CallbackOut(Schema):
+    id: int
+    solved: bool
+    satisfaction: str
+    comment: str
+    by_resident: bool
+    at: datetime
+
+
+class CaseDetailOut(CaseOut):
+    description: str
+    lon: float | None
+    lat: float | None
+    crs: str
+    input_lon: float | None
+    input_lat: float | None
+    reporter: str | None
+    is_anonymous: bool
+    hotline_id: str | None
+    assisting_units: list[str]
+    is_binding: bool
+    return_count: int
+    reopen_count: int
+    parent: int | None
+    reply: str
+    dispatched_at: datetime | None
+    acknowledged_at: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    actions: list[str] = Field(description="The actions you may do now")
+    timeline: list[EventOut]
+    attachments: list[AttachmentOut]
+    whistles: list[WhistleOut]
+    extensions: list[ExtensionOut]
+    callbacks: list[CallbackOut]
+
+
+class RoutingOut(Schema):
+    unit: str | None
+    unit_name: str | None
+    source: str
+    rule: int | None
+    explanation: str
+    considered: list[dict]
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str | None = None
+    errors: dict | None = None

@@ -1,0 +1,175 @@
+"""Reads of cases, always narrowed to what the actor may see.
+
+Visibility is the area mechanism (:func:`gongzhi.core.scoping.scope_queryset`
+with ``Case.scoping``: the region subtree, the lead unit, the reporter) plus
+one rule of participation: a unit also sees the cases it has been called into,
+as an assisting unit (协办) or by a street whistle (吹哨报到), because it must
+work on them. Nothing else widens what anyone sees.
+
+Text search works for Chinese without a full-text engine: the query is cut
+into words with jieba (the standard Chinese segmenter), and a case matches
+when every word occurs in its title, description or address (``icontains``,
+which needs no case folding for Chinese and works the same on SQLite and
+PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import jieba
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core.scoping import scope_of, scope_queryset
+from gongzhi.regions.models import Region
+
+from .models import Case, CaseState, Category
+
+jieba.setLogLevel(logging.WARNING)
+
+MAX_SEARCH_WORDS = 8
+# Particles and punctuation that carry no meaning on their own in a search.
+_STOPWORDS = frozenset("的 了 在 是 和 与 及 或 有 也 就 都 而 被 把 吗 呢 啊 吧 请 我 我们 你 您".split())
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def visible_cases(actor) -> QuerySet:
+    """Every case ``actor`` may see: their area, their unit's cases, their own, and where called in."""
+    base = Case.objects.all()
+    visible = scope_queryset(base, actor)
+    unit_id = getattr(actor, "unit_id", None)
+    if unit_id is not None and not scope_of(actor).unrestricted:
+        called_in = base.filter(Q(assisting_units__id=unit_id) | Q(whistles__responses__unit_id=unit_id))
+        visible = (visible | called_in).distinct()
+    return visible
+
+
+def case_for(actor, case_id) -> Case | None:
+    """One visible case, or None (unknown and invisible look the same)."""
+    try:
+        case_id = int(case_id)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < case_id < 2**63:
+        return None
+    return visible_cases(actor).select_related("category", "lead_unit", "grid", "reporter").filter(
+        pk=case_id).first()
+
+
+def search_words(text: str) -> list[str]:
+    """The meaningful words of a search, segmented with jieba."""
+    words = []
+    for chunk in (text or "").split():
+        for word in jieba.cut(chunk):
+            word = word.strip()
+            if word and _WORD.search(word) and word not in _STOPWORDS and word not in words:
+                words.append(word)
+    return words[:MAX_SEARCH_WORDS]
+
+
+def category_subtree_ids(code: str) -> list[int]:
+    root = Category.objects.filter(code=code).first()
+    if root is None:
+        raise ValidationError({"category": _("There is no category with code “%(code)s”.") % {"code": code}})
+    parents = dict(Category.objects.values_list("pk", "parent_id"))
+    ids, frontier = {root.pk}, {root.pk}
+    while frontier:
+        frontier = {pk for pk, parent in parents.items() if parent in frontier} - ids
+        ids |= frontier
+    return sorted(ids)
+
+
+def overdue_q(now: datetime) -> Q:
+    return (Q(state=CaseState.DISPATCHED, response_due__lt=now)
+            | Q(state=CaseState.IN_PROGRESS, resolution_due__lt=now))
+
+
+@dataclass
+class CaseFilters:
+    state: str | None = None
+    category: str | None = None
+    region: str | None = None
+    unit: str | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def list_cases(actor, filters: CaseFilters, *, now: datetime | None = None) -> QuerySet:
+    """Visible cases matching ``filters``, newest first. Bad filter values raise ValidationError."""
+    now = now or timezone.now()
+    qs = visible_cases(actor).select_related("category", "lead_unit", "grid")
+    f = filters
+    if f.state:
+        states = [s.strip() for s in f.state.split(",") if s.strip()]
+        unknown = [s for s in states if s not in CaseState.values]
+        if unknown:
+            raise ValidationError({"state": _("Unknown state “%(state)s”; use one of: %(choices)s.")
+                                   % {"state": unknown[0], "choices": ", ".join(CaseState.values)}})
+        qs = qs.filter(state__in=states)
+    if f.category:
+        qs = qs.filter(category_id__in=category_subtree_ids(f.category.strip()))
+    if f.region:
+        region = Region.objects.filter(code=f.region.strip()).first()
+        if region is None:
+            raise ValidationError({"region": _("There is no region with code “%(code)s”.") % {"code": f.region}})
+        qs = qs.filter(region_code__startswith=region.prefix)
+    if f.unit:
+        qs = qs.filter(lead_unit__code=f.unit.strip())
+    if f.created_from and f.created_to and f.created_from > f.created_to:
+        raise ValidationError({"created_from": _("The start of the date range is after its end.")})
+    if f.created_from:
+        qs = qs.filter(created_at__gte=_local_midnight(f.created_from))
+    if f.created_to:
+        qs = qs.filter(created_at__lt=_local_midnight(f.created_to + timedelta(days=1)))
+    if f.overdue is not None:
+        qs = qs.filter(overdue_q(now)) if f.overdue else qs.exclude(overdue_q(now))
+    if f.q and f.q.strip():
+        text = f.q.strip()
+        match = Q()
+        if text.lstrip("#").isdigit() and len(text) < 19:
+            match = Q(pk=int(text.lstrip("#"))) | Q(hotline_id=text)
+        words = search_words(text)
+        if words:
+            every_word = Q()
+            for word in words:
+                every_word &= Q(title__icontains=word) | Q(description__icontains=word) | Q(address__icontains=word)
+            match = match | every_word if match else every_word
+        elif not match:
+            return qs.none()
+        qs = qs.filter(match)
+    return qs.order_by("-created_at", "-id")
+
+
+def is_overdue(case: Case, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    if case.state == CaseState.DISPATCHED:
+        return case.response_due is not None and case.response_due < now
+    if case.state == CaseState.IN_PROGRESS:
+        return case.resolution_due is not None and case.resolution_due < now
+    return False
+
+
+def reporter_visible(case: Case, actor) -> bool:
+    """Handlers do not learn who reported an anonymous case; the reporter and the audit trail do."""
+    return not case.is_anonymous or (hasattr(actor, "username") and actor.pk == case.reporter_id)
+
+
+def timeline(case: Case):
+    return case.events.select_related("unit").order_by("at", "id")
+
+
+def categories() -> QuerySet:
+    """The public taxonomy (not region-bound; anyone may read it)."""
+    return Category.objects.filter(is_active=True).select_related("parent").order_by("sort_order", "code")
