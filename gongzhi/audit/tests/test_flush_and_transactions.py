@@ -8,7 +8,9 @@ from gongzhi.audit import triggers
 from gongzhi.audit.models import AuditEvent
 from gongzhi.audit.services import record
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after each test then leaves the database as the migrations made
+# it (content types included), so later transactional tests that reload it are not disturbed.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_record_refuses_to_run_outside_a_transaction():
