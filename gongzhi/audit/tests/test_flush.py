@@ -1,4 +1,10 @@
-"""Outside a test transaction: record() refuses to run alone, and flush may (only) empty everything."""
+"""record() refuses to run outside a transaction; flush (only) may empty the trail, triggers stay.
+
+No transactional test here: flush runs inside the test's transaction (the audit
+table has no foreign-key constraint, so PostgreSQL can TRUNCATE it there) and
+everything is rolled back afterwards, so tests that follow keep the data the
+migrations made.
+"""
 
 import pytest
 from django.core.management import call_command
@@ -8,18 +14,14 @@ from gongzhi.audit import triggers
 from gongzhi.audit.models import AuditEvent
 from gongzhi.audit.services import record
 
-# serialized_rollback: the flush after each test then leaves the database as the migrations made
-# it (content types included), so later transactional tests that reload it are not disturbed.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
 
 def test_record_refuses_to_run_outside_a_transaction():
+    # No database fixture: outside any atomic block, and record() must stop before touching the database.
     with pytest.raises(RuntimeError, match="inside the transaction"):
         record(actor=None, action="test.alone")
-    assert not AuditEvent.objects.exists()
 
 
-def test_flush_empties_the_trail_and_leaves_the_triggers_in_place():
+def test_flush_empties_the_trail_and_leaves_the_triggers_in_place(db):
     before = triggers.installed(connection)
     with transaction.atomic():
         record(actor=None, action="test.flushed")
