@@ -102,8 +102,8 @@ class CaseFilterIn(In):
     category: str | None = Field(None, max_length=16, description="Category code; its subtree is included")
     region: str | None = Field(None, max_length=15, description="Region code; its subtree is included")
     unit: str | None = Field(None, max_length=32, description="Lead unit code")
-    created_from: date | None = None
-    created_to: date | None = None
+    created_from: date | None = Field(None, ge=date(1949, 10, 1), le=date(2199, 12, 31))
+    created_to: date | None = Field(None, ge=date(1949, 10, 1), le=date(2199, 12, 31))
     overdue: bool | None = None
     q: str | None = Field(None, max_length=200, description="Words to find in title, description, address")
     page: int = Field(1, ge=1, le=100_000)

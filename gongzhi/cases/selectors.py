@@ -129,10 +129,13 @@ def list_cases(actor, filters: CaseFilters, *, now: datetime | None = None) -> Q
         qs = qs.filter(lead_unit__code=f.unit.strip())
     if f.created_from and f.created_to and f.created_from > f.created_to:
         raise ValidationError({"created_from": _("The start of the date range is after its end.")})
-    if f.created_from:
-        qs = qs.filter(created_at__gte=_local_midnight(f.created_from))
-    if f.created_to:
-        qs = qs.filter(created_at__lt=_local_midnight(f.created_to + timedelta(days=1)))
+    try:
+        if f.created_from:
+            qs = qs.filter(created_at__gte=_local_midnight(f.created_from))
+        if f.created_to:
+            qs = qs.filter(created_at__lt=_local_midnight(f.created_to + timedelta(days=1)))
+    except OverflowError:
+        raise ValidationError({"created_from": _("The date range is out of bounds.")}) from None
     if f.overdue is not None:
         qs = qs.filter(overdue_q(now)) if f.overdue else qs.exclude(overdue_q(now))
     if f.q and f.q.strip():

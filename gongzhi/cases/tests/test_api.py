@@ -192,6 +192,8 @@ def test_bad_filters_are_422(world, as_user, several):
         assert response.status_code == 422, (params, response.content)
         assert field in response.json()["errors"]
     assert client.get(URL, {"created_from": "yesterday"}).status_code == 422
+    assert client.get(URL, {"created_from": "0001-01-01"}).status_code == 422
+    assert client.get(URL, {"created_to": "9999-12-31"}).status_code == 422
 
 
 @pytest.mark.django_db
@@ -357,3 +359,38 @@ def test_openapi_schema_lists_the_actions(client):
 
 def test_monday_is_the_reference_working_day():
     assert MONDAY.weekday() == 0
+
+
+ACTION_PATHS = ["answer", "dispatch", "decide", "acknowledge", "return", "whistle", "report-in", "extension",
+                "extension/approve", "extension/refuse", "reply", "callback", "merge", "cancel", "invalidate"]
+JUNK = [
+    None, [], "text", 12, {"version": "x"}, {"version": 0}, {"version": 2**80}, {"unit": ["U-CG"]},
+    {"units": "U-WATER"}, {"units": [None]}, {"report_by": "tomorrow"}, {"report_within_hours": "NaN"},
+    {"report_by": "0001-01-01T00:00:00"}, {"days": 2**40}, {"days": "3"}, {"parent": -1}, {"parent": "abc"},
+    {"solved": "perhaps", "satisfaction": 3}, {"content": None}, {"answer": "\x00"}, {"reason": "\x00"},
+    {"assisting_units": ["U-CG", "U-CG"], "unit": "U-CG"}, {"satisfaction": "delighted", "solved": True},
+]
+
+
+@pytest.mark.django_db
+def test_no_junk_body_on_any_action_gets_a_5xx_and_every_refusal_changes_nothing(world, client, case_in):
+    """Some junk is acceptable (extra fields are ignored; dispatch without a unit follows routing): then
+    the action happens. Everything else is a 4xx that leaves the case as it was."""
+    u = world.users
+    case = case_in(CaseState.DISPATCHED)
+    refusals = 0
+    for user in (u.dispatcher, u.cg_clerk):
+        client.force_login(user)
+        for path in ACTION_PATHS:
+            for body in JUNK:
+                before = (Case.objects.values_list("state", "version").get(pk=case.pk),
+                          CaseEvent.objects.filter(case=case).count())
+                raw = json.dumps(body) if body is not None else ""
+                response = client.post(f"{URL}{case.pk}/{path}", data=raw, content_type="application/json")
+                assert response.status_code < 500, (user.username, path, body, response.content)
+                if response.status_code >= 400:
+                    refusals += 1
+                    after = (Case.objects.values_list("state", "version").get(pk=case.pk),
+                             CaseEvent.objects.filter(case=case).count())
+                    assert after == before, (user.username, path, body)
+    assert refusals > 0.9 * 2 * len(ACTION_PATHS) * len(JUNK)
