@@ -8,11 +8,14 @@ Each check returns ``"ok"`` or raises; the view turns a raise into
 passwords).
 """
 
+import logging
 import uuid
 
 from django.core.cache import cache
 from django.db import connection
 from django.tasks import task_backends
+
+log = logging.getLogger("gongzhi.ops.readiness")
 
 
 def check_database():
@@ -62,6 +65,7 @@ def run_checks() -> tuple[bool, dict[str, str]]:
         try:
             results[name] = check()
         except Exception as exc:  # the probe reports, it does not crash
+            log.warning("readiness check %s failed", name, exc_info=True, extra={"check": name})
             results[name] = f"error: {exc.__class__.__name__}"
     ok = all(not value.startswith("error") for value in results.values())
     return ok, results
