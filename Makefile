@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv messages lock check-python clean
+.PHONY: run test venv messages lock check-python clean run-prod
 
 check-python:
 	@test -n "$(PYTHON)" || { scripts/find-python.sh; exit 1; }
@@ -26,6 +26,10 @@ run: messages
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+## make run-prod: the production stack here (gunicorn, worker, scheduler; local PostgreSQL and Redis)
+run-prod: messages
+	deploy/run-prod.sh
 
 ## make test: the whole suite (SQLite by default; PostgreSQL when DATABASE_URL says so)
 test: messages

@@ -111,9 +111,9 @@ def enqueue_due(*, now=None) -> list[str]:
                 continue
             with context.bind(None, None):  # each run gets a request id of its own
                 result = run_periodic_job.enqueue(job.name)
+                log.info("periodic job %s enqueued", job.name, extra={"job": job.name, "task_id": str(result.id)})
             state.last_enqueued_at = now
             state.last_task_id = str(result.id)[:64]
             state.save(update_fields=["last_enqueued_at", "last_task_id"])
-        log.info("periodic job %s enqueued", job.name, extra={"job": job.name, "task_id": str(result.id)})
         enqueued.append(job.name)
     return enqueued
