@@ -69,7 +69,7 @@ def _race(case_id, attempts):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks and real concurrency")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_threads_on_postgresql_exactly_one_wins(world, case_in):
     u = world.users
     for _round in range(3):
