@@ -30,7 +30,6 @@ from .schemas import (
     CaseDetailOut,
     CaseFilterIn,
     CaseIn,
-    CaseOut,
     CasePage,
     CategoryOut,
     DecideIn,
