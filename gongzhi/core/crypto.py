@@ -128,6 +128,18 @@ def encrypt(plaintext: str) -> str:
     return ring.prefix + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
+def encryptor():
+    """``encrypt`` bound to the current key, for encrypting many values in a row (bulk inserts)."""
+    ring = keyring()
+    seal, prefix, urandom, b64 = ring.current.encrypt, ring.prefix, os.urandom, base64.urlsafe_b64encode
+
+    def encrypt_one(plaintext: str) -> str:
+        nonce = urandom(_NONCE_BYTES)
+        return prefix + b64(nonce + seal(nonce, plaintext.encode(), None)).decode()
+
+    return encrypt_one
+
+
 def token_key_id(token: str) -> str:
     """The key id a stored value was written with."""
     version, kid, _rest = token.split(":", 2)
@@ -185,6 +197,18 @@ def _index_key(key: str) -> bytes:
     if not key:
         raise ImproperlyConfigured("BLIND_INDEX_KEY is not set")
     return key.encode()
+
+
+def indexer(kind: str):
+    """``blind_index`` for one kind, bound to the current key (bulk work)."""
+    normalize, key, digest = NORMALIZERS[kind], _index_key(settings.BLIND_INDEX_KEY), hmac.digest
+    domain = f"{kind}:"
+
+    def index_one(value: str) -> str:
+        normalized = normalize(value)
+        return digest(key, (domain + normalized).encode(), "sha256").hex() if normalized else ""
+
+    return index_one
 
 
 def blind_index(kind: str, value: str) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import mul
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -49,8 +50,7 @@ def id_check_char(first17: str) -> str:
     """The GB 11643 check character of the first 17 digits."""
     if len(first17) != 17 or not first17.isdigit():
         raise ValueError("the first 17 characters of an ID number are digits")
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK_CHARS[total % 11]
+    return _ID_CHECK_CHARS[sum(map(mul, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
 def normalize_id_number(value: str) -> str:

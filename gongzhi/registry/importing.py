@@ -60,6 +60,7 @@ from .models import (
     ResidenceType,
     Sensitivity,
 )
+from .bulk import insert_rows
 from .names import name_pinyin
 from .spreadsheets import (
     GENDER_LABELS,
@@ -246,10 +247,15 @@ def _objects_in_chunks(queryset, field: str, values) -> list:
 
 
 def _existing_in_chunks(queryset, field: str, values) -> dict:
-    """{value of ``field``: (pk, grid code)} for the given values, chunk by chunk."""
+    """{value of ``field``: (pk, grid code)} for the given values, chunk by chunk.
+
+    The natural keys are unique only where not empty (partial unique indexes);
+    repeating that condition lets SQLite and PostgreSQL use those indexes.
+    """
     found = {}
     values = [v for v in values if v]
     grid_path = queryset.model.scoping.region
+    queryset = queryset.exclude(**{field: ""})
     for start in range(0, len(values), CHUNK):
         chunk = values[start:start + CHUNK]
         for value, pk, code in queryset.filter(**{f"{field}__in": chunk}).values_list(field, "pk", grid_path):
@@ -322,6 +328,7 @@ def _check_persons(sheet: SheetData, ctx: _Context, errors: _Errors, tick) -> li
     by_index: dict[str, int] = {}
     by_external: dict[str, int] = {}
     today = timezone.localdate()
+    id_index_of = crypto.indexer("id_number")
     for number, values in sheet.rows:
         tick(1)
         text, unreadable = _texts(values, sheet, number, errors)
@@ -356,7 +363,7 @@ def _check_persons(sheet: SheetData, ctx: _Context, errors: _Errors, tick) -> li
         external_id = text.get("external_id", "")[:64]
         if not id_number and not external_id and "id_number" not in unreadable:
             errors.add(sheet, number, "id_number", _("Give the ID number or the person number."))
-        id_index = crypto.blind_index("id_number", id_number) if id_number else ""
+        id_index = id_index_of(id_number)
         if id_index:
             if id_index in by_index:
                 errors.add(sheet, number, "id_number", _("The same ID number is already on row %(row)d.")
@@ -571,16 +578,22 @@ _PERSON_FIELDS = ("name", "name_pinyin", "name_initials", "id_type", "id_number"
 
 def _write_persons(rows: list[PersonRow], dwellings: dict[str, Dwelling], ctx: _Context, report: ImportReport,
                    tick) -> dict[tuple[str, str], int]:
-    """Create or update persons, their current residence and care tags; {person key: pk}."""
+    """Create or update persons, their current residence and care tags; {person key: pk}.
+
+    New persons go in with :func:`gongzhi.registry.bulk.insert_rows` (the bulk of
+    an import); existing ones are compared value by value and updated only when
+    something differs.
+    """
     db_dwellings = {key: value[0] for key, value in ctx.db_dwellings.items()}
     existing = {p.pk: p for p in _objects_in_chunks(Person.objects.all(), "pk",
                                                     [r.existing_pk for r in rows if r.existing_pk])}
     today = timezone.localdate()
-    new, changed, moves = [], [], []
-    row_person: list[tuple[PersonRow, Person]] = []
+    phone_index = crypto.indexer("phone")
+    new_rows: list[tuple[PersonRow, dict]] = []
+    changed, moves = [], []
     for row in rows:
         tick(1)
-        person = existing.get(row.existing_pk) if row.existing_pk else Person()
+        person = existing.get(row.existing_pk)
         dwelling = dwellings.get(row.dwelling_key)
         dwelling_id = dwelling.pk if dwelling is not None else db_dwellings.get(row.dwelling_key)
         pinyin, initials = name_pinyin(row.name)
@@ -588,30 +601,48 @@ def _write_persons(rows: list[PersonRow], dwellings: dict[str, Dwelling], ctx: _
             "name": row.name, "name_pinyin": pinyin, "name_initials": initials, "id_type": row.id_type,
             "id_number": row.id_number, "id_number_index": row.id_index, "gender": row.gender,
             "birth_date": row.birth_date, "phone": row.phone,
-            "phone_index": crypto.blind_index("phone", row.phone) if row.phone else "",
+            "phone_index": phone_index(row.phone),
             "residence_type": row.residence_type, "grid_id": row.grid.pk, "dwelling_id": dwelling_id,
-            "dwelling_role": row.dwelling_role, "external_id": row.external_id or person.external_id,
+            "dwelling_role": row.dwelling_role, "external_id": row.external_id or (person.external_id if person
+                                                                                   else ""),
             "note": row.note,
         }
-        if person.pk is None:
-            for name, value in values.items():
-                setattr(person, name, value)
-            new.append(person)
-        else:
-            differs = [name for name, value in values.items() if getattr(person, name) != value]
-            if differs:
-                if "dwelling_id" in differs or "dwelling_role" in differs:
-                    moves.append(person)
-                for name in differs:
-                    setattr(person, name, values[name])
-                changed.append(person)
-            else:
-                report.unchanged["persons"] += 1
-        row_person.append((row, person))
-    Person.objects.bulk_create(new, batch_size=1000)
+        if person is None:
+            new_rows.append((row, values))
+            continue
+        differs = [name for name, value in values.items() if getattr(person, name) != value]
+        if not differs:
+            report.unchanged["persons"] += 1
+            continue
+        if "dwelling_id" in differs or "dwelling_role" in differs:
+            moves.append(person)
+        for name in differs:
+            setattr(person, name, values[name])
+        changed.append(person)
+    insert_rows(Person, (values for _row, values in new_rows))
     Person.objects.bulk_update(changed, _field_names(Person, _PERSON_FIELDS), batch_size=500)
-    report.created["persons"] += len(new)
+    report.created["persons"] += len(new_rows)
     report.updated["persons"] += len(changed)
+
+    # Primary keys of everybody in the file, by the keys households refer to.
+    keys: dict[tuple[str, str], int] = {}
+    for person in existing.values():
+        if person.id_number_index:
+            keys[("index", person.id_number_index)] = person.pk
+        if person.external_id:
+            keys[("external", person.external_id)] = person.pk
+    with_index = [values["id_number_index"] for _row, values in new_rows if values["id_number_index"]]
+    for index, (pk, _code) in _existing_in_chunks(Person.objects.all(), "id_number_index", with_index).items():
+        keys[("index", index)] = pk
+    by_external = [values["external_id"] for _row, values in new_rows if values["external_id"]]
+    for external_id, (pk, _code) in _existing_in_chunks(Person.objects.all(), "external_id", by_external).items():
+        keys[("external", external_id)] = pk
+
+    def pk_of(row: PersonRow, values: dict) -> int:
+        if values["id_number_index"]:
+            return keys[("index", values["id_number_index"])]
+        return keys[("external", values["external_id"])]
+
     # Residence history: close what changed, open what is new.
     moved_ids = [p.pk for p in moves]
     for start in range(0, len(moved_ids), CHUNK):
@@ -619,23 +650,25 @@ def _write_persons(rows: list[PersonRow], dwellings: dict[str, Dwelling], ctx: _
             start_date__gt=today).update(end_date=today)
     Residence.objects.bulk_create(
         [Residence(person_id=p.pk, dwelling_id=p.dwelling_id, role=p.dwelling_role, start_date=today)
-         for p in [*new, *moves] if p.dwelling_id], batch_size=1000, ignore_conflicts=True)
+         for p in moves if p.dwelling_id], batch_size=1000, ignore_conflicts=True)
+    insert_rows(Residence, ({"person_id": pk_of(row, values), "dwelling_id": values["dwelling_id"],
+                             "role": values["dwelling_role"], "start_date": today}
+                            for row, values in new_rows if values["dwelling_id"]))
+
     # Care tags are added, never removed, by an import.
-    tagged = [p.pk for r, p in row_person if r.tags and r.existing_pk]
+    tagged = [r.existing_pk for r in rows if r.tags and r.existing_pk]
     have = {(link.person_id, link.tag_id)
             for link in _objects_in_chunks(PersonCareTag.objects.only("person_id", "tag_id"), "person_id", tagged)}
-    links = [PersonCareTag(person_id=p.pk, tag=tag, since=today, added_by=_user(ctx.actor))
-             for r, p in row_person for tag in r.tags if (p.pk, tag.pk) not in have]
-    PersonCareTag.objects.bulk_create(links, batch_size=1000)
-    only_tagged = {link.person_id for link in links} - {p.pk for p in new} - {p.pk for p in changed}
+    added_by = _user(ctx.actor)
+    links = [{"person_id": r.existing_pk, "tag_id": tag.pk, "since": today,
+              "added_by_id": added_by.pk if added_by else None}
+             for r in rows if r.existing_pk for tag in r.tags if (r.existing_pk, tag.pk) not in have]
+    only_tagged = {link["person_id"] for link in links} - {p.pk for p in changed}
+    links += [{"person_id": pk_of(row, values), "tag_id": tag.pk, "since": today,
+               "added_by_id": added_by.pk if added_by else None} for row, values in new_rows for tag in row.tags]
+    insert_rows(PersonCareTag, links)
     report.updated["persons"] += len(only_tagged)
     report.unchanged["persons"] -= len(only_tagged)
-    keys = {}
-    for row, person in row_person:
-        if row.id_index:
-            keys[("index", row.id_index)] = person.pk
-        if person.external_id:
-            keys[("external", person.external_id)] = person.pk
     return keys
 
 

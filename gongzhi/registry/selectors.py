@@ -79,7 +79,9 @@ def search_persons(actor, *, q: str = "", name: str = "", id_number: str = "", p
     if name:
         queryset = queryset.filter(name__icontains=name.strip())
     if id_number:
-        queryset = queryset.filter(id_number_index=crypto.blind_index("id_number", id_number) or "-")
+        # The unique index on it is partial (not empty): repeating that condition lets the database use it.
+        queryset = queryset.filter(id_number_index=crypto.blind_index("id_number", id_number) or "-").exclude(
+            id_number_index="")
     if phone:
         queryset = queryset.filter(phone_index=crypto.blind_index("phone", phone) or "-")
     if address:
