@@ -6,7 +6,7 @@ An app registers its job with one line in its ``AppConfig.ready()``::
     from gongzhi.ops import schedule
 
     schedule.register("sweep_deadlines", every=timedelta(minutes=5),
-                      path="gongzhi.cases.services.deadlines.sweep_deadlines")
+                      path="gongzhi.cases.sweep.sweep_deadlines")
 
 ``python manage.py run_scheduler`` (one process per deployment, beside the
 worker) calls :func:`enqueue_due` every few seconds; it puts each due job on

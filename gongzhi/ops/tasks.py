@@ -16,6 +16,7 @@ without a request). The id travels as one extra keyword argument,
 ``REQUEST_ID_KWARG``, which the task function never sees.
 """
 
+import json
 from dataclasses import fields
 
 from django.tasks import Task
@@ -73,4 +74,11 @@ def run_periodic_job(name: str):
     """Run one job of :mod:`gongzhi.ops.schedule` by name (enqueued by ``run_scheduler``)."""
     from . import schedule
 
-    return schedule.run_job(name)
+    result = schedule.run_job(name)
+    # The job has done its work; a result the queue cannot store as JSON
+    # must not turn that into a failed task.
+    try:
+        json.dumps(result)
+    except (TypeError, ValueError):
+        return repr(result)
+    return result

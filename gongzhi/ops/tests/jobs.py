@@ -22,3 +22,7 @@ def count_call():
 @task()
 def count_call_task():
     CALLS.append("count_call_task")
+
+
+def returns_an_object():
+    return object()

@@ -87,3 +87,14 @@ def test_with_the_database_queue_the_worker_runs_it_and_runs_do_not_pile_up(only
 def test_a_job_that_is_not_registered_here_fails_clearly(only_test_jobs):
     with pytest.raises(LookupError, match="no periodic job named 'gone'"):
         schedule.run_job("gone")
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_QUEUE)
+def test_a_job_whose_result_is_not_json_still_succeeds(only_test_jobs):
+    schedule.register("odd", every=timedelta(minutes=5), path="gongzhi.ops.tests.jobs.returns_an_object")
+    schedule.enqueue_due()
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    row = DBTaskResult.objects.get()
+    assert row.status == "SUCCESSFUL"
+    assert row.task_result.return_value.startswith("<object object")
