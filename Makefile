@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv messages lock check-python clean run-prod
+.PHONY: run test venv messages lock check-python clean run-prod assets chromium
 
 check-python:
 	@test -n "$(PYTHON)" || { scripts/find-python.sh; exit 1; }
@@ -22,17 +22,17 @@ messages: $(STAMP)
 	@cd gongzhi && ../$(PY) ../manage.py compilemessages --verbosity 0
 
 ## make run: set up, migrate, load demo data and serve on http://127.0.0.1:8000
-run: messages
+run: messages assets
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## make run-prod: the production stack here (gunicorn, worker, scheduler; local PostgreSQL and Redis)
-run-prod: messages
+run-prod: messages assets
 	deploy/run-prod.sh
 
 ## make test: the whole suite (SQLite by default; PostgreSQL when DATABASE_URL says so)
-test: messages
+test: messages assets chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make lock: re-resolve requirements.lock from pyproject.toml (needs the network)
@@ -42,3 +42,19 @@ lock: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var/test
+
+## make assets: front-end libraries (package-lock.json) from the npm registry into node_modules/,
+## served as static files under vendor/ (settings.STATICFILES_DIRS); nothing is fetched at run time
+ASSETS_STAMP := node_modules/.installed
+$(ASSETS_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(ASSETS_STAMP)
+
+assets: $(ASSETS_STAMP)
+
+## make chromium: Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium)
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then echo "Installing Chromium with apt (browser tests)"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; \
+	else echo "The browser tests need Debian's Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' (or 'make chromium' as root)." >&2; exit 1; fi

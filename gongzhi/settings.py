@@ -300,3 +300,22 @@ LOGGING["handlers"]["console"]["filters"] = [*LOGGING["handlers"]["console"].get
 # `Authorization: Bearer $METRICS_TOKEN`.
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
+# --- Web pages (gongzhi.web) ---------------------------------------------------
+# Front-end libraries come from the npm registry (package.json, `make assets`)
+# and are served as local static files under static/vendor/<name>/: nothing is
+# fetched from the internet at run time. Only installed ones are listed, so a
+# checkout without node_modules still starts (web/tests check they are there).
+_NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    (f"vendor/{name}", _NODE_MODULES / path)
+    for name, path in (("leaflet", "leaflet/dist"), ("uplot", "uplot/dist"))
+    if (_NODE_MODULES / path).is_dir()
+]
+# Map tiles, e.g. a 天地图 or intranet tile server:
+# "https://tiles.example.gov.cn/{z}/{x}/{y}.png". Empty: grids, points and
+# densities are drawn on a plain background without tiles.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+# How many photos a resident or grid worker may attach to one report.
+WEB_MAX_PHOTOS = env_int("WEB_MAX_PHOTOS", 3)
