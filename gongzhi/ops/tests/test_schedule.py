@@ -66,7 +66,8 @@ def test_run_scheduler_once_names_what_it_enqueued(only_test_jobs, capsys):
     assert jobs.CALLS == ["count_call"]
 
 
-@pytest.mark.django_db(transaction=True)  # the worker commits and reconnects, as in production
+# The worker commits and reconnects, as in production.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @override_settings(TASKS=DATABASE_QUEUE)
 def test_with_the_database_queue_the_worker_runs_it_and_runs_do_not_pile_up(only_test_jobs):
     schedule.register("count", every=timedelta(minutes=5), path="gongzhi.ops.tests.jobs.count_call")
@@ -89,7 +90,7 @@ def test_a_job_that_is_not_registered_here_fails_clearly(only_test_jobs):
         schedule.run_job("gone")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @override_settings(TASKS=DATABASE_QUEUE)
 def test_a_job_whose_result_is_not_json_still_succeeds(only_test_jobs):
     schedule.register("odd", every=timedelta(minutes=5), path="gongzhi.ops.tests.jobs.returns_an_object")

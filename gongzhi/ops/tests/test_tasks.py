@@ -31,7 +31,8 @@ def test_enqueued_outside_a_request_it_runs_without_one():
     assert result.return_value == {"label": "c", "request_id": ""}
 
 
-@pytest.mark.django_db(transaction=True)  # the worker commits and reconnects, as in production
+# The worker commits and reconnects, as in production.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @override_settings(TASKS=DATABASE_QUEUE)
 def test_worker_runs_a_queued_task_under_the_enqueuers_request_id():
     with context.bind("10.0.0.1", "req-queued"):
