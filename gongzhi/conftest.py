@@ -7,6 +7,14 @@ from gongzhi.accounts.roles import Role
 from gongzhi.regions.models import CommunityType, Level, Region
 
 
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    """The configured Argon2 costs ~100 MB and most of a core per hash; tests use
+    the same algorithm at minimal cost (``configured_hashers`` in accounts tests
+    checks the real configuration)."""
+    settings.PASSWORD_HASHERS = ["gongzhi.accounts.tests.hashers.FastArgon2PasswordHasher"]
+
+
 def square(lon, lat, size=0.01):
     return {
         "type": "Polygon",
@@ -55,3 +63,19 @@ def make_user(db):
 def street_office(tree):
     return Unit.objects.create(code="U-JW", name="建外街道办事处", kind=UnitKind.SUBDISTRICT_OFFICE,
                                region=tree["street"])
+
+
+def pytest_collection_modifyitems(config, items):
+    """Transactional tests must restore the migration data they flush.
+
+    A ``transaction=True`` test empties every table when it ends; without
+    ``serialized_rollback`` the rows that migrations seed (content types,
+    default categories, care tags) are recreated differently or not at all,
+    and the next serialized test fails on duplicates. Refuse the trap early.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(
+                f"{item.nodeid}: use @pytest.mark.django_db(transaction=True, serialized_rollback=True)"
+            )
