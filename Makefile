@@ -5,6 +5,8 @@ PYTHON := $(shell scripts/find-python.sh)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Two workers for two cores; a file's tests stay on one worker (transactional tests, scratch databases).
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: run test venv messages lock check-python clean run-prod assets chromium
 
