@@ -319,3 +319,4 @@ MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 # How many photos a resident or grid worker may attach to one report.
 WEB_MAX_PHOTOS = env_int("WEB_MAX_PHOTOS", 3)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("gongzhi.web.context_processors.layout")

@@ -1,0 +1,103 @@
+"""Who sees which pages: each role's home page and menu, derived from capabilities.
+
+The menu is the list of :data:`MENU` items whose test passes for the user;
+a page's view uses the same test (:func:`gongzhi.web.access.page`), so a link
+that is not shown is also a page that answers 403. Capabilities come from
+:mod:`gongzhi.accounts.roles` (the one permission mechanism); a few pages are
+about a role's place rather than a capability (a grid worker's own grid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.accounts.roles import Role, can
+
+
+def is_resident(user) -> bool:
+    return user.role == Role.RESIDENT and not user.is_superuser
+
+
+def is_grid_worker(user) -> bool:
+    return user.role == Role.GRID_WORKER and user.region_id is not None and user.region.is_grid
+
+
+def handles_cases(user) -> bool:
+    """Dispatchers and members of handling units: the work queue and the case console."""
+    return not is_grid_worker(user) and (can(user, "cases.dispatch") or can(user, "cases.handle"))
+
+
+def sees_cases(user) -> bool:
+    return not is_resident(user) and not is_grid_worker(user)
+
+
+def sees_deadlines(user) -> bool:
+    return handles_cases(user) or user.role == Role.LEADER
+
+
+def sees_dashboard(user) -> bool:
+    return can(user, "cases.metrics") or user.role in (Role.LEADER, Role.DISPATCHER) or user.is_superuser
+
+
+def looks_up(user) -> bool:
+    return can(user, "registry.view") and not is_grid_worker(user)
+
+
+def administers(user) -> bool:
+    return user.is_staff and (user.is_superuser or can(user, "accounts.manage"))
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str  # URL name
+    label: str
+    test: Callable
+
+
+MENU: tuple[Item, ...] = (
+    Item("resident_new", _("Report a problem"), is_resident),
+    Item("resident_cases", _("My requests"), is_resident),
+    Item("grid_tasks", _("My tasks"), is_grid_worker),
+    Item("grid_map", _("My grid"), is_grid_worker),
+    Item("grid_patrol", _("Patrol report"), is_grid_worker),
+    Item("grid_visit", _("Household visit"), is_grid_worker),
+    Item("grid_lookup", _("Look-up"), is_grid_worker),
+    Item("dashboard", _("Dashboard"), sees_dashboard),
+    Item("console_queue", _("Work queue"), handles_cases),
+    Item("console_cases", _("Cases"), sees_cases),
+    Item("console_deadlines", _("Deadline board"), sees_deadlines),
+    Item("lookup", _("Look-up"), looks_up),
+    Item("inbox", _("Notifications"), lambda user: True),
+)
+
+
+def menu_for(user) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    items = []
+    for item in MENU:
+        if item.test(user):
+            try:
+                items.append({"name": item.name, "label": item.label, "url": reverse(item.name)})
+            except NoReverseMatch:  # a page of a later step, not wired yet
+                continue
+    return items
+
+
+def home_for(user) -> str:
+    """The URL name of the page a user lands on after signing in."""
+    if is_resident(user):
+        return "resident_cases"
+    if is_grid_worker(user):
+        return "grid_tasks"
+    if user.role == Role.LEADER and sees_dashboard(user):
+        return "dashboard"
+    if handles_cases(user):
+        return "console_queue"
+    if sees_cases(user):
+        return "console_cases"
+    return "inbox"

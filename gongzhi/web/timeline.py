@@ -1,0 +1,113 @@
+"""A case's event log told in plain words.
+
+The event log (:func:`gongzhi.cases.selectors.timeline`) is the truth; this
+module only phrases it, for the resident (what happened to *my* request,
+without internal detail) or for staff (everything, with reasons).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from gongzhi.cases import machine, selectors
+from gongzhi.cases.models import AlertKind, Case, Satisfaction
+
+A = machine.Action
+# Steps a resident does not need to follow: the internal machinery of handling.
+_INTERNAL = {A.WHISTLE, A.REPORT_IN, A.REFUSE_EXTENSION, A.REQUEST_EXTENSION, "deadline_alert", "escalate"}
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    text: str
+    detail: str = ""
+    actor: str = ""
+
+
+def _unit(event) -> str:
+    return event.unit.name if event.unit_id else _("the handling unit")
+
+
+def _sentence(event, case: Case, for_resident: bool) -> tuple[str, str]:
+    p, unit, action = event.payload or {}, _unit(event), event.action
+    if action == A.INTAKE:
+        return (_("We received your request.") if for_resident else _("Received.")), ""
+    if action == A.ANSWER:
+        return _("The question was answered."), p.get("answer", "")
+    if action == A.DISPATCH:
+        return _("Sent to %(unit)s to handle.") % {"unit": unit}, "" if for_resident else event.reason
+    if action == A.DECIDE:
+        return _("The subdistrict assigned it to %(unit)s.") % {"unit": unit}, "" if for_resident else event.reason
+    if action == A.ACKNOWLEDGE:
+        return _("%(unit)s took it on.") % {"unit": unit}, ""
+    if action == A.RETURN:
+        text = _("%(unit)s said it is not theirs to handle; a new unit will be chosen.") % {"unit": unit}
+        return text, "" if for_resident else event.reason
+    if action == A.REFER:
+        return _("It was returned several times: the subdistrict decides who handles it."), ""
+    if action == A.WHISTLE:
+        return _("The subdistrict called in other units (%(units)s).") % {
+            "units": ", ".join(p.get("units", []))}, event.reason
+    if action == A.REPORT_IN:
+        return _("%(unit)s reported in.") % {"unit": unit}, event.reason
+    if action == A.REQUEST_EXTENSION:
+        return _("%(unit)s asked for %(days)s more working days.") % {"unit": unit, "days": p.get("days")}, \
+            event.reason
+    if action == A.APPROVE_EXTENSION:
+        return _("More time was granted: %(days)s working days.") % {"days": p.get("days")}, ""
+    if action == A.REFUSE_EXTENSION:
+        return _("The request for more time was refused."), event.reason
+    if action == A.REPLY:
+        return _("%(unit)s replied.") % {"unit": unit}, p.get("reply", "")
+    if action in (A.CALLBACK, A.REOPEN):
+        solved = _("solved") if p.get("solved") else _("not solved")
+        try:
+            satisfaction = Satisfaction(p.get("satisfaction")).label
+        except ValueError:
+            satisfaction = p.get("satisfaction", "")
+        text = _("Rated: %(solved)s, %(satisfaction)s.") % {"solved": solved, "satisfaction": satisfaction}
+        if action == A.REOPEN:
+            text += " " + _("It was reopened and goes back to %(unit)s.") % {"unit": unit}
+        return text, event.reason
+    if action == A.MERGE:
+        return _("Joined with case #%(id)s about the same problem.") % {"id": p.get("parent")}, ""
+    if action in (A.FOLLOW_CLOSE, A.FOLLOW_CANCEL):
+        return _("Concluded together with case #%(id)s.") % {"id": p.get("parent")}, ""
+    if action == A.CANCEL:
+        return _("Cancelled."), event.reason
+    if action == A.INVALIDATE:
+        return _("Marked as not a matter for handling."), event.reason
+    if action == A.ATTACH:
+        return _("A photo was added."), ""
+    if action == "deadline_alert":
+        try:
+            kind = AlertKind(p.get("kind")).label
+        except ValueError:
+            kind = p.get("kind", "")
+        return _("Deadline alert: %(kind)s.") % {"kind": kind}, ""
+    if action == "escalate":
+        return _("Escalated to the supervising unit (%(unit)s).") % {"unit": p.get("to_unit", "")}, ""
+    try:
+        return str(A(action).label), event.reason
+    except ValueError:
+        return action, event.reason
+
+
+def steps(case: Case, *, for_resident: bool, viewer=None) -> list[Step]:
+    show_reporter = viewer is None or selectors.reporter_visible(case, viewer)
+    result = []
+    for event in selectors.timeline(case):
+        if for_resident and event.action in _INTERNAL:
+            continue
+        text, detail = _sentence(event, case, for_resident)
+        actor = ""
+        if not for_resident:
+            actor = event.actor_label or _("system")
+            if not show_reporter and event.actor_id is not None and event.actor_id == case.reporter_id:
+                actor = _("anonymous reporter")
+        result.append(Step(at=event.at, text=text, detail=detail, actor=actor))
+    return result

@@ -1,0 +1,114 @@
+"""The resident's pages (H5): report a problem, follow my requests, rate the reply."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from gongzhi.cases import machine, selectors, services
+from gongzhi.cases.errors import CaseConflict
+from gongzhi.cases.models import Channel
+
+from .. import mapdata, timeline
+from ..access import page
+from ..forms import apply_service_error
+from ..forms.rating import RateForm, WithdrawForm
+from ..forms.reporting import ResidentReportForm
+from ..navigation import is_resident
+
+# Where the intake service names a location problem, the form shows it at the place fields.
+LOCATION_ALIASES = {"lon": "region", "lat": "region", "location": "region", "crs": "region", "file": "photos"}
+
+
+def submit_report(request, form, *, channel: str, extra: dict | None = None):
+    """Create the case and attach its photos in one transaction; the new case, or None with errors on the form."""
+    try:
+        with transaction.atomic():
+            case = services.create_case(actor=request.user, channel=channel, **form.service_values(),
+                                        **(extra or {}))
+            for photo in form.cleaned_data.get("photos") or []:
+                services.add_attachment(case=case, actor=request.user, content=photo, name=photo.name)
+    except ValidationError as exc:
+        apply_service_error(form, exc, LOCATION_ALIASES)
+        return None
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return None
+    return case
+
+
+@page(is_resident)
+def report(request):
+    form = ResidentReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        case = submit_report(request, form, channel=Channel.WEB,
+                             extra={"is_anonymous": form.cleaned_data.get("is_anonymous", False)})
+        if case is not None:
+            messages.success(request, _("Thank you. Your request #%(id)s was received.") % {"id": case.pk})
+            return redirect("resident_case", case_id=case.pk)
+    return render(request, "web/resident/report.html", {"form": form, "grids": mapdata.public_grids()})
+
+
+@page(is_resident)
+def my_cases(request):
+    cases = selectors.visible_cases(request.user).filter(reporter=request.user).select_related(
+        "category", "lead_unit").order_by("-created_at", "-id")
+    page_obj = Paginator(cases, 20).get_page(request.GET.get("page"))
+    return render(request, "web/resident/cases.html", {"page": page_obj})
+
+
+def _own_case(request, case_id):
+    case = selectors.case_for(request.user, case_id)
+    if case is None or case.reporter_id != request.user.pk:
+        raise Http404
+    return case
+
+
+@page(is_resident)
+def case_detail(request, case_id):
+    case = _own_case(request, case_id)
+    rate_form = withdraw_form = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        form_class, service = {"rate": (RateForm, services.record_callback),
+                               "withdraw": (WithdrawForm, services.cancel_case)}.get(action, (None, None))
+        if form_class is None:
+            raise Http404
+        form = form_class(request.POST)
+        if form.is_valid():
+            values = form.service_values() if action == "rate" else {"reason": form.cleaned_data["reason"]}
+            try:
+                service(case=case, actor=request.user, expected_version=_version(request), **values)
+            except ValidationError as exc:
+                apply_service_error(form, exc)
+            except (CaseConflict, PermissionDenied) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Thank you for your rating.") if action == "rate"
+                                 else _("Your request was withdrawn."))
+                return redirect("resident_case", case_id=case.pk)
+        if action == "rate":
+            rate_form = form
+        else:
+            withdraw_form = form
+    if rate_form is None and machine.may(case, machine.Action.CALLBACK, request.user):
+        rate_form = RateForm()
+    if withdraw_form is None and machine.may(case, machine.Action.CANCEL, request.user):
+        withdraw_form = WithdrawForm()
+    return render(request, "web/resident/case.html", {
+        "case": case, "steps": timeline.steps(case, for_resident=True),
+        "attachments": case.attachments.all(), "rate_form": rate_form, "withdraw_form": withdraw_form,
+        "callbacks": case.callbacks.all(),
+    })
+
+
+def _version(request):
+    try:
+        return int(request.POST.get("version"))
+    except (TypeError, ValueError):
+        return None
