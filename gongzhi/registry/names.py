@@ -14,6 +14,7 @@ from pypinyin import Style, lazy_pinyin
 
 _NOT_LETTERS = re.compile(r"[^a-z0-9]+")
 # One Han character at a time, or a run of anything else (a Latin word).
+_ALL_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _CHUNKS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\u3400-\u9fff\uf900-\ufaff]+")
 
 SURNAME_READINGS = {
@@ -29,17 +30,25 @@ def _syllables(chunk: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(chunk, style=Style.NORMAL, errors=lambda text: text.lower().split()))
 
 
+@lru_cache(maxsize=20_000)
+def _han(char: str) -> str:
+    return _NOT_LETTERS.sub("", lazy_pinyin(char, style=Style.NORMAL)[0].replace("ü", "v"))
+
+
 @lru_cache(maxsize=100_000)
 def name_pinyin(name: str) -> tuple[str, str]:
     """(full pinyin, initials) in lower case without spaces: ``("zhangsan", "zs")``."""
     name = " ".join((name or "").split())
     if not name:
         return "", ""
-    syllables = []
-    for chunk in _CHUNKS.findall(name):
-        syllables.extend(_syllables(chunk))
+    if _ALL_HAN.fullmatch(name):  # the common case, one cached lookup per character
+        syllables = [_han(char) for char in name]
+    else:
+        syllables = []
+        for chunk in _CHUNKS.findall(name):
+            syllables.extend(_syllables(chunk))
+        syllables = [_NOT_LETTERS.sub("", s.replace("ü", "v")) for s in syllables]
     if name[0] in SURNAME_READINGS and syllables:
         syllables[0] = SURNAME_READINGS[name[0]]
-    syllables = [_NOT_LETTERS.sub("", s.replace("ü", "v")) for s in syllables]
     syllables = [s for s in syllables if s]
     return "".join(syllables)[:200], "".join(s[0] for s in syllables)[:50]

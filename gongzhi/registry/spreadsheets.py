@@ -236,6 +236,8 @@ def cell_text(value, *, numeric_allowed: bool = True) -> str:
 
     Raises ValueError for a number in a column that must be text (ID numbers).
     """
+    if type(value) is str:  # every CSV cell, most XLSX cells
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -129,3 +129,43 @@ def test_sensitive_tags_do_not_leak_through_the_api(client, staff, zhang):
 
 def test_anonymous_callers_are_refused(client):
     assert client.get(f"{BASE}/persons").status_code == 401
+
+
+def test_import_templates_and_import_through_the_api(client, staff, tree):
+    from .sheets import csv_bytes, person_values
+
+    c = _client(client, staff["community_a"])
+    template = c.get(f"{BASE}/import-templates/registry.xlsx")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    assert c.get(f"{BASE}/import-templates/persons.csv").content.decode("utf-8-sig").startswith("人员编号,姓名")
+    assert c.get(f"{BASE}/import-templates/nope.csv").status_code == 404
+
+    good = csv_bytes("persons", [person_values(1, grid=tree["grid_a1"].code)])
+    bad = csv_bytes("persons", [{**person_values(2, grid=tree["grid_a1"].code), "证件号码": "110105194912310021"}])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = c.post(f"{BASE}/imports", {"file": SimpleUploadedFile("bad.csv", bad), "dry_run": "false"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["ok"] is False and (body["errors"][0]["row"], body["errors"][0]["column"]) == (2, "证件号码")
+    assert "110105194912310021" not in response.content.decode()
+    response = c.post(f"{BASE}/imports", {"file": SimpleUploadedFile("good.csv", good), "dry_run": "true"})
+    assert response.json()["counts"]["persons"]["created"] == 1 and not Person.objects.exists()
+    response = c.post(f"{BASE}/imports", {"file": SimpleUploadedFile("good.csv", good)})
+    assert response.status_code == 200 and Person.objects.count() == 1
+    client.logout()
+    worker = _client(client, staff["worker_a1"])
+    assert worker.post(f"{BASE}/imports", {"file": SimpleUploadedFile("good.csv", good)}).status_code == 403
+
+
+def test_overdue_visits_through_the_api(client, staff, zhang):
+    import datetime as dt
+
+    services.tag_person(actor=staff["worker_a1"], person=zhang, tag=CareTag.objects.get(code="elderly_alone"),
+                        since=dt.date(2024, 1, 2))
+    c = _client(client, staff["worker_a1"])
+    body = c.get(f"{BASE}/overdue-visits").json()
+    assert body["count"] == 1
+    item = body["items"][0]
+    assert item["person"]["name"] == "张三" and item["tag"] == "elderly_alone" and item["last_visit"] is None
+    assert SAMPLE_ID not in json.dumps(body)
