@@ -160,8 +160,9 @@ def extract_verified(src: Path, staging: Path) -> dict:
     missing = sorted(set(expected) - set(found))
     extra = sorted(set(found) - set(expected))
     if missing or extra:
-        raise BackupError(damaged % {"archive": src, "detail": _("missing members: %(missing)s; unlisted members: "
-                                                                "%(extra)s") % {"missing": missing[:5], "extra": extra[:5]}})
+        detail = _("missing members: %(missing)s; unlisted members: %(extra)s") % {
+            "missing": missing[:5], "extra": extra[:5]}
+        raise BackupError(damaged % {"archive": src, "detail": detail})
     wrong = sorted(name for name in expected if expected[name] != found[name])
     if wrong:
         raise BackupError(damaged % {"archive": src, "detail": _("checksum or size mismatch in %(members)s")

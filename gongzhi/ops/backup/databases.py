@@ -20,6 +20,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from .errors import BackupError
 
 _MOD = 2 ** 256
@@ -64,12 +66,12 @@ class SqliteDatabase:
     def __init__(self, settings_dict):
         name = str(settings_dict["NAME"])
         if name == ":memory:" or name.startswith("file::memory:") or "mode=memory" in name:
-            raise BackupError("An in-memory SQLite database cannot be backed up or restored.")
+            raise BackupError(_("An in-memory SQLite database cannot be backed up or restored."))
         self.path = Path(name)
         self.timeout = float(settings_dict.get("OPTIONS", {}).get("timeout", 20))
 
     def describe(self) -> str:
-        return f"SQLite database {self.path}"
+        return _("SQLite database %(path)s") % {"path": self.path}
 
     def _connect(self, path=None):
         return sqlite3.connect(str(path or self.path), timeout=self.timeout, isolation_level=None)
@@ -96,7 +98,7 @@ class SqliteDatabase:
         """Online copy through SQLite's backup API: one read transaction, so consistent
         while the server keeps writing (WAL lets it)."""
         if not self.path.exists():
-            raise BackupError(f"There is no SQLite database at {self.path}.")
+            raise BackupError(_("There is no SQLite database at %(path)s.") % {"path": self.path})
         source = self._connect()
         target = sqlite3.connect(str(dest), isolation_level=None)
         try:
@@ -149,10 +151,12 @@ class PostgresDatabase:
         self.sslmode = settings_dict.get("OPTIONS", {}).get("sslmode")
         for tool in ("pg_dump", "pg_restore", "psql"):
             if shutil.which(tool) is None:
-                raise BackupError(f"The PostgreSQL client tool {tool} is not installed (package postgresql-client).")
+                raise BackupError(_("The PostgreSQL client tool %(tool)s is not installed (package "
+                                    "postgresql-client).") % {"tool": tool})
 
     def describe(self) -> str:
-        return f"PostgreSQL database {self.name} on {self.params.get('host', 'the local socket')}"
+        return _("PostgreSQL database %(name)s on %(host)s") % {
+            "name": self.name, "host": self.params.get("host", "the local socket")}
 
     def _env(self) -> dict:
         env = dict(os.environ)
@@ -172,12 +176,14 @@ class PostgresDatabase:
         try:
             return psycopg.connect(**params, **kwargs)
         except psycopg.Error as exc:
-            raise BackupError(f"Could not connect to {self.describe()}: {exc}") from exc
+            raise BackupError(_("Could not connect to %(target)s: %(error)s")
+                              % {"target": self.describe(), "error": exc}) from exc
 
     def _run(self, args, what):
         result = subprocess.run(args, env=self._env(), capture_output=True, text=True)
         if result.returncode != 0:
-            raise BackupError(f"{what} failed ({args[0]} exit {result.returncode}): {result.stderr.strip()}")
+            raise BackupError(_("%(step)s failed (%(tool)s exit %(code)s): %(error)s") % {
+                "step": what, "tool": args[0], "code": result.returncode, "error": result.stderr.strip()})
         return result
 
     @staticmethod
@@ -248,7 +254,7 @@ class PostgresDatabase:
                 f"\\i '{script}'\n"
             )
             self._run(["psql", "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
-                       f"--file={wrapper}"], "Loading the database")
+                       f"--file={wrapper}"], _("Loading the database"))
 
 
 def database_for(settings_dict):
@@ -257,4 +263,4 @@ def database_for(settings_dict):
         return SqliteDatabase(settings_dict)
     if engine.endswith("postgresql"):
         return PostgresDatabase(settings_dict)
-    raise BackupError(f"Backups are not supported for the database engine {engine}.")
+    raise BackupError(_("Backups are not supported for the database engine %(engine)s.") % {"engine": engine})

@@ -9,11 +9,14 @@ import gzip
 import io
 import json
 import os
+import re
 import shutil
 import tarfile
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from gongzhi.ops.backup import BackupError, prune_backups
 from gongzhi.ops.backup.archive import extract_verified
@@ -22,6 +25,20 @@ from gongzhi.ops.backup.databases import database_for
 from .sites import MEDIA, Site
 
 AUDIT = "audit_auditevent"
+
+
+def said(template, text):
+    """``text`` holds the message ``template`` in the language the commands speak (LANGUAGE_CODE)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        translated = translation.gettext(template)
+    pattern = ".*?".join(re.escape(part) for part in re.split(r"%\(\w+\)[sdr]", translated))
+    return re.search(pattern, text, re.S) is not None
+
+
+NOT_EMPTY = ("%(target)s is not empty. Restoring replaces all of its data: stop the server and workers, "
+             "then run restore again with --force.")
+DAMAGED = "The archive %(archive)s is damaged or truncated (%(detail)s); nothing was restored."
+MISMATCH = "checksum or size mismatch in %(members)s"
 
 
 def fingerprint(site):
@@ -89,7 +106,9 @@ def postgres_site(tmp_path_factory):
     auth = params["USER"] + (f":{params['PASSWORD']}" if params.get("PASSWORD") else "")
     url = f"postgres://{auth}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{name}"
     admin = {"host": params["HOST"] or "127.0.0.1", "port": params["PORT"] or 5432, "user": params["USER"],
-             "dbname": "postgres", "autocommit": True, **({"password": params["PASSWORD"]} if params["PASSWORD"] else {})}
+             "dbname": "postgres", "autocommit": True}
+    if params.get("PASSWORD"):
+        admin["password"] = params["PASSWORD"]
 
     def recreate():
         with psycopg.connect(**admin) as conn:
@@ -133,7 +152,8 @@ def test_backup_wipe_restore_gives_identical_rows_and_files(site):
     assert fingerprint(site) == {}
 
     result = site.manage("restore", site.archive)
-    assert "match the manifest" in result.stdout
+    assert said("Restored the backup of %(created)s: %(tables)d tables and %(rows)d rows match the manifest; "
+                "%(files)d uploaded files.", result.stdout)
 
     after = fingerprint(site)
     assert {t: v for t, v in after.items() if t != AUDIT} == {t: v for t, v in before.items() if t != AUDIT}
@@ -149,7 +169,7 @@ def test_restore_refuses_a_database_with_data_unless_forced(site):
 
     refused = site.manage("restore", site.archive, check=False)
     assert refused.returncode != 0
-    assert "is not empty" in refused.stderr and "--force" in refused.stderr
+    assert said(NOT_EMPTY, refused.stderr)
     assert fingerprint(site) == changed
 
     site.manage("restore", site.archive, "--force")
@@ -173,7 +193,7 @@ def test_a_truncated_archive_is_refused_and_nothing_is_touched(site, tmp_path):
     result = site.manage("restore", str(cut), "--force", check=False)
 
     assert result.returncode != 0
-    assert "damaged or truncated" in result.stderr
+    assert said(DAMAGED, result.stderr)
     assert _untouched(site) == state
 
 
@@ -186,7 +206,8 @@ def test_a_tampered_member_is_refused_and_nothing_is_touched(site, tmp_path):
     result = site.manage("restore", str(tampered), "--force", check=False)
 
     assert result.returncode != 0
-    assert "checksum or size mismatch in media/cases/2026/11/photo-1.jpg" in result.stderr
+    assert said(DAMAGED, result.stderr) and said(MISMATCH, result.stderr)
+    assert "media/cases/2026/11/photo-1.jpg" in result.stderr
     assert _untouched(site) == state
 
 
@@ -196,12 +217,14 @@ def test_verification_names_what_is_wrong(site, tmp_path):
     def refused(archive_path, message):
         staging = tmp_path / f"staging-{archive_path.stem}"
         staging.mkdir()
-        with pytest.raises(BackupError, match=message):
+        with translation.override("en"), pytest.raises(BackupError, match=message):
             extract_verified(archive_path, staging)
 
     changed = tmp_path / "changed.tar.gz"
-    rewrite(source, changed,
-            lambda name, data: data[:100] + bytes([data[100] ^ 1]) + data[101:] if name.startswith("database.") else data)
+    def flip_a_bit(name, data):
+        return data[:100] + bytes([data[100] ^ 1]) + data[101:] if name.startswith("database.") else data
+
+    rewrite(source, changed, flip_a_bit)
     refused(changed, "checksum or size mismatch in database.")
 
     no_trailer = tmp_path / "no-trailer.tar.gz"

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
+from django.utils.translation import gettext as _
 
 from gongzhi.ops.backup import BackupError, create_backup
 from gongzhi.ops.backup.archive import file_sha256
@@ -25,5 +26,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         rows = sum(table["rows"] for table in manifest["tables"].values())
         self.stdout.write(f"{path}")
-        self.stdout.write(f"  {len(manifest['tables'])} tables, {rows} rows, {manifest['media_files']} uploaded files")
+        self.stdout.write("  " + _("%(tables)d tables, %(rows)d rows, %(files)d uploaded files") % {
+            "tables": len(manifest["tables"]), "rows": rows, "files": manifest["media_files"]})
         self.stdout.write(f"  sha256 {file_sha256(path)}")

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
                 exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
                 if not exists:
                     conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-                    self.stdout.write(f"Created database {name}.")
+                    self.stdout.write(_("Created database %(name)s.") % {"name": name})
         except psycopg.Error as exc:
-            raise CommandError(f"Could not reach PostgreSQL to create database {name!r}: {exc}") from exc
+            raise CommandError(_("Could not reach PostgreSQL to create database %(name)s: %(error)s")
+                               % {"name": name, "error": exc}) from exc

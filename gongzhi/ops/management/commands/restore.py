@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
+from django.utils.translation import gettext as _
 
 from gongzhi.ops.backup import BackupError, restore_backup
 
@@ -24,9 +25,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         rows = sum(table["rows"] for table in manifest["tables"].values())
         self.stdout.write(self.style.SUCCESS(
-            f"Restored the backup of {manifest['created_at']}: {len(manifest['tables'])} tables and {rows} rows "
-            f"match the manifest; {manifest['media_files']} uploaded files."))
+            _("Restored the backup of %(created)s: %(tables)d tables and %(rows)d rows match the manifest; "
+              "%(files)d uploaded files.") % {"created": manifest["created_at"], "tables": len(manifest["tables"]),
+                                              "rows": rows, "files": manifest["media_files"]}))
         if manifest["pending_migrations"]:
             self.stdout.write(self.style.WARNING(
-                f"This code has {len(manifest['pending_migrations'])} migrations the backup lacks: "
-                "run `python manage.py migrate` now."))
+                _("This code has %(n)d migrations the backup lacks: run `python manage.py migrate` now.")
+                % {"n": len(manifest["pending_migrations"])}))
