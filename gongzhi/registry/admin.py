@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.accounts.roles import can
 from gongzhi.audit.admin_base import ScopedAuditedAdmin
 from gongzhi.audit.services import record
-from gongzhi.core import crypto
 from gongzhi.core.scoping import ensure_in_scope
 
 from . import selectors, services
@@ -301,19 +300,38 @@ class PersonAdmin(RegistryAdmin):
         return fieldsets
 
     def get_search_results(self, request, queryset, search_term):
-        """An ID number or phone number typed in the search box is matched through the blind index."""
-        term = search_term.strip()
-        if term and any(ch.isdigit() for ch in term):
-            index_id = crypto.blind_index("id_number", term)
-            index_phone = crypto.blind_index("phone", term)
-            return queryset.filter(id_number_index=index_id) | queryset.filter(phone_index=index_phone), False
-        return super().get_search_results(request, queryset, term)
+        """Names and pinyin only: the search box travels in the URL, which ends up in server logs.
+
+        ID numbers and phone numbers go through the lookup form (a POST).
+        """
+        if selectors.looks_personal(search_term):
+            self.message_user(request, _("Find ID numbers and phone numbers with the lookup form, so that they do "
+                                         "not appear in addresses and logs."), messages.WARNING)
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def lookup_view(self, request):
+        """Exact lookup by ID number or phone (POST), through the blind index; opens the person found."""
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:registry_person_changelist"))
+        value = request.POST.get("value", "")
+        found = list(selectors.search_persons(request.user, id_number=value, include_inactive=True)[:2]) or list(
+            selectors.search_persons(request.user, phone=value, include_inactive=True)[:2])
+        if len(found) == 1:
+            return HttpResponseRedirect(reverse("admin:registry_person_change", args=[found[0].pk]))
+        if found:
+            self.message_user(request, _("Several persons share this phone number; search by name."),
+                              messages.WARNING)
+        else:
+            self.message_user(request, _("Nobody in your area has this ID number or phone number."), messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:registry_person_changelist"))
 
     def get_urls(self):
         return [
             path("<int:person_id>/reveal/", self.admin_site.admin_view(self.reveal_view),
                  name="registry_person_reveal"),
             path("import/", self.admin_site.admin_view(self.import_view), name="registry_person_import"),
+            path("lookup/", self.admin_site.admin_view(self.lookup_view), name="registry_person_lookup"),
             path("import-template/", self.admin_site.admin_view(self.template_view),
                  name="registry_person_import_template"),
             *super().get_urls(),

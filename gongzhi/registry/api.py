@@ -39,6 +39,7 @@ from .schemas import (
     HouseholdIn,
     HouseholdOut,
     ImportReportOut,
+    LookupIn,
     MemberIn,
     MoveIn,
     OrganisationIn,
@@ -99,16 +100,34 @@ def _persons(request):
 # --- persons --------------------------------------------------------------------
 
 
+def _refuse_personal_in_url(*values: str) -> None:
+    if any(selectors.looks_personal(v) for v in values):
+        raise HttpError(422, _("Send ID numbers and phone numbers with POST /persons/lookup, not in the address "
+                               "(addresses end up in server logs)."))
+
+
 @router.get("/persons", response=list[PersonOut], summary="Search persons in your area")
 @paginate(PageNumberPagination, page_size=50)
-def list_persons(request, q: str = "", name: str = "", id_number: str = "", phone: str = "", address: str = "",
-                 grid: str = "", tag: str = "", include_inactive: bool = False):
-    """``q`` takes pinyin or initials (``zs``), a name, words of an address, an exact ID number or phone
-    number. ``id_number`` and ``phone`` match exactly (the values are never stored in clear)."""
+def list_persons(request, q: str = "", name: str = "", address: str = "", grid: str = "", tag: str = "",
+                 include_inactive: bool = False):
+    """``q`` takes pinyin or initials (``zs``), a name, or words of an address. Exact search by ID number
+    or phone number is ``POST /persons/lookup``: such values are refused here, in the URL."""
+    _refuse_personal_in_url(q, name, address)
     actor = actor_of(request)
-    queryset = selectors.search_persons(actor, q=q, name=name, id_number=id_number, phone=phone, address=address,
-                                        grid=_grid(request, grid), tag=_tag(tag), include_inactive=include_inactive)
+    queryset = selectors.search_persons(actor, q=q, name=name, address=address, grid=_grid(request, grid),
+                                        tag=_tag(tag), include_inactive=include_inactive)
     return selectors.with_visible_tags(actor, queryset)
+
+
+@router.post("/persons/lookup", response=list[PersonOut], summary="Find persons by exact ID number or phone")
+def lookup_persons(request, payload: LookupIn):
+    """Exact match through the blind index; in the request body so that the value stays out of logs."""
+    if not (payload.id_number.strip() or payload.phone.strip()):
+        raise HttpError(422, _("Give an ID number or a phone number."))
+    actor = actor_of(request)
+    queryset = selectors.search_persons(actor, id_number=payload.id_number, phone=payload.phone,
+                                        include_inactive=payload.include_inactive)
+    return list(selectors.with_visible_tags(actor, queryset)[:100])
 
 
 def _person_detail(request, person: Person) -> Person:
@@ -420,6 +439,7 @@ def run_import(request, file: File[UploadedFile], dry_run: Form[bool] = False, k
 
 @router.get("/exports/persons.xlsx", summary="Export persons of your area to XLSX (masked)")
 def export_persons(request, q: str = "", grid: str = "", tag: str = ""):
+    _refuse_personal_in_url(q)
     actor = actor_of(request)
     queryset = selectors.search_persons(actor, q=q, grid=_grid(request, grid), tag=_tag(tag))
     return exporting.export_persons_response(actor=actor, queryset=queryset)

@@ -117,6 +117,12 @@ class PersonPatch(Schema):
     reason: str = ""
 
 
+class LookupIn(Schema):
+    id_number: str = ""
+    phone: str = ""
+    include_inactive: bool = False
+
+
 class MoveIn(Schema):
     dwelling_id: int | None = Field(None, description="empty: moved out of the area's dwellings")
     role: str = ""

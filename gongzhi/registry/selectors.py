@@ -94,6 +94,16 @@ def search_persons(actor, *, q: str = "", name: str = "", id_number: str = "", p
     return queryset.order_by("name_pinyin", "id")
 
 
+def looks_personal(text: str) -> bool:
+    """True for text that looks like an ID number or a phone number.
+
+    Such values must not travel in URLs (query strings end up in access logs
+    and browser history): faces send them in a POST body instead.
+    """
+    text = (text or "").strip()
+    return bool(text) and bool(_ID_LIKE.match(text.replace(" ", "")) or _DIGITS_LIKE.match(text))
+
+
 def _address_q(text: str, field: str) -> Q:
     """Every word of ``text`` must occur in the address (``永安里 3号楼``)."""
     condition = Q()

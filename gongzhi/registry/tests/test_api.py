@@ -43,11 +43,18 @@ def test_person_list_and_detail_are_masked(client, staff, zhang):
     assert "id_number" not in item and "phone" not in item
 
 
-def test_exact_search_by_id_number_through_the_api(client, staff, zhang):
+def test_exact_lookup_by_id_number_or_phone_is_a_post(client, staff, zhang):
     c = _client(client, staff["worker_a1"])
-    assert c.get(f"{BASE}/persons", {"id_number": SAMPLE_ID.lower()}).json()["count"] == 1
-    assert c.get(f"{BASE}/persons", {"phone": "+86 138-1234-5678"}).json()["count"] == 1
-    assert c.get(f"{BASE}/persons", {"phone": "13800000000"}).json()["count"] == 0
+    assert [p["name"] for p in _post(c, f"{BASE}/persons/lookup", {"id_number": SAMPLE_ID.lower()}).json()] == [
+        "张三"]
+    assert len(_post(c, f"{BASE}/persons/lookup", {"phone": "+86 138-1234-5678"}).json()) == 1
+    assert _post(c, f"{BASE}/persons/lookup", {"phone": "13800000000"}).json() == []
+    assert _post(c, f"{BASE}/persons/lookup", {}).status_code == 422
+    # In a URL they would end up in access logs: refused.
+    for value in (SAMPLE_ID, PHONE):
+        response = c.get(f"{BASE}/persons", {"q": value})
+        assert response.status_code == 422 and "lookup" in response.json()["detail"]
+    assert c.get(f"{BASE}/persons", {"q": "zs"}).json()["count"] == 1
 
 
 def test_grid_worker_sees_only_own_grid(client, staff, tree, zhang, make_person):

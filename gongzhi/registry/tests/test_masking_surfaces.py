@@ -75,10 +75,16 @@ def test_admin_list_and_change_form_show_masked_values(client, staff, zhang):
     assert "reveal" in change.content.decode()
 
 
-def test_admin_search_by_id_number_uses_the_blind_index(client, staff, zhang):
+def test_admin_lookup_by_id_number_is_a_post_through_the_blind_index(client, staff, zhang):
     client.force_login(staff["community_a"])
-    html = client.get("/admin/registry/person/", {"q": SAMPLE_ID.lower()}).content.decode()
-    assert "张三" in html and SAMPLE_ID not in html
+    response = client.post("/admin/registry/person/lookup/", {"value": SAMPLE_ID.lower()})
+    assert response.status_code == 302 and response["Location"].endswith(f"/person/{zhang.pk}/change/")
+    response = client.post("/admin/registry/person/lookup/", {"value": "13900000000"}, follow=True)
+    assert "Nobody in your area" in response.content.decode()
+    # The search box (a GET, logged with its URL) refuses ID numbers and does not search by them.
+    response = client.get("/admin/registry/person/", {"q": SAMPLE_ID})
+    assert response.context["cl"].result_count == 0 and "lookup form" in response.content.decode()
+    assert client.get("/admin/registry/person/", {"q": "zs"}).context["cl"].result_count == 1
 
 
 def test_admin_reveal_asks_a_reason_and_is_audited(client, staff, zhang):
