@@ -26,7 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core.scoping import scope_of, scope_queryset
+from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Region
 
 from .models import Case, CaseState, Category
@@ -40,14 +40,9 @@ _WORD = re.compile(r"\w", re.UNICODE)
 
 
 def visible_cases(actor) -> QuerySet:
-    """Every case ``actor`` may see: their area, their unit's cases, their own, and where called in."""
-    base = Case.objects.all()
-    visible = scope_queryset(base, actor)
-    unit_id = getattr(actor, "unit_id", None)
-    if unit_id is not None and not scope_of(actor).unrestricted:
-        called_in = base.filter(Q(assisting_units__id=unit_id) | Q(whistles__responses__unit_id=unit_id))
-        visible = (visible | called_in).distinct()
-    return visible
+    """Every case ``actor`` may see: their area, their unit's cases (lead, assisting,
+    summoned), their own (see ``Case.scoping``)."""
+    return scope_queryset(Case.objects.all(), actor)
 
 
 def case_for(actor, case_id) -> Case | None:

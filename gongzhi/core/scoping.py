@@ -29,14 +29,24 @@ class ScopeSpec:
 
     region: lookup path from the model to a region code (``"code"`` on Region
             itself, ``"grid__code"`` for things in a grid).
-    unit:   lookup path to the id of the government unit responsible for it.
+    unit:   lookup path to the id of the government unit responsible for it, or a
+            tuple of paths when several units take part (a case's lead unit,
+            its assisting units, the departments summoned by a whistle). Paths
+            after the first may cross many-valued relations; they are matched
+            through a subquery so rows are never duplicated.
     owner:  lookup path to the id of the user who owns it (e.g. a resident's
             own request), visible to that user whatever their area.
     """
 
     region: str | None = None
-    unit: str | None = None
+    unit: str | tuple[str, ...] | None = None
     owner: str | None = None
+
+    @property
+    def unit_paths(self) -> tuple[str, ...]:
+        if not self.unit:
+            return ()
+        return (self.unit,) if isinstance(self.unit, str) else tuple(self.unit)
 
 
 @dataclass(frozen=True)
@@ -89,8 +99,13 @@ def scope_q(model, scope: Scope) -> Q | None:
     if spec.region and scope.region_prefixes:
         for prefix in scope.region_prefixes:
             condition |= Q(**{f"{spec.region}__startswith": prefix})
-    if spec.unit and scope.unit_ids:
-        condition |= Q(**{f"{spec.unit}__in": sorted(scope.unit_ids)})
+    if spec.unit_paths and scope.unit_ids:
+        units = sorted(scope.unit_ids)
+        direct, *many_valued = spec.unit_paths
+        condition |= Q(**{f"{direct}__in": units})
+        for path in many_valued:
+            matching = model._default_manager.filter(**{f"{path}__in": units}).values("pk")
+            condition |= Q(pk__in=matching)
     if spec.owner and scope.user_id is not None:
         condition |= Q(**{spec.owner: scope.user_id})
     return condition

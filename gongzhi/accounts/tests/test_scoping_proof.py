@@ -25,7 +25,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from gongzhi.accounts import services
 from gongzhi.accounts.actors import command_actor
@@ -106,11 +106,17 @@ def admitted(model, actor):
     kinds = []
     for negated, lookup, value in leaves(q):
         assert not negated, f"{model._meta.label}: a negated scope condition {lookup}"
-        if lookup == "pk__in" and list(value) == []:
+        if lookup == "pk__in" and isinstance(value, QuerySet):
+            # A many-valued unit path (spec.unit_paths[1:]) matched through a subquery.
+            (condition,) = value.query.where.children
+            assert condition.lhs.target.related_model is Unit or condition.lhs.target.model is Unit, (
+                f"{model._meta.label}: a subquery scope condition that is not about units")
+            kinds.append(("unit", tuple(condition.rhs)))
+        elif lookup == "pk__in" and list(value) == []:
             kinds.append(("nothing", None))
         elif spec.region and lookup == f"{spec.region}__startswith":
             kinds.append(("region", value))
-        elif spec.unit and lookup == f"{spec.unit}__in":
+        elif spec.unit_paths and lookup == f"{spec.unit_paths[0]}__in":
             kinds.append(("unit", tuple(value)))
         elif spec.owner and lookup == spec.owner:
             kinds.append(("owner", value))
@@ -139,10 +145,10 @@ def test_scope_paths_end_at_a_code_a_unit_and_a_user(model):
         if field.model is not model or field.name == "code":
             assert field.model in (Region, Grid) or field.name.endswith("region_code"), (
                 f"{model._meta.label}.scoping.region={spec.region!r} ends at {field.model.__name__}.{field.name}")
-    if spec.unit:
-        field = final_field(model, spec.unit)
+    for path in spec.unit_paths:
+        field = final_field(model, path)
         points_at_unit = (field.model is Unit and field.primary_key) or (field.is_relation and field.related_model is Unit)
-        assert points_at_unit, f"{model._meta.label}.scoping.unit={spec.unit!r} must end at a unit"
+        assert points_at_unit, f"{model._meta.label}.scoping.unit={path!r} must end at a unit"
     if spec.owner:
         field = final_field(model, spec.owner)
         points_at_user = (field.model is User and field.primary_key) or (field.is_relation and field.related_model is User)

@@ -54,7 +54,9 @@ CLOCKED_STATES = frozenset({CaseState.DISPATCHED, CaseState.IN_PROGRESS})
 
 
 class Case(models.Model):
-    scoping = ScopeSpec(region="region_code", unit="lead_unit_id", owner="reporter_id")
+    # Units see the cases they lead, assist on, or were summoned to by a whistle.
+    scoping = ScopeSpec(region="region_code", unit=("lead_unit_id", "assisting_units__id",
+                                                    "whistles__responses__unit_id"), owner="reporter_id")
 
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     category = models.ForeignKey(

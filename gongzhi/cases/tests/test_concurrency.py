@@ -20,7 +20,7 @@ def test_acting_on_a_stale_copy_is_a_conflict_and_changes_nothing(world, case_in
     with pytest.raises(ConflictError) as caught:
         services.return_case(case=second, actor=world.users.cg_clerk2, reason="不归我们管", at=MONDAY)
     assert caught.value.code == "version_conflict"
-    assert "Reload" in str(caught.value) or "重新" in str(caught.value)
+    assert "Reload" in str(caught.value) or "刷新" in str(caught.value)
     fresh = reload(case)
     assert fresh.state == CaseState.IN_PROGRESS
     assert fresh.return_count == 0
