@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import views
 from .forms import LoginForm
-from .views import resident
+from .views import console, dashboard, grid, resident
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,4 +21,20 @@ urlpatterns = [
     path("r/", resident.my_cases, name="resident_cases"),
     path("r/new/", resident.report, name="resident_new"),
     path("r/cases/<int:case_id>/", resident.case_detail, name="resident_case"),
+    # Staff console
+    path("console/", console.queue, name="console_queue"),
+    path("console/cases/", console.case_list, name="console_cases"),
+    path("console/cases/<int:case_id>/", console.case_detail, name="console_case"),
+    path("console/bulk-dispatch/", console.bulk_dispatch, name="console_bulk_dispatch"),
+    path("console/deadlines/", console.deadlines, name="console_deadlines"),
+    path("lookup/", grid.lookup, name="lookup"),
+    # Grid worker (mobile)
+    path("grid/", grid.tasks, name="grid_tasks"),
+    path("grid/map/", grid.grid_map, name="grid_map"),
+    path("grid/patrol/", grid.patrol, name="grid_patrol"),
+    path("grid/visit/", grid.visit, name="grid_visit"),
+    path("grid/lookup/", grid.grid_lookup, name="grid_lookup"),
+    path("grid/cases/<int:case_id>/", grid.case_detail, name="grid_case"),
+    # Leader dashboard
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
 ]

@@ -1,0 +1,192 @@
+"""One form per action of the case state machine, and what each calls.
+
+:data:`ACTIONS` maps an action of :class:`gongzhi.cases.machine.Action` to its
+form and to the service that does it. The console shows a form only when
+:func:`gongzhi.cases.machine.may` says the user may do that action to the
+case now (the machine's table plus capabilities and party), so what the page
+offers and what the service accepts are one rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.accounts.models import Unit
+from gongzhi.cases import services
+from gongzhi.cases.machine import Action
+from gongzhi.cases.models import Case, Satisfaction
+from gongzhi.cases.routing import ancestor_codes
+from gongzhi.cases.services.closing import COMMENT_MAX, REPLY_MAX
+from gongzhi.cases.services.extensions import MAX_EXTENSION_DAYS
+
+from .base import MultipleImageField, StyledForm
+from .rating import YES_NO
+
+
+def units_serving(case: Case):
+    """Active units with jurisdiction over the case's place (those the dispatch service accepts)."""
+    return Unit.objects.filter(is_active=True, region__code__in=ancestor_codes(case.region_code)).order_by(
+        "kind", "code")
+
+
+def _unit_choices(case: Case, blank=None):
+    choices = [(u.code, u.name) for u in units_serving(case)]
+    return ([("", blank)] if blank else []) + choices
+
+
+class CaseActionForm(StyledForm):
+    def __init__(self, *args, case: Case, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+
+    def service_values(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class EmptyForm(CaseActionForm):
+    pass
+
+
+class ReasonForm(CaseActionForm):
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OptionalReasonForm(CaseActionForm):
+    reason = forms.CharField(label=_("Note (optional)"), max_length=1000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DispatchForm(CaseActionForm):
+    unit = forms.ChoiceField(label=_("Lead unit"), required=False)
+    assisting_units = forms.MultipleChoiceField(label=_("Assisting units"), required=False,
+                                                widget=forms.SelectMultiple(attrs={"size": 4}))
+    reason = forms.CharField(label=_("Note (optional)"), max_length=1000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = _unit_choices(self.case, blank=_("Follow the routing suggestion"))
+        self.fields["assisting_units"].choices = _unit_choices(self.case)
+
+    def service_values(self):
+        data = self.cleaned_data
+        return {"unit": data.get("unit") or None, "assisting_units": data.get("assisting_units") or [],
+                "reason": data.get("reason", "")}
+
+
+class DecideForm(DispatchForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].required = True
+        self.fields["unit"].choices = _unit_choices(self.case, blank=_("Choose the unit"))
+
+
+class WhistleForm(CaseActionForm):
+    units = forms.MultipleChoiceField(label=_("Units to summon"), widget=forms.SelectMultiple(attrs={"size": 5}))
+    report_within_hours = forms.FloatField(label=_("Report in within (working hours)"), initial=2, min_value=0.5,
+                                           max_value=168)
+    note = forms.CharField(label=_("What is needed"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["units"].choices = _unit_choices(self.case)
+
+
+class NoteForm(CaseActionForm):
+    note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionForm(CaseActionForm):
+    days = forms.IntegerField(label=_("Extra working days"), min_value=1, max_value=MAX_EXTENSION_DAYS)
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReplyForm(CaseActionForm):
+    content = forms.CharField(label=_("Reply to the resident"), max_length=REPLY_MAX,
+                              widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text=_("What was done; the resident will be asked whether it solved the problem."))
+    photos = MultipleImageField(label=_("Photos of the result (optional)"), required=False)
+
+    def clean_photos(self):
+        photos = self.cleaned_data.get("photos") or []
+        if len(photos) > settings.WEB_MAX_PHOTOS:
+            raise forms.ValidationError(_("Attach at most %(n)d photos.") % {"n": settings.WEB_MAX_PHOTOS})
+        return photos
+
+    def service_values(self):
+        return {"content": self.cleaned_data["content"]}
+
+
+class CallbackForm(CaseActionForm):
+    solved = forms.ChoiceField(label=_("Does the resident say it was solved?"), choices=YES_NO,
+                               widget=forms.RadioSelect)
+    satisfaction = forms.ChoiceField(label=_("Is the resident satisfied?"), choices=Satisfaction.choices,
+                                     widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment"), max_length=COMMENT_MAX, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def service_values(self):
+        data = self.cleaned_data
+        return {"solved": data["solved"] == "yes", "satisfaction": data["satisfaction"],
+                "comment": data.get("comment", "")}
+
+
+class MergeForm(CaseActionForm):
+    parent = forms.IntegerField(label=_("Merge into case number"), min_value=1)
+    reason = forms.CharField(label=_("Note (optional)"), max_length=1000, required=False)
+
+
+class AnswerForm(CaseActionForm):
+    answer = forms.CharField(label=_("Answer"), max_length=REPLY_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PhotoForm(CaseActionForm):
+    photos = MultipleImageField(label=_("Photos"))
+
+    def clean_photos(self):
+        photos = self.cleaned_data.get("photos") or []
+        if not photos:
+            raise forms.ValidationError(_("Choose at least one photo."))
+        if len(photos) > settings.WEB_MAX_PHOTOS:
+            raise forms.ValidationError(_("Attach at most %(n)d photos.") % {"n": settings.WEB_MAX_PHOTOS})
+        return photos
+
+    def service_values(self):
+        return {}
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    form: type[CaseActionForm]
+    service: Callable
+    button: str
+    primary: bool = False
+
+
+A = Action
+ACTIONS: dict[str, ActionSpec] = {
+    A.DISPATCH: ActionSpec(DispatchForm, services.dispatch_case, _("Dispatch"), True),
+    A.DECIDE: ActionSpec(DecideForm, services.decide_case, _("Assign by binding decision"), True),
+    A.ACKNOWLEDGE: ActionSpec(EmptyForm, services.acknowledge_case, _("Acknowledge"), True),
+    A.REPLY: ActionSpec(ReplyForm, services.reply_case, _("Send the reply"), True),
+    A.CALLBACK: ActionSpec(CallbackForm, services.record_callback, _("Record the callback"), True),
+    A.ANSWER: ActionSpec(AnswerForm, services.answer_consultation, _("Answer and close")),
+    A.RETURN: ActionSpec(ReasonForm, services.return_case, _("Return")),
+    A.WHISTLE: ActionSpec(WhistleForm, services.whistle_case, _("Blow the whistle")),
+    A.REPORT_IN: ActionSpec(NoteForm, services.report_in, _("Report in")),
+    A.REQUEST_EXTENSION: ActionSpec(ExtensionForm, services.request_extension, _("Request the extension")),
+    A.APPROVE_EXTENSION: ActionSpec(OptionalReasonForm, services.approve_extension, _("Approve")),
+    A.REFUSE_EXTENSION: ActionSpec(ReasonForm, services.refuse_extension, _("Refuse")),
+    A.MERGE: ActionSpec(MergeForm, services.merge_case, _("Merge")),
+    A.ATTACH: ActionSpec(PhotoForm, services.add_attachment, _("Attach")),
+    A.CANCEL: ActionSpec(ReasonForm, services.cancel_case, _("Cancel the case")),
+    A.INVALIDATE: ActionSpec(ReasonForm, services.invalidate_case, _("Mark as invalid")),
+}
+# REOPEN is what an unsatisfied callback does; its form is the callback form.

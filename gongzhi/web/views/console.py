@@ -1,0 +1,181 @@
+"""The staff console: work queue, case list with filters and search, bulk
+dispatch, case detail with its action forms, deadline board."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts.roles import can
+from gongzhi.cases import machine, selectors, services
+from gongzhi.cases.errors import CaseConflict, ConflictError
+from gongzhi.cases.models import AttachmentPurpose
+from gongzhi.cases.routing import route
+
+from .. import boards, timeline
+from ..access import page
+from ..forms import apply_service_error
+from ..forms.actions import ACTIONS, units_serving
+from ..forms.filters import CaseFilterForm
+from ..navigation import handles_cases, sees_cases, sees_deadlines
+
+A = machine.Action
+PAGE_SIZE = 25
+
+
+@page(handles_cases)
+def queue(request):
+    now = timezone.now()
+    sections = boards.work_queue(request.user, now=now)
+    bulk_units = []
+    if sections.get("to_dispatch"):
+        first = sections["to_dispatch"][0]
+        bulk_units = [(u.code, u.name) for u in units_serving(first)]
+    return render(request, "web/console/queue.html", {
+        "sections": sections, "now": now, "bulk_units": bulk_units,
+    })
+
+
+@page(sees_cases)
+def case_list(request):
+    form = CaseFilterForm(request.GET or None)
+    cases, now = None, timezone.now()
+    if form.is_bound and not form.is_valid():
+        cases = []
+    else:
+        filters = form.case_filters() if form.is_bound else selectors.CaseFilters()
+        try:
+            queryset = selectors.list_cases(request.user, filters, now=now)
+            if form.is_bound and form.cleaned_data.get("due"):
+                queryset = boards.due_filter(queryset, form.cleaned_data["due"], now)
+            cases = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+            cases = []
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "web/console/cases.html", {
+        "form": form, "page": cases, "now": now, "query": query.urlencode(),
+        "count": cases.paginator.count if hasattr(cases, "paginator") else 0,
+    })
+
+
+@page(handles_cases)
+def bulk_dispatch(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    unit = request.POST.get("unit") or None
+    done, failed = [], []
+    for raw in request.POST.getlist("case")[:200]:
+        case = selectors.case_for(request.user, raw)
+        if case is None:
+            failed.append(_("#%(id)s: not found in your area") % {"id": raw})
+            continue
+        try:
+            services.dispatch_case(case=case, actor=request.user, unit=unit)
+        except ValidationError as exc:
+            failed.append(f"#{case.pk}: " + " ".join(exc.messages))
+        except (PermissionDenied, CaseConflict) as exc:
+            failed.append(f"#{case.pk}: {exc}")
+        else:
+            done.append(case.pk)
+    if done:
+        messages.success(request, _("Dispatched %(n)d cases: %(ids)s.") % {
+            "n": len(done), "ids": ", ".join(f"#{pk}" for pk in done)})
+    if failed:
+        messages.error(request, _("Not dispatched: %(list)s") % {"list": "; ".join(failed)})
+    if not done and not failed:
+        messages.error(request, _("Choose at least one case to dispatch."))
+    return redirect("console_queue")
+
+
+def available_actions(case, user) -> list[str]:
+    """Actions of the machine's table this user may do to this case now, that have a form."""
+    actions = [a for a in machine.allowed_actions(case.state) if a in ACTIONS and machine.may(case, a, user)]
+    if A.ANSWER in actions and not case.category.is_consultation:
+        actions.remove(A.ANSWER)
+    return actions
+
+
+def _posted_version(request):
+    try:
+        return int(request.POST.get("version"))
+    except (TypeError, ValueError):
+        return None
+
+
+def run_action(request, case, action, form):
+    """Call the action's service; True when done, else the refusal is on the form."""
+    spec = ACTIONS[action]
+    posted = _posted_version(request)
+    try:
+        if posted is not None and posted != case.version:
+            raise ConflictError(case_id=case.pk, expected=posted, current=case.version)
+        with transaction.atomic():
+            photos = form.cleaned_data.get("photos") or []
+            purpose = AttachmentPurpose.REPLY if action == A.REPLY else AttachmentPurpose.REPORT
+            for photo in photos:
+                services.add_attachment(case=case, actor=request.user, content=photo, name=photo.name,
+                                        purpose=purpose)
+            if action != A.ATTACH:
+                spec.service(case=case, actor=request.user, **form.service_values())
+    except ValidationError as exc:
+        apply_service_error(form, exc, {"file": "photos", "units": "units", "parent": "parent"})
+    except (CaseConflict, PermissionDenied) as exc:
+        form.add_error(None, str(exc))
+    else:
+        return True
+    return False
+
+
+def case_page(request, case_id, template="web/console/case.html", back="console_cases"):
+    case = selectors.case_for(request.user, case_id)
+    if case is None:
+        raise Http404
+    actions = available_actions(case, request.user)
+    bound_action, bound_form = None, None
+    if request.method == "POST":
+        bound_action = request.POST.get("action")
+        if bound_action not in actions:
+            messages.error(request, _("This action is not possible for you on this case now."))
+            return redirect(request.path)
+        bound_form = ACTIONS[bound_action].form(request.POST, request.FILES, case=case, prefix=bound_action)
+        if bound_form.is_valid() and run_action(request, case, bound_action, bound_form):
+            messages.success(request, _("Done: %(action)s.") % {"action": A(bound_action).label})
+            return redirect(request.path)
+    forms = []
+    for action in actions:
+        form = bound_form if action == bound_action else ACTIONS[action].form(case=case, prefix=action)
+        forms.append({"action": action, "label": A(action).label, "form": form, "spec": ACTIONS[action],
+                      "open": action == bound_action or (ACTIONS[action].primary and bound_action is None)})
+    routing = None
+    if A.DISPATCH in actions or A.DECIDE in actions:
+        routing = route(case)
+    return render(request, template, {
+        "case": case, "forms": forms, "routing": routing, "now": timezone.now(),
+        "overdue": selectors.is_overdue(case), "back": back,
+        "steps": timeline.steps(case, for_resident=False, viewer=request.user),
+        "attachments": case.attachments.all(), "show_reporter": selectors.reporter_visible(case, request.user),
+        "assisting": case.assisting_units.all(), "whistles": case.whistles.prefetch_related("responses__unit"),
+        "extensions": case.extension_requests.all(), "callbacks": case.callbacks.all(),
+        "can_dispatch": can(request.user, "cases.dispatch"),
+    })
+
+
+@page(sees_cases)
+def case_detail(request, case_id):
+    return case_page(request, case_id)
+
+
+@page(sees_deadlines)
+def deadlines(request):
+    now = timezone.now()
+    rows = boards.deadline_board(request.user, now)
+    totals = {k: sum(r[k] for r in rows) for k in ("overdue", "today", "week", "total")}
+    return render(request, "web/console/deadlines.html", {"rows": rows, "totals": totals, "now": now})
