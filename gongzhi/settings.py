@@ -320,3 +320,23 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 # How many photos a resident or grid worker may attach to one report.
 WEB_MAX_PHOTOS = env_int("WEB_MAX_PHOTOS", 3)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("gongzhi.web.context_processors.layout")
+
+# --- Request handling: Open311 and the three rates (gongzhi.cases) ---------
+# The jurisdiction this server answers for in Open311 GeoReport v2; a request
+# naming another jurisdiction_id gets 404.
+OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "gongzhi.local")
+# Satisfaction rate: 满意 counts 1, 基本满意 this much, 不满意 0.
+CASE_SATISFACTION_PARTIAL_WEIGHT = float(env_str("CASE_SATISFACTION_PARTIAL_WEIGHT", "0.8"))
+# Composite score of units: weights of the response, resolution and
+# satisfaction rates, as "response:10,resolution:45,satisfaction:45".
+CASE_SCORE_WEIGHTS = {
+    name.strip(): float(weight)
+    for name, weight in (item.split(":", 1) for item in env_list(
+        "CASE_SCORE_WEIGHTS", ["response:10", "resolution:45", "satisfaction:45"]))
+}
+if not 0.0 <= CASE_SATISFACTION_PARTIAL_WEIGHT <= 1.0:
+    raise ImproperlyConfigured("CASE_SATISFACTION_PARTIAL_WEIGHT must lie between 0 and 1")
+if (set(CASE_SCORE_WEIGHTS) != {"response", "resolution", "satisfaction"}
+        or any(w < 0 for w in CASE_SCORE_WEIGHTS.values()) or not sum(CASE_SCORE_WEIGHTS.values())):
+    raise ImproperlyConfigured("CASE_SCORE_WEIGHTS must give response, resolution and satisfaction "
+                               "non-negative weights that are not all zero")

@@ -3,6 +3,7 @@
 from .attachment import Attachment, AttachmentPurpose
 from .case import CLOCKED_STATES, TERMINAL_STATES, Case, CaseEvent, CaseState, Channel, Crs
 from .category import Category, Urgency
+from .contact import CaseContact, Open311Submission
 from .deadlines import AlertKind, DeadlineMarker
 from .handling import (
     Callback,
@@ -15,7 +16,9 @@ from .handling import (
 from .routing import RoutingRule
 
 __all__ = [
-    "AlertKind", "Attachment", "AttachmentPurpose", "CLOCKED_STATES", "Callback", "Case", "CaseEvent", "CaseState",
-    "Category", "Channel", "Crs", "DeadlineMarker", "ExtensionRequest", "ExtensionState", "RoutingRule",
+    "AlertKind", "Attachment", "AttachmentPurpose", "CLOCKED_STATES", "Callback", "Case", "CaseContact", "CaseEvent",
+    "CaseState",
+    "Category", "Channel", "Crs", "DeadlineMarker", "ExtensionRequest", "ExtensionState", "Open311Submission",
+    "RoutingRule",
     "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",
 ]
