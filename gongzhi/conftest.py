@@ -1,10 +1,34 @@
 """Fixtures shared by every app's tests: a small region tree and users."""
 
+import os
+
 import pytest
+from django.utils import translation
 
 from gongzhi.accounts.models import Unit, UnitKind, User
 from gongzhi.accounts.roles import Role
 from gongzhi.regions.models import CommunityType, Level, Region
+
+
+# Tests assert messages in their English source form; the Chinese default is
+# proved where it matters (web/tests). Commands started as subprocesses inherit this.
+os.environ["GONGZHI_LANGUAGE"] = "en"
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Pages, API and services answer in English unless a test asks otherwise."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def chinese_default(settings):
+    """The product's own default: a visitor who chose no language gets Chinese."""
+    settings.LANGUAGE_CODE = "zh-hans"
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture(autouse=True)

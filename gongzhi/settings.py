@@ -165,8 +165,11 @@ LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 
 # --- Internationalisation ---------------------------------------------------
-LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# The language of a visitor who has not chosen one. Chinese unless a deployment says otherwise.
+LANGUAGE_CODE = env_str("GONGZHI_LANGUAGE", "zh-hans")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"GONGZHI_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}, not {LANGUAGE_CODE!r}")
 LOCALE_PATHS = [BASE_DIR / "gongzhi" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

@@ -1,7 +1,6 @@
 """Actors and units around the shared `tree`: a whole-system admin, a community-A admin, a grid-A1 worker."""
 
 import pytest
-from django.utils import translation
 
 from gongzhi import settings as project_settings
 from gongzhi.accounts.models import Unit, UnitKind
@@ -50,9 +49,3 @@ def configured_hashers(settings):
     """The password hashers of gongzhi/settings.py, for tests about them."""
     settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
 
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English (the source language); pages pick their own language per request."""
-    with translation.override("en"):
-        yield

@@ -1,14 +1,8 @@
 import pytest
-from django.utils import translation
 
 from gongzhi.accounts.models import User
 from gongzhi.accounts.roles import Role
 
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

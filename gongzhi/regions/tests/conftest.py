@@ -1,5 +1,4 @@
 import pytest
-from django.utils import translation
 
 from gongzhi.accounts.models import User
 from gongzhi.accounts.roles import Role
@@ -13,12 +12,6 @@ def fresh_grid_index():
     yield
     grid_index.invalidate()
 
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in their English source form."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

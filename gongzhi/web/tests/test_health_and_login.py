@@ -9,7 +9,7 @@ def test_healthz_reports_database(client):
 
 
 @pytest.mark.django_db
-def test_login_page_is_chinese_by_default(client):
+def test_login_page_is_chinese_by_default(client, chinese_default):
     response = client.get("/login/")
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in response.content.decode()

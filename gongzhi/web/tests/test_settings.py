@@ -18,7 +18,7 @@ PRODUCTION_ENV = {
 
 
 def manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DEBUG"}
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k not in ("DEBUG", "GONGZHI_LANGUAGE")}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
                           capture_output=True, text=True, timeout=120)
 
@@ -45,3 +45,11 @@ def test_debug_in_production_stops_the_start():
     result = manage("check", env={**PRODUCTION_ENV, "DEBUG": "true"})
     assert result.returncode != 0
     assert "DEBUG must be off" in result.stderr
+
+
+def test_default_language_is_chinese_and_configurable():
+    show = ["shell", "--no-imports", "-c", "from django.conf import settings; print(settings.LANGUAGE_CODE)"]
+    assert manage(*show, env={}).stdout.strip() == "zh-hans"
+    assert manage(*show, env={"GONGZHI_LANGUAGE": "en"}).stdout.strip() == "en"
+    refused = manage(*show, env={"GONGZHI_LANGUAGE": "fr"})
+    assert refused.returncode != 0 and "GONGZHI_LANGUAGE must be one of" in refused.stderr
