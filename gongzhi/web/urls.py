@@ -37,4 +37,5 @@ urlpatterns = [
     path("grid/cases/<int:case_id>/", grid.case_detail, name="grid_case"),
     # Leader dashboard
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/export.xlsx", dashboard.export, name="dashboard_export"),
 ]

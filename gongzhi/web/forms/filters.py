@@ -11,6 +11,7 @@ from gongzhi.cases.models import CaseState
 from .base import StyledForm
 
 OVERDUE = [("", _("Any")), ("1", _("Overdue")), ("0", _("Not overdue"))]
+OPEN_STATES = "received,dispatched,in_progress,returned,arbitration,replied"
 DUE = [("", _("Any time")), ("today", _("Due today")), ("week", _("Due this week"))]
 
 
@@ -31,7 +32,8 @@ class CaseFilterForm(StyledForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", _("Any")), ("received,returned,arbitration", _("Waiting for dispatch")),
-                                        ("dispatched,in_progress", _("Being handled"))] + list(CaseState.choices)
+                                        ("dispatched,in_progress", _("Being handled")),
+                                        (OPEN_STATES, _("Open"))] + list(CaseState.choices)
         self.fields["category"].choices = [("", _("Any"))] + [
             (c.code, f"{c.parent.name} · {c.name}" if c.parent_id else c.name) for c in selectors.categories()]
 

@@ -1,13 +1,112 @@
-"""The leader dashboard (驾驶舱). Figures come from gongzhi.cases.metrics once it exists."""
+"""The leader dashboard (驾驶舱) and its XLSX export: the same figures, two renderings."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
+import io
 
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+
+from gongzhi.accounts.roles import can
+from gongzhi.regions import selectors as region_selectors
+from gongzhi.regions.models import Level
+
+from .. import dashboard_data
 from ..access import page
+from ..forms.base import StyledForm
 from ..navigation import sees_dashboard
+
+TILE_LABELS = {"received": gettext_lazy("Received"), "open": gettext_lazy("Open"),
+               "overdue": gettext_lazy("Overdue now"), "closed": gettext_lazy("Closed")}
+
+
+class PeriodForm(StyledForm):
+    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", gettext_lazy("My whole area"))]
+        if can(actor, "regions.view"):
+            regions = region_selectors.regions_for(actor).exclude(level=Level.GRID)[:300]
+            choices += [(r.code, f"{r.get_level_display()} · {r.name}") for r in regions]
+        self.fields["region"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The end of the period is before its start."))
+        return data
+
+
+def _period(request):
+    default = dashboard_data.Period.this_month()
+    form = PeriodForm(request.GET or None, actor=request.user,
+                      initial={"start": default.start, "end": default.end})
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        return form, dashboard_data.Period(data["start"], data["end"], data.get("region") or "")
+    return form, default
 
 
 @page(sees_dashboard)
 def dashboard(request):
-    return render(request, "web/dashboard/dashboard.html", {})
+    form, period = _period(request)
+    data = dashboard_data.build(request.user, period)
+    for tile in data["tiles"]:
+        tile["label"] = TILE_LABELS[tile["key"]]
+    trend_chart = {"months": [r["month"] for r in data["trend"]], "counts": [r["count"] for r in data["trend"]],
+                   "label": _("Cases received")}
+    return render(request, "web/dashboard/dashboard.html", {
+        "form": form, "data": data, "trend_chart": trend_chart, "query": request.GET.urlencode(),
+    })
+
+
+@page(sees_dashboard)
+def export(request):
+    """The figures on screen as an XLSX workbook, one sheet per panel."""
+    form, period = _period(request)
+    data = dashboard_data.build(request.user, period)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Summary")[:31]
+    sheet.append([_("From"), period.start.isoformat(), _("Until"), period.end.isoformat(),
+                  _("Region"), period.region or _("My whole area")])
+    for tile in data["tiles"]:
+        sheet.append([str(TILE_LABELS[tile["key"]]), tile["value"]])
+    if data.get("rates"):
+        for row in data["rates"]:
+            sheet.append([str(row["label"]), row["value"]])
+    if data.get("ranking"):
+        ranking = book.create_sheet(_("Ranking")[:31])
+        ranking.append([str(h) for h in data["ranking"]["header"]])
+        for row in data["ranking"]["rows"]:
+            ranking.append(list(row["cells"]))
+    trend = book.create_sheet(_("Trend")[:31])
+    trend.append([_("Month"), _("Cases received")])
+    for row in data["trend"]:
+        trend.append([row["month"], row["count"]])
+    mix = book.create_sheet(_("Categories")[:31])
+    mix.append([_("Category"), _("Cases"), _("Share")])
+    for row in data["categories"]:
+        mix.append([row["name"], row["count"], round(row["share"], 4)])
+    grids = book.create_sheet(_("Grids")[:31])
+    grids.append([_("Grid code"), _("Grid"), _("Cases")])
+    for row in data["grids"]:
+        grids.append([row["code"], row["name"], row["count"]])
+    overdue = book.create_sheet(_("Deadlines")[:31])
+    overdue.append([_("Unit"), _("Overdue"), _("Due today"), _("Due this week"), _("On the clock")])
+    for row in data["overdue_units"]:
+        overdue.append([row["name"] or "", row["overdue"], row["today"], row["week"], row["total"]])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = (
+        f'attachment; filename="dashboard-{period.start.isoformat()}-{period.end.isoformat()}.xlsx"')
+    return response

@@ -1,0 +1,135 @@
+"""What the leader dashboard shows, as plain data (the page and the XLSX export render the same dict).
+
+Counts start from :func:`gongzhi.cases.selectors.list_cases` (the same
+scoping and filters as the case list and the API, so every number clicks
+through to exactly the cases behind it). The three rates, the composite
+score and the monthly ranking come from :mod:`gongzhi.cases.metrics` (the
+one implementation of the assessment figures, also behind the API); while
+that module is not installed the dashboard shows the counts only.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+
+from gongzhi.cases import selectors
+from gongzhi.cases.models import Case, CaseState, Category
+from gongzhi.regions.models import Region
+
+from . import boards, mapdata
+from .forms.filters import OPEN_STATES
+
+
+
+def metrics_module():
+    """gongzhi.cases.metrics, or None while it is not installed."""
+    try:
+        return importlib.import_module("gongzhi.cases.metrics")
+    except ImportError:
+        return None
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    region: str = ""
+
+    @classmethod
+    def this_month(cls, today: date | None = None) -> "Period":
+        today = today or timezone.localdate()
+        return cls(today.replace(day=1), today)
+
+
+def cases_url(period: Period, **extra) -> str:
+    params = {"created_from": period.start.isoformat(), "created_to": period.end.isoformat()}
+    if period.region:
+        params["region"] = period.region
+    params.update({k: v for k, v in extra.items() if v not in (None, "")})
+    return reverse("console_cases") + "?" + urlencode(params)
+
+
+def _filters(period: Period, **extra) -> selectors.CaseFilters:
+    return selectors.CaseFilters(created_from=period.start, created_to=period.end, region=period.region or None,
+                                 **extra)
+
+
+def _ids(queryset):
+    """The primary keys of a (possibly DISTINCT) scoped queryset, for grouping without duplicates."""
+    return Case.objects.filter(pk__in=queryset.order_by().values("pk"))
+
+
+def build(actor, period: Period, now=None) -> dict:
+    now = now or timezone.now()
+    in_period = selectors.list_cases(actor, _filters(period))
+    base = _ids(in_period)
+    by_state = dict(base.values_list("state").annotate(n=Count("id")).order_by())
+    total = sum(by_state.values())
+    open_count = sum(by_state.get(s, 0) for s in OPEN_STATES.split(","))
+    overdue = selectors.list_cases(actor, _filters(period, overdue=True)).count()
+    tiles = [
+        {"key": "received", "label": "received", "value": total, "url": cases_url(period)},
+        {"key": "open", "label": "open", "value": open_count, "url": cases_url(period, state=OPEN_STATES)},
+        {"key": "overdue", "label": "overdue", "value": overdue, "url": cases_url(period, overdue="1")},
+        {"key": "closed", "label": "closed", "value": by_state.get(CaseState.CLOSED, 0),
+         "url": cases_url(period, state=CaseState.CLOSED)},
+    ]
+    # Category mix: by top-level category.
+    top_of = {}
+    for category in Category.objects.only("pk", "parent_id", "code", "name"):
+        top_of[category.pk] = category
+    parents = {c.pk: c for c in top_of.values()}
+
+    def top(category_id):
+        node = parents[category_id]
+        while node.parent_id:
+            node = parents[node.parent_id]
+        return node
+
+    mix: dict[str, dict] = {}
+    for category_id, n in base.values_list("category_id").annotate(n=Count("id")).order_by():
+        root = top(category_id)
+        row = mix.setdefault(root.code, {"code": root.code, "name": root.name, "count": 0})
+        row["count"] += n
+    categories = sorted(mix.values(), key=lambda r: (-r["count"], r["code"]))
+    for row in categories:
+        row["share"] = row["count"] / total if total else 0
+        row["url"] = cases_url(period, category=row["code"])
+    # Trend: the twelve months up to the end of the period.
+    first_month = (period.end.replace(day=1) - timedelta(days=335)).replace(day=1)
+    trend_period = Period(first_month, period.end, period.region)
+    trend_base = _ids(selectors.list_cases(actor, _filters(trend_period)))
+    months = {timezone.localtime(m).date().replace(day=1) if hasattr(m, "tzinfo") else m: n
+              for m, n in trend_base.annotate(m=TruncMonth("created_at")).values_list("m").annotate(
+                  n=Count("id")).order_by()}
+    trend, cursor = [], first_month
+    while cursor <= period.end:
+        nxt = (cursor + timedelta(days=32)).replace(day=1)
+        trend.append({"month": cursor.strftime("%Y-%m"), "count": months.get(cursor, 0),
+                      "url": cases_url(Period(cursor, nxt - timedelta(days=1), period.region))})
+        cursor = nxt
+    # Density by grid.
+    grid_counts = dict(base.exclude(grid=None).values_list("grid__code").annotate(n=Count("id")).order_by())
+    grid_rows = Region.objects.filter(code__in=list(grid_counts)).only("code", "name", "boundary")
+    density = mapdata.grid_features(grid_rows, counts=grid_counts,
+                                    link=lambda g: cases_url(Period(period.start, period.end, g.code)))
+    grids = sorted(({"code": g.code, "name": g.name, "count": grid_counts[g.code],
+                     "url": cases_url(Period(period.start, period.end, g.code))} for g in grid_rows),
+                   key=lambda r: (-r["count"], r["code"]))
+    data = {
+        "period": period, "tiles": tiles, "by_state": by_state, "categories": categories, "trend": trend,
+        "density": density, "grids": grids, "overdue_units": boards.deadline_board(actor, now),
+        "rates": None, "ranking": None,
+    }
+    metrics = metrics_module()
+    if metrics is not None and hasattr(metrics, "dashboard_figures"):
+        data.update(metrics.dashboard_figures(actor, start=period.start, end=period.end, region=period.region))
+    return data
