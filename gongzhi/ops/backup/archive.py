@@ -24,6 +24,7 @@ import json
 import os
 import tarfile
 import zlib
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from django.utils.translation import gettext as _
@@ -57,9 +58,9 @@ def write_archive(dest: Path, manifest: dict, files: list[tuple[str, Path]]) -> 
     The archive is written to ``dest.partial`` (mode 0600: it holds personal
     data) and renamed into place only when complete and flushed to disk.
     """
-    partial = dest.with_name(dest.name + ".partial")
+    unfinished = dest.with_name(dest.name + ".partial")
     members = {}
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(unfinished, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as raw:
             with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
@@ -83,9 +84,9 @@ def write_archive(dest: Path, manifest: dict, files: list[tuple[str, Path]]) -> 
                 tar.addfile(info, io.BytesIO(data))
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(partial, dest)
+        os.replace(unfinished, dest)
     except BaseException:
-        partial.unlink(missing_ok=True)
+        unfinished.unlink(missing_ok=True)
         raise
     dir_fd = os.open(dest.parent, os.O_RDONLY)
     try:
@@ -136,7 +137,7 @@ def extract_verified(src: Path, staging: Path) -> dict:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 digest, size = hashlib.sha256(), 0
                 with open(target, "wb") as out:
-                    for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                    for chunk in iter(partial(handle.read, _CHUNK), b""):
                         digest.update(chunk)
                         size += len(chunk)
                         out.write(chunk)
