@@ -103,3 +103,9 @@ _REGISTRY_CAPABILITIES = {
 }
 for _role, _caps in _REGISTRY_CAPABILITIES.items():
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)
+
+# --- The three rates and rankings, added by the cases app ---------------------
+# cases.metrics  see the response, resolution and satisfaction rates and rankings of the units and
+#                regions of one's area (gongzhi.cases.metrics)
+for _role in (Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.DEPARTMENT, Role.LEADER, Role.ADMIN):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"cases.metrics"})

@@ -305,3 +305,10 @@ def case_cancel(request, case_id: int, payload: ReasonIn):
              summary="Mark as invalid, with a reason")
 def case_invalidate(request, case_id: int, payload: ReasonIn):
     return _act(request, case_id, services.invalidate_case, payload, reason=payload.reason)
+
+
+# --- rates and rankings (gongzhi.cases.metrics_api) -----------------------------
+
+from .metrics_api import router as metrics_router  # noqa: E402
+
+router.add_router("/metrics", metrics_router)

@@ -1,0 +1,391 @@
+"""The three rates (三率), the composite score and rankings, computed from case events only.
+
+Definitions, for a period [start, end):
+
+Response rate (响应率)
+    acknowledged within the response deadline ÷ dispatched. Every dispatch
+    (including a re-dispatch and the subdistrict's binding decision) counts
+    for the unit it went to, in the period in which its **response deadline**
+    falls; it counts as responded when that unit acknowledged (签收) it by the
+    deadline. Both the deadline and the verdict are stored on the events when
+    they happen (``payload.response_due`` of the dispatch, ``payload.on_time``
+    and ``payload.response_due`` of the acknowledgement), so later changes to
+    a category's deadlines change nothing in the past. Counting by deadline
+    makes a period final the moment it ends: a dispatch due in the period was
+    either acknowledged in time (before the period ended) or not. In the
+    current period, only deadlines already passed count.
+Resolution rate (解决率)
+    solved ÷ called back: callbacks (回访) recorded in the period, for the
+    lead unit at the time, with the resident's "solved" verdict. An
+    unsatisfied callback (which reopens the case) counts too.
+Satisfaction rate (满意率)
+    (满意 + w × 基本满意) ÷ called back, w = ``CASE_SATISFACTION_PARTIAL_WEIGHT``.
+Composite score
+    100 × Σ weightᵢ × rateᵢ ÷ Σ weightᵢ over the rates that are defined (a
+    unit with no callback in the period is scored on its response rate
+    alone), weights from ``CASE_SCORE_WEIGHTS``.
+
+Reproducibility: every figure is a function of the events whose time lies in
+(or, for responses, whose deadline lies in) a past period, and events are
+append-only, so recomputing a past month gives the same figures whatever
+happened since. (Only the import of hotline work orders writes events with an
+earlier time, and only intake events, which no rate counts.)
+
+Speed: two GROUP BY queries over the event table with conditional
+aggregation (``COUNT(…) FILTER (WHERE …)``), narrowed by the
+``(action, at)`` index; nothing is computed per case in Python.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, DateTimeField, F, Max, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from gongzhi.accounts.models import Unit
+from gongzhi.accounts.roles import require
+from gongzhi.core import workcal
+from gongzhi.core.scoping import ensure_code_in_scope, scope_of, scope_queryset
+from gongzhi.regions.models import PREFIX_LENGTH, Region
+
+from .machine import Action
+from .models import CaseEvent, Category, Satisfaction
+
+CAPABILITY = "cases.metrics"
+DISPATCHES = (Action.DISPATCH, Action.DECIDE)
+CALLBACKS = (Action.CALLBACK, Action.REOPEN)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+# Region prefix lengths, top down: district, subdistrict, community, grid.
+PREFIXES = (6, 9, 12, 15)
+
+
+# --- periods ------------------------------------------------------------------------
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in local time; ``label`` names it (2025-09, or 2025-09-01–2025-09-15)."""
+
+    start: datetime
+    end: datetime
+    label: str
+
+    @classmethod
+    def between(cls, first: date, last: date) -> Period:
+        """From the start of ``first`` to the end of ``last`` (both included)."""
+        for name, day in (("start", first), ("end", last)):
+            if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                raise ValidationError({name: _("Give a date between %(first)d and %(last)d.")
+                                             % {"first": FIRST_YEAR, "last": LAST_YEAR}})
+        if last < first:
+            raise ValidationError({"end": _("The end of the period is before its start.")})
+        return cls(_midnight(first), _midnight(last + timedelta(days=1)), f"{first.isoformat()}–{last.isoformat()}")
+
+    @classmethod
+    def month(cls, text: str) -> Period:
+        """A calendar month written YYYY-MM."""
+        try:
+            year, month = (int(part) for part in str(text).strip().split("-"))
+            first = date(year, month, 1)
+        except (TypeError, ValueError):
+            raise ValidationError({"month": _("Write the month as YYYY-MM, e.g. 2025-09.")}) from None
+        period = cls.between(first, date(year, month, calendar.monthrange(year, month)[1]))
+        return cls(period.start, period.end, f"{year:04d}-{month:02d}")
+
+
+# --- figures ------------------------------------------------------------------------
+
+def _ratio(numerator: float, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+@dataclass
+class Figures:
+    """The counts of one unit or region in one period, and the rates derived from them."""
+
+    key: str
+    name: str
+    dispatched: int = 0
+    responded: int = 0
+    called_back: int = 0
+    solved: int = 0
+    satisfied: int = 0
+    basically_satisfied: int = 0
+    unsatisfied: int = 0
+    rank: int | None = None
+    partial_weight: float = field(default=0.8, repr=False)
+    weights: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def response_rate(self) -> float | None:
+        return _ratio(self.responded, self.dispatched)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return _ratio(self.solved, self.called_back)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return _ratio(self.satisfied + self.partial_weight * self.basically_satisfied, self.called_back)
+
+    @property
+    def score(self) -> float | None:
+        rates = {"response": self.response_rate, "resolution": self.resolution_rate,
+                 "satisfaction": self.satisfaction_rate}
+        weighted = [(self.weights[name], rate) for name, rate in rates.items() if rate is not None]
+        total = sum(weight for weight, _rate in weighted)
+        if not total:
+            return None
+        return 100 * sum(weight * rate for weight, rate in weighted) / total
+
+    def add(self, other: Figures) -> None:
+        for name in ("dispatched", "responded", "called_back", "solved", "satisfied", "basically_satisfied",
+                     "unsatisfied"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict:
+        data = {k: v for k, v in asdict(self).items() if k not in ("partial_weight", "weights")}
+        data.update(response_rate=self.response_rate, resolution_rate=self.resolution_rate,
+                    satisfaction_rate=self.satisfaction_rate, score=self.score)
+        return data
+
+
+@dataclass
+class Report:
+    period: Period
+    by: str  # "unit" or "region"
+    rows: list[Figures]
+    total: Figures
+    partial_weight: float
+    weights: dict
+
+    def as_dict(self) -> dict:
+        return {
+            "period": {"start": self.period.start, "end": self.period.end, "label": self.period.label},
+            "by": self.by, "weights": self.weights, "partial_weight": self.partial_weight,
+            "total": self.total.as_dict(), "rows": [row.as_dict() for row in self.rows],
+        }
+
+
+# --- the queries ----------------------------------------------------------------------
+
+def _lookback(start: datetime) -> datetime:
+    """The earliest dispatch time whose response deadline can fall at or after ``start``."""
+    longest = Category.objects.aggregate(a=Max("response_hours_urgent"), b=Max("response_hours_normal"))
+    hours = max(longest["a"] or 1, longest["b"] or 1)
+    return workcal.add_working_hours(start, -hours) - timedelta(days=1)
+
+
+def _response_counts(period: Period, end: datetime, group, narrow: Q) -> dict:
+    due = Cast(KT("payload__response_due"), DateTimeField())
+    rows = (CaseEvent.objects
+            .filter(narrow, action__in=(*DISPATCHES, Action.ACKNOWLEDGE), at__gte=_lookback(period.start), at__lt=end)
+            .annotate(due=due).filter(due__gte=period.start, due__lt=end)
+            .values(key=group)
+            .annotate(dispatched=Count("pk", filter=Q(action__in=DISPATCHES)),
+                      responded=Count("pk", filter=Q(action=Action.ACKNOWLEDGE, payload__on_time=True)))
+            .order_by())
+    return {row["key"]: row for row in rows}
+
+
+def _callback_counts(period: Period, end: datetime, group, narrow: Q) -> dict:
+    def verdict(satisfaction):
+        return Count("pk", filter=Q(payload__satisfaction=satisfaction))
+
+    rows = (CaseEvent.objects
+            .filter(narrow, action__in=CALLBACKS, at__gte=period.start, at__lt=end)
+            .values(key=group)
+            .annotate(called_back=Count("pk"), solved=Count("pk", filter=Q(payload__solved=True)),
+                      satisfied=verdict(Satisfaction.SATISFIED),
+                      basically_satisfied=verdict(Satisfaction.BASICALLY_SATISFIED),
+                      unsatisfied=verdict(Satisfaction.UNSATISFIED))
+            .order_by())
+    return {row["key"]: row for row in rows}
+
+
+def _figures(period: Period, group, narrow: Q, now: datetime | None) -> dict[str, Figures]:
+    end = min(period.end, now or timezone.now())
+    if end <= period.start:
+        return {}
+    partial, weights = settings.CASE_SATISFACTION_PARTIAL_WEIGHT, dict(settings.CASE_SCORE_WEIGHTS)
+    figures: dict[str, Figures] = {}
+    for counts in (_response_counts(period, end, group, narrow), _callback_counts(period, end, group, narrow)):
+        for key, row in counts.items():
+            if key is None:
+                continue
+            entry = figures.setdefault(str(key), Figures(key=str(key), name="", partial_weight=partial,
+                                                         weights=weights))
+            for name, value in row.items():
+                if name != "key":
+                    setattr(entry, name, value)
+    return figures
+
+
+def _ranked(rows: list[Figures]) -> list[Figures]:
+    """Best score first (no score last); equal scores share a rank (1, 2, 2, 4)."""
+    rows.sort(key=lambda f: (f.score is None, -(round(f.score, 6) if f.score is not None else 0), f.key))
+    previous, rank = None, 0
+    for position, row in enumerate(rows, start=1):
+        if row.score is None:
+            row.rank = None
+            continue
+        score = round(row.score, 6)
+        if score != previous:
+            rank, previous = position, score
+        row.rank = rank
+    return rows
+
+
+def _total(rows: list[Figures], name: str) -> Figures:
+    total = Figures(key="", name=name, partial_weight=settings.CASE_SATISFACTION_PARTIAL_WEIGHT,
+                    weights=dict(settings.CASE_SCORE_WEIGHTS))
+    for row in rows:
+        total.add(row)
+    return total
+
+
+def _report(period, by, rows, total_name) -> Report:
+    return Report(period=period, by=by, rows=_ranked(rows), total=_total(rows, total_name),
+                  partial_weight=settings.CASE_SATISFACTION_PARTIAL_WEIGHT, weights=dict(settings.CASE_SCORE_WEIGHTS))
+
+
+def _region(code: str | None) -> Region | None:
+    if not code:
+        return None
+    region = Region.objects.filter(code=str(code).strip()).first()
+    if region is None:
+        raise ValidationError({"region": _("There is no region with code “%(code)s”.") % {"code": code}})
+    return region
+
+
+# --- per unit and per region -------------------------------------------------------------
+
+def visible_units(actor) -> QuerySet:
+    """The units whose figures ``actor`` may see: those of their area (and their own unit)."""
+    return scope_queryset(Unit.objects.all(), actor)
+
+
+def by_unit(actor, period: Period, *, region: str | None = None, now: datetime | None = None) -> Report:
+    """The rates of every unit the actor may see; with ``region``, over the cases in that subtree only."""
+    require(actor, CAPABILITY)
+    narrow = Q()
+    if not scope_of(actor).unrestricted:
+        narrow &= Q(unit__in=visible_units(actor))
+    place = _region(region)
+    if place is not None:
+        narrow &= Q(case__region_code__startswith=place.prefix)
+    figures = _figures(period, F("unit_id"), narrow, now)
+    units = {str(u.pk): u for u in Unit.objects.filter(pk__in=[int(k) for k in figures])}
+    rows = []
+    for key, entry in figures.items():
+        unit = units[key]
+        entry.key, entry.name = unit.code, unit.name
+        rows.append(entry)
+    return _report(period, "unit", rows, place.name if place else _("All units shown"))
+
+
+def _default_region(actor) -> Region | None:
+    """Where a region report starts: everywhere for an unrestricted actor, else their own area."""
+    if scope_of(actor).unrestricted:
+        return None
+    region = getattr(actor, "region", None)
+    if region is None and getattr(actor, "unit", None) is not None and hasattr(actor, "key_prefix"):
+        region = actor.unit.region
+    if region is None:
+        raise PermissionDenied(_("You have no area, so there are no regions to compare."))
+    return region
+
+
+def by_region(actor, period: Period, *, region: str | None = None, now: datetime | None = None) -> Report:
+    """The rates over the cases of each region one level below ``region`` (default: the actor's area).
+
+    A case counts for the region its place lies in, whatever unit handled it.
+    Cases placed at ``region`` itself (no finer place known) form a row of their own.
+    """
+    require(actor, CAPABILITY)
+    parent = _region(region) if region else _default_region(actor)
+    if parent is not None:
+        ensure_code_in_scope(parent.code, actor)
+        length = min((n for n in PREFIXES if n > len(parent.prefix)), default=len(parent.prefix))
+        narrow = Q(case__region_code__startswith=parent.prefix)
+    else:
+        length, narrow = PREFIXES[0], Q()
+    figures = _figures(period, Substr("case__region_code", 1, length), narrow, now)
+    codes = {key: key.ljust(12, "0") if len(key) <= 12 else key for key in figures}
+    names = dict(Region.objects.filter(code__in=set(codes.values())).values_list("code", "name"))
+    rows = []
+    for key, entry in figures.items():
+        code = codes[key]
+        entry.key = code
+        if parent is not None and code == parent.code:
+            entry.name = _("%(region)s (no finer place)") % {"region": parent.name}
+        else:
+            entry.name = names.get(code, code)
+        rows.append(entry)
+    return _report(period, "region", rows, parent.name if parent else _("Everywhere"))
+
+
+def ranking(actor, month: str, *, by: str = "unit", region: str | None = None, now: datetime | None = None) -> Report:
+    """The monthly ranking table (月度排名) of units or regions."""
+    period = Period.month(month)
+    if by == "region":
+        return by_region(actor, period, region=region, now=now)
+    if by != "unit":
+        raise ValidationError({"by": _("Rank by unit or by region.")})
+    return by_unit(actor, period, region=region, now=now)
+
+
+# --- XLSX export -----------------------------------------------------------------------
+
+def ranking_xlsx(report: Report) -> bytes:
+    """The ranking as a workbook: one row per unit or region, rates as percentages."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(report.period.label)
+    bold = Font(bold=True)
+    title = _("Ranking of units") if report.by == "unit" else _("Ranking of regions")
+    sheet.append([f"{title} {report.period.label}"])
+    headers = [_("rank"), _("code"), _("name"), _("dispatched"), _("acknowledged in time"), _("response rate"),
+               _("called back"), _("solved"), _("resolution rate"), _("satisfied"), _("basically satisfied"),
+               _("unsatisfied"), _("satisfaction rate"), _("composite score")]
+    sheet.append(headers)
+    def cells(row: Figures, rank):
+        values = [rank, row.key, row.name, row.dispatched, row.responded, row.response_rate, row.called_back,
+                  row.solved, row.resolution_rate, row.satisfied, row.basically_satisfied, row.unsatisfied,
+                  row.satisfaction_rate, round(row.score, 2) if row.score is not None else None]
+        out = []
+        for index, value in enumerate(values):
+            cell = WriteOnlyCell(sheet, value=value)
+            if index in (5, 8, 12) and value is not None:
+                cell.number_format = "0.0%"
+            if rank == _("total"):
+                cell.font = bold
+            out.append(cell)
+        return out
+
+    for row in report.rows:
+        sheet.append(cells(row, row.rank))
+    sheet.append(cells(report.total, _("total")))
+    weights = report.weights
+    sheet.append([])
+    sheet.append([_("Composite score = 100 × weighted mean of the defined rates; weights: response %(r)s, "
+                    "resolution %(s)s, satisfaction %(f)s; 基本满意 counts %(w)s.")
+                  % {"r": weights["response"], "s": weights["resolution"], "f": weights["satisfaction"],
+                     "w": report.partial_weight}])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
