@@ -2,6 +2,8 @@
 
 from django.db import models, transaction
 
+from gongzhi.core.crypto import mask
+
 from . import context
 from .models import AuditEvent
 
@@ -51,12 +53,29 @@ def record(*, actor, action: str, obj=None, changes=None, reason: str = "", regi
 
 
 def diff(instance: models.Model, before: dict | None, fields=None) -> dict:
-    """A {field: [old, new]} summary of what changed, for ``changes``."""
+    """A {field: [old, new]} summary of what changed, for ``changes``.
+
+    Personal fields (``personal_data = True``, e.g. encrypted ID numbers and
+    phones) appear masked: the trail records that they changed, never the values.
+    """
     fields = fields or [f.attname for f in instance._meta.concrete_fields]
     after = {f: getattr(instance, f) for f in fields}
+    show = _shower(instance)
     if before is None:
-        return {f: [None, _jsonable(v)] for f, v in after.items() if v not in (None, "")}
-    return {f: [_jsonable(before.get(f)), _jsonable(v)] for f, v in after.items() if before.get(f) != v}
+        return {f: [None, show(f, v)] for f, v in after.items() if v not in (None, "")}
+    return {f: [show(f, before.get(f)), show(f, v)] for f, v in after.items() if before.get(f) != v}
+
+
+def _shower(instance: models.Model):
+    personal = {f.attname: f for f in instance._meta.concrete_fields if getattr(f, "personal_data", False)}
+
+    def show(attname, value):
+        field = personal.get(attname)
+        if field is not None and value not in (None, ""):
+            return mask(field.kind, str(value))
+        return _jsonable(value)
+
+    return show
 
 
 def snapshot(instance: models.Model, fields=None) -> dict:
