@@ -54,9 +54,9 @@ $(ASSETS_STAMP): package.json package-lock.json
 
 assets: $(ASSETS_STAMP)
 
-## make chromium: Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium)
+## make chromium: Debian's Chromium and a Chinese font for the browser tests (Playwright drives /usr/bin/chromium)
 chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then echo "Installing Chromium with apt (browser tests)"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; \
-	else echo "The browser tests need Debian's Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' (or 'make chromium' as root)." >&2; exit 1; fi
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ]; then echo "Installing Chromium and a Chinese font with apt (browser tests)"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-wqy-microhei >/dev/null; \
+	else echo "The browser tests need Debian's Chromium at /usr/bin/chromium and a Chinese font: run 'sudo apt-get install chromium fonts-wqy-microhei' (or 'make chromium' as root)." >&2; exit 1; fi

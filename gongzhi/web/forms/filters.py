@@ -23,9 +23,9 @@ class CaseFilterForm(StyledForm):
     region = forms.CharField(label=_("Region code"), required=False, max_length=15)
     unit = forms.CharField(label=_("Lead unit code"), required=False, max_length=32)
     created_from = forms.DateField(label=_("Reported from"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}))
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     created_to = forms.DateField(label=_("Reported until"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     overdue = forms.ChoiceField(label=_("Overdue"), choices=OVERDUE, required=False)
     due = forms.ChoiceField(label=_("Deadline"), choices=DUE, required=False)
 

@@ -33,3 +33,9 @@ def signed_in(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploaded photos go to a temporary folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"

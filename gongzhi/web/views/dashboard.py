@@ -25,8 +25,8 @@ TILE_LABELS = {"received": gettext_lazy("Received"), "open": gettext_lazy("Open"
 
 
 class PeriodForm(StyledForm):
-    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
 
     def __init__(self, *args, actor, **kwargs):
