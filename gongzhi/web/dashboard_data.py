@@ -3,38 +3,32 @@
 Counts start from :func:`gongzhi.cases.selectors.list_cases` (the same
 scoping and filters as the case list and the API, so every number clicks
 through to exactly the cases behind it). The three rates, the composite
-score and the monthly ranking come from :mod:`gongzhi.cases.metrics` (the
-one implementation of the assessment figures, also behind the API); while
-that module is not installed the dashboard shows the counts only.
+score and the rankings come from :mod:`gongzhi.cases.metrics`, the one
+implementation of the assessment figures, also behind
+``/api/v1/cases/metrics``: the same period and region give the same numbers.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from gongzhi.cases import selectors
+from gongzhi.accounts.roles import can
+from gongzhi.cases import metrics, selectors
 from gongzhi.cases.models import Case, CaseState, Category
 from gongzhi.regions.models import Region
 
 from . import boards, mapdata
 from .forms.filters import OPEN_STATES
 
-
-
-def metrics_module():
-    """gongzhi.cases.metrics, or None while it is not installed."""
-    try:
-        return importlib.import_module("gongzhi.cases.metrics")
-    except ImportError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -127,9 +121,70 @@ def build(actor, period: Period, now=None) -> dict:
     data = {
         "period": period, "tiles": tiles, "by_state": by_state, "categories": categories, "trend": trend,
         "density": density, "grids": grids, "overdue_units": boards.deadline_board(actor, now),
-        "rates": None, "ranking": None,
     }
-    metrics = metrics_module()
-    if metrics is not None and hasattr(metrics, "dashboard_figures"):
-        data.update(metrics.dashboard_figures(actor, start=period.start, end=period.end, region=period.region))
+    data.update(assessment(actor, period))
     return data
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _score(value) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _table(report, title: str, table_id: str, period: Period, link) -> dict:
+    header = [_("Rank"), _("Unit") if report.by == "unit" else _("Region"), _("Dispatched"), _("Response rate"),
+              _("Called back"), _("Resolution rate"), _("Satisfaction rate"), _("Composite score")]
+    rows = []
+    for f in report.rows:
+        cells = [f.rank, f.name, f.dispatched, f.response_rate, f.called_back, f.resolution_rate,
+                 f.satisfaction_rate, f.score]
+        display = [f.rank or "—", f.name, f.dispatched, _pct(f.response_rate), f.called_back,
+                   _pct(f.resolution_rate), _pct(f.satisfaction_rate), _score(f.score)]
+        rows.append({"cells": cells, "display": display, "url": link(f.key)})
+    return {"id": table_id, "title": title, "header": header, "rows": rows, "label": report.period.label}
+
+
+def assessment(actor, period: Period) -> dict:
+    """The three rates, the composite score and the rankings, from gongzhi.cases.metrics (as the API)."""
+    if not can(actor, metrics.CAPABILITY):
+        return {"rates": None, "tables": []}
+    span = metrics.Period.between(period.start, period.end)
+    region = period.region or None
+    by_unit = metrics.by_unit(actor, span, region=region)
+    try:
+        by_region = metrics.by_region(actor, span, region=region)
+    except PermissionDenied:  # a department has units but no area of its own
+        by_region = None
+    month = period.end.strftime("%Y-%m")
+    ranking = metrics.ranking(actor, month, by="unit", region=region)
+    total = (by_region or by_unit).total
+    everything = cases_url(period)
+    rates = [
+        {"key": "response", "label": _("Response rate"), "value": total.response_rate,
+         "display": _pct(total.response_rate), "url": everything},
+        {"key": "resolution", "label": _("Resolution rate"), "value": total.resolution_rate,
+         "display": _pct(total.resolution_rate), "url": cases_url(period, state=CaseState.CLOSED)},
+        {"key": "satisfaction", "label": _("Satisfaction rate"), "value": total.satisfaction_rate,
+         "display": _pct(total.satisfaction_rate), "url": cases_url(period, state=CaseState.CLOSED)},
+        {"key": "score", "label": _("Composite score"), "value": total.score, "display": _score(total.score),
+         "url": everything},
+    ]
+
+    def unit_link(code):
+        return cases_url(period, unit=code)
+
+    def region_link(code):
+        return cases_url(Period(period.start, period.end, code))
+
+    month_start = period.end.replace(day=1)
+    month_period = Period(month_start, (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1),
+                          period.region)
+    tables = [_table(by_unit, _("Rates by unit"), "by-unit", period, unit_link)]
+    if by_region is not None:
+        tables.append(_table(by_region, _("Rates by region"), "by-region", period, region_link))
+    tables.append(_table(ranking, _("Monthly ranking of units, %(month)s") % {"month": month}, "ranking",
+                         month_period, lambda code: cases_url(month_period, unit=code)))
+    return {"rates": rates, "tables": tables}

@@ -40,7 +40,7 @@ def sees_deadlines(user) -> bool:
 
 
 def sees_dashboard(user) -> bool:
-    return can(user, "cases.metrics") or user.role in (Role.LEADER, Role.DISPATCHER) or user.is_superuser
+    return can(user, "cases.metrics")
 
 
 def looks_up(user) -> bool:

@@ -61,3 +61,24 @@ def test_dashboard_is_scoped_to_the_leaders_area(world, signed_in, new_case, mak
     html = signed_in(community_leader).get("/dashboard/", PERIOD).content.decode()
     assert tile(html, "received")[1] == 0
     assert tile(signed_in(world.users.leader).get("/dashboard/", PERIOD).content.decode(), "received")[1] == 1
+
+
+@pytest.mark.django_db
+def test_rates_and_rankings_equal_the_api(world, signed_in, case_in):
+    case_in(CaseState.CLOSED)
+    client = signed_in(world.users.admin)  # sees every unit, the district's departments too
+    html = client.get("/dashboard/", PERIOD).content.decode()
+    api = client.get("/api/v1/cases/metrics", {"start": PERIOD["start"], "end": PERIOD["end"], "by": "unit"}).json()
+    row = next(r for r in api["rows"] if r["key"] == "U-CG")
+    section = html[html.index('id="by-unit"'):html.index('id="by-region"')]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", section[section.index("朝阳区城管执法局") - 200:])
+    assert "朝阳区城管执法局" in cells[1]
+    assert cells[2] == str(row["dispatched"])
+    assert cells[3] == f'{row["response_rate"] * 100:.1f}%'
+    assert cells[5] == f'{row["resolution_rate"] * 100:.1f}%'
+    assert cells[7] == f'{row["score"]:.1f}'
+    regions = client.get("/api/v1/cases/metrics", {"start": PERIOD["start"], "end": PERIOD["end"],
+                                                   "by": "region"}).json()
+    score = regions["total"]["score"]
+    assert re.search(rf'data-rate="score">{score:.1f}<', html)
+    assert 'id="ranking"' in html and "2025-09" in html

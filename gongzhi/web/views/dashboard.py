@@ -79,14 +79,14 @@ def export(request):
                   _("Region"), period.region or _("My whole area")])
     for tile in data["tiles"]:
         sheet.append([str(TILE_LABELS[tile["key"]]), tile["value"]])
-    if data.get("rates"):
-        for row in data["rates"]:
-            sheet.append([str(row["label"]), row["value"]])
-    if data.get("ranking"):
-        ranking = book.create_sheet(_("Ranking")[:31])
-        ranking.append([str(h) for h in data["ranking"]["header"]])
-        for row in data["ranking"]["rows"]:
-            ranking.append(list(row["cells"]))
+    for row in data.get("rates") or []:
+        sheet.append([str(row["label"]), row["value"]])
+    for table in data.get("tables") or []:
+        tab = book.create_sheet(str(table["title"])[:31].replace(":", " "))
+        tab.append([str(table["label"])])
+        tab.append([str(h) for h in table["header"]])
+        for row in table["rows"]:
+            tab.append(list(row["cells"]))
     trend = book.create_sheet(_("Trend")[:31])
     trend.append([_("Month"), _("Cases received")])
     for row in data["trend"]:
