@@ -47,4 +47,10 @@ class Command(BaseCommand):
             pass
         else:
             steps.append(seed_registry_step)
+        try:
+            from gongzhi.demo.cases import seed_cases_step
+        except ImportError:
+            pass
+        else:
+            steps.append(seed_cases_step)
         return steps
