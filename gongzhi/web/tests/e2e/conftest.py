@@ -24,11 +24,6 @@ DESKTOP = {"width": 1920, "height": 1080}
 SCREENSHOTS = Path(__file__).resolve().parents[4] / "var" / "screenshots"
 PASSWORD = "Gongzhi-test-2026"  # the make_user fixture's password
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls of
-# the test itself (setting up data, checking results) are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
@@ -36,8 +31,13 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     """One browser per test, started after the test database is set up.
+
+    Playwright's sync API runs an event loop in this thread; the test's own
+    ORM calls (checking results) are still synchronous, so Django's async
+    guard is lifted for the test alone (never in the environment of a
+    subprocess started later: `check --deploy` rightly refuses it).
 
     Not a session fixture: while Playwright's event loop runs, Django's
     connection handler is context-local, so a test starting under a running
@@ -47,6 +47,8 @@ def browser():
         pytest.fail(f"The browser tests need Debian's Chromium at {CHROMIUM}: run `make test` as root "
                     "(it installs it) or `sudo apt-get install chromium`.")
     from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
