@@ -47,7 +47,7 @@ def clean_env(**extra) -> dict:
     """The environment of a child process: ours without what selects settings, plus ``extra``."""
     drop = {"DATABASE_URL", "GONGZHI_VAR_DIR", "GONGZHI_ENV", "DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEY",
             "BLIND_INDEX_KEY", "ALLOWED_HOSTS", "LOG_FORMAT", "TASKS_BACKEND", "REDIS_URL",
-            "PROMETHEUS_MULTIPROC_DIR", "DJANGO_SETTINGS_MODULE"}
+            "PROMETHEUS_MULTIPROC_DIR", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {key: value for key, value in os.environ.items() if key not in drop}
     env.update(extra)
     return env

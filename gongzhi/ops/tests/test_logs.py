@@ -3,17 +3,15 @@
 import io
 import json
 import logging
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from gongzhi.audit import context
 from gongzhi.ops.logs import JsonFormatter, RequestIdFilter
 
-ROOT = Path(__file__).resolve().parents[3]
+from .sites import ROOT, clean_env
 
 
 @pytest.fixture
@@ -81,8 +79,7 @@ def test_extras_and_exceptions_are_fields_of_the_object():
 
 
 def _log_from_a_command(log_format):
-    env = {k: v for k, v in os.environ.items() if k not in {"LOG_FORMAT", "GONGZHI_ENV"}}
-    env["LOG_FORMAT"] = log_format
+    env = clean_env(LOG_FORMAT=log_format)
     code = "import logging; logging.getLogger('gongzhi.probe').warning('probe %s', 1, extra={'case_id': 7})"
     result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
