@@ -5,8 +5,9 @@ PYTHON := $(shell scripts/find-python.sh)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Two workers for two cores; a file's tests stay on one worker (transactional tests, scratch databases).
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# Two workers for two cores. Plain load scheduling keeps pytest-django's order on each
+# worker (transactional tests, which empty the database, after all the others).
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test venv messages lock check-python clean run-prod assets chromium
 

@@ -64,7 +64,7 @@ def test_failures_lock_the_name_even_for_the_right_password(client, zhang):
     assert "Too many failed sign-ins. Try again in 10 minutes." in response.content.decode()
 
 
-def test_lockout_message_is_chinese_by_default(client, zhang):
+def test_lockout_message_is_chinese_by_default(client, zhang, chinese_default):
     failures("zhang", [30, 20, 10])
     response = client.post("/login/", {"username": "zhang", "password": PASSWORD})
     body = response.content.decode()

@@ -5,7 +5,6 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import require
 from gongzhi.audit.services import diff, snapshot
-from gongzhi.core.crypto import encrypted_fields
 from gongzhi.core.scoping import ensure_in_scope
 from gongzhi.regions.models import Level, Region
 
@@ -40,16 +39,9 @@ def take_snapshot(instance) -> dict:
 
 
 def audit_diff(instance, before: dict | None) -> dict:
-    """{field: [old, new]} with personal fields reduced to their masked form.
-
-    The audit trail must say *that* an ID number changed without storing the
-    number: only the masked value (``1101**********1234``) is kept.
-    """
-    changes = diff(instance, before, audited_fields(type(instance)))
-    for field in encrypted_fields(type(instance)):
-        if field.attname in changes:
-            changes[field.attname] = [field.mask(v) if v else v for v in changes[field.attname]]
-    return changes
+    """{field: [old, new]} of the audited fields; ``audit.diff`` keeps personal
+    fields in their masked form (``1101**********1234``), never the number."""
+    return diff(instance, before, audited_fields(type(instance)))
 
 
 def apply_changes(instance, changes: dict, allowed: set[str]) -> None:
