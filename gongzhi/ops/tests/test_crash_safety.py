@@ -1,0 +1,291 @@
+"""SIGKILL in the middle of an import, a dispatch and a deadline sweep: nothing half-written, a re-run completes once.
+
+Each test runs the real work in a child process (``manage.py``) on a scratch
+SQLite file, waits until the child is inside the transaction that matters, and
+kills it with SIGKILL: no handler, no ``finally``, no rollback by Python; only
+the database's own atomicity stands between the kill and a half-written case.
+Then the same command runs again and must complete the work exactly once.
+
+How the child is caught inside its transaction, without hooks in product code:
+
+- import: the ``importing`` progress bar of ``import_cases`` (written on stderr
+  from inside the one transaction of the import) has passed a few hundred rows;
+- dispatch and sweep: the child's script wraps the notice sent at the end of the
+  transaction (``notices.dispatched``, ``notices.deadline_alert``) so that it
+  says so on stdout and sleeps — the case row, its event, its audit record and
+  its notifications are then written but not committed.
+
+The verification reads the SQLite file directly (sqlite3), beside Django.
+"""
+
+import csv
+import io
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .sites import ROOT, Site
+
+SEED = """
+import datetime as dt
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+from gongzhi.accounts.models import Unit, UnitKind, User
+from gongzhi.accounts.roles import Role
+from gongzhi.cases import services
+from gongzhi.cases.models import Category
+from gongzhi.regions.models import CommunityType, Level, Region
+
+call_command("migrate", interactive=False, verbosity=0)
+
+def square(lon, lat, size=0.01):
+    return {"type": "Polygon", "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size],
+                                                [lon, lat + size], [lon, lat]]]}
+
+def user(username, role, region=None, unit=None, **extra):
+    person = User(username=username, role=role, region=region, unit=unit, **extra)
+    person.set_unusable_password()
+    person.save()
+    return person
+
+with transaction.atomic():
+    district = Region.objects.create(code="110105000000", name="朝阳区", level=Level.DISTRICT)
+    street = Region.objects.create(code="110105001000", name="建外街道", level=Level.SUBDISTRICT, parent=district)
+    comm = Region.objects.create(code="110105001001", name="永安里社区", level=Level.COMMUNITY, parent=street,
+                                 community_type=CommunityType.URBAN)
+    Region.objects.create(code="110105001001001", name="永安里第一网格", level=Level.GRID, parent=comm,
+                          boundary=square(116.44, 39.90))
+    district_office = Unit.objects.create(code="U-CY", name="朝阳区政府", kind=UnitKind.OTHER, region=district)
+    street_office = Unit.objects.create(code="U-JW", name="建外街道办事处", kind=UnitKind.SUBDISTRICT_OFFICE,
+                                        region=street, supervisor=district_office)
+    chengguan = Unit.objects.create(code="U-CG", name="朝阳区城管执法局", kind=UnitKind.DEPARTMENT,
+                                    region=district, supervisor=district_office)
+    user("admin", Role.ADMIN, is_superuser=True, is_staff=True)
+    dispatcher = user("dispatcher", Role.DISPATCHER, street, street_office)
+    user("cg_clerk", Role.DEPARTMENT, unit=chengguan)
+    user("district_clerk", Role.DEPARTMENT, unit=district_office)
+    resident = user("resident", Role.RESIDENT)
+    noise = Category.objects.get(code="0201")
+    a_month_ago = timezone.now() - dt.timedelta(days=30)
+
+    def report(title):
+        return services.create_case(actor=resident, channel="web", category=noise, title=title,
+                                    description="工地每晚十点以后仍在施工。", lon=116.445, lat=39.905, at=a_month_ago)
+
+    report("DISPATCH ME")
+    # Dispatched a month ago and never acknowledged: each gets an overdue alert and an escalation.
+    for n in range(SWEEP_CASES):
+        services.dispatch_case(case=report(f"overdue {n}"), actor=dispatcher, unit=chengguan, at=a_month_ago)
+"""
+SWEEP_CASES = 60
+IMPORT_ROWS = 2000
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """A migrated, seeded SQLite file; every test works on its own copy."""
+    folder = tmp_path_factory.mktemp("crash-seed")
+    site = Site(database_url=f"sqlite:///{folder / 'seed.sqlite3'}", var_dir=folder)
+    site.manage("shell", "-c", f"SWEEP_CASES = {SWEEP_CASES}\n" + SEED)
+    return folder / "seed.sqlite3"
+
+
+@pytest.fixture
+def site(seeded, tmp_path):
+    shutil.copy(seeded, tmp_path / "gongzhi.sqlite3")
+    return Site(database_url=f"sqlite:///{tmp_path / 'gongzhi.sqlite3'}", var_dir=tmp_path)
+
+
+def query(site, sql, params=()):
+    with sqlite3.connect(site.settings_dict["NAME"]) as db:
+        return db.execute(sql, params).fetchall()
+
+
+def scalar(site, sql, params=()):
+    return query(site, sql, params)[0][0]
+
+
+def counts(site) -> dict:
+    tables = ["cases_case", "cases_caseevent", "cases_casecontact", "cases_deadlinemarker",
+              "notifications_notification", "audit_auditevent"]
+    return {table: scalar(site, f"SELECT count(*) FROM {table}") for table in tables}
+
+
+def kill_when(site, args, reached, tmp_path, timeout=120):
+    """Run ``manage.py args``; SIGKILL it as soon as ``reached(output)`` holds. Returns the output."""
+    out_path = tmp_path / "child.log"
+    with open(out_path, "w") as out:
+        child = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=site.env,
+                                 stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                output = out_path.read_text(errors="replace")
+                if reached(output):
+                    break
+                if child.poll() is not None:
+                    pytest.fail(f"manage.py {args[0]} ended ({child.returncode}) before the kill:\n{output}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"manage.py {args[0]} never reached the point of the kill:\n{output}")
+                time.sleep(0.05)
+        finally:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+    assert child.returncode == -signal.SIGKILL
+    return out_path.read_text(errors="replace")
+
+
+def shell(site, script, **variables):
+    header = "".join(f"{name} = {value!r}\n" for name, value in variables.items())
+    return ["shell", "-c", header + script]
+
+
+# --- (a) import -------------------------------------------------------------------
+
+def hotline_file(path, rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["工单编号", "来电时间", "诉求类别", "紧急程度", "标题", "诉求内容", "地址", "来电人", "区划代码"])
+    for n in range(rows):
+        writer.writerow([f"GD2025{n:06d}", "2025-09-15 09:12:00", "0201", "一般", f"夜间施工噪声 {n}",
+                         "工地每晚十点后仍在施工。", f"永安里{n % 40}号楼", "王秀英", "110105001001"])
+    path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
+    return path
+
+
+def test_an_import_killed_inside_its_transaction_leaves_nothing_and_completes_once_on_rerun(site, tmp_path):
+    source = hotline_file(tmp_path / "hotline.csv", IMPORT_ROWS)
+    before = counts(site)
+
+    def deep_in_the_import(output):
+        done = re.findall(r"importing\S*:\s+\d+%\|[^|]*\|\s*(\d+)/", output)
+        return bool(done) and int(done[-1]) >= 300
+
+    output = kill_when(site, ["import_cases", str(source)], deep_in_the_import, tmp_path)
+    assert "checking" in output  # it was past the checks, inside the transaction of the intake
+
+    assert counts(site) == before, "the killed import left rows behind"
+    assert scalar(site, "SELECT count(*) FROM cases_case WHERE hotline_id IS NOT NULL AND hotline_id != ''") == 0
+
+    site.manage("import_cases", str(source), "--no-progress")
+    after = counts(site)
+    assert after["cases_case"] - before["cases_case"] == IMPORT_ROWS
+    assert scalar(site, "SELECT count(DISTINCT hotline_id) FROM cases_case WHERE hotline_id LIKE 'GD2025%'") \
+        == IMPORT_ROWS
+    assert scalar(site, "SELECT count(*) FROM audit_auditevent WHERE action = 'cases.import'") == 1
+
+    # Once means once: the same file again adds nothing (but its own audit record of the attempt).
+    site.manage("import_cases", str(source), "--no-progress")
+    assert {**counts(site), "audit_auditevent": 0} == {**after, "audit_auditevent": 0}
+
+
+# --- (b) dispatch -----------------------------------------------------------------
+
+DISPATCH = """
+import time
+from gongzhi.accounts.models import User
+from gongzhi.cases import notices, services
+from gongzhi.cases.models import Case
+
+original = notices.dispatched
+
+def dispatched_then_pause(case, actor=None):
+    original(case, actor)
+    if PAUSE:
+        print("inside the dispatch transaction", flush=True)
+        time.sleep(600)
+
+notices.dispatched = dispatched_then_pause
+case = Case.objects.get(title="DISPATCH ME")
+services.dispatch_case(case=case, actor=User.objects.get(username="dispatcher"), unit="U-CG")
+print("dispatched", case.pk)
+"""
+
+
+def test_a_dispatch_killed_inside_its_transaction_changes_nothing_and_a_rerun_dispatches_once(site, tmp_path):
+    [(case_id, version)] = query(site, "SELECT id, version FROM cases_case WHERE title = 'DISPATCH ME'")
+    before = counts(site)
+
+    kill_when(site, shell(site, DISPATCH, PAUSE=True), lambda out: "inside the dispatch transaction" in out,
+              tmp_path)
+
+    assert counts(site) == before
+    assert query(site, "SELECT state, version, lead_unit_id, dispatched_at FROM cases_case WHERE id = ?",
+                 [case_id]) == [("received", version, None, None)]
+    assert scalar(site, "SELECT count(*) FROM cases_caseevent WHERE case_id = ? AND action = 'dispatch'",
+                  [case_id]) == 0
+
+    result = site.manage(*shell(site, DISPATCH, PAUSE=False))
+    assert f"dispatched {case_id}" in result.stdout
+    assert query(site, "SELECT state, version FROM cases_case WHERE id = ?", [case_id]) == [("dispatched", version + 1)]
+    assert scalar(site, "SELECT count(*) FROM cases_caseevent WHERE case_id = ? AND action = 'dispatch'",
+                  [case_id]) == 1
+    assert scalar(site, "SELECT count(*) FROM notifications_notification WHERE kind = 'cases.dispatched' "
+                        "AND object_id = ?", [str(case_id)]) == 1
+
+
+# --- (c) deadline sweep -----------------------------------------------------------
+
+SWEEP = """
+import time
+from gongzhi.cases import notices
+from gongzhi.cases.sweep import sweep_deadlines
+
+original = notices.deadline_alert
+calls = []
+
+def alert_then_pause(case, kind, title):
+    original(case, kind, title)
+    calls.append(case.pk)
+    if len(calls) == PAUSE_AT:
+        print("inside the transaction of alert", len(calls), flush=True)
+        time.sleep(600)
+
+notices.deadline_alert = alert_then_pause
+sweep_deadlines()
+"""
+
+
+def sweep_state(site):
+    """Per alert kind: markers, case events, notifications; and the most of any one per case."""
+    markers = dict(query(site, "SELECT kind, count(*) FROM cases_deadlinemarker GROUP BY kind"))
+    events = dict(query(site, "SELECT action, count(*) FROM cases_caseevent WHERE action IN "
+                              "('deadline_alert', 'escalate') GROUP BY action"))
+    notes = dict(query(site, "SELECT kind, count(*) FROM notifications_notification WHERE kind IN "
+                             "('cases.deadline.response_overdue', 'cases.escalated') GROUP BY kind"))
+    most = scalar(site, "SELECT max(n) FROM (SELECT count(*) AS n FROM notifications_notification "
+                        "WHERE kind LIKE 'cases.deadline.%' OR kind = 'cases.escalated' "
+                        "GROUP BY kind, object_id, user_id)")
+    return markers, events, notes, most
+
+
+def test_a_sweep_killed_midway_keeps_whole_alerts_only_and_a_rerun_raises_each_once(site, tmp_path):
+    half = SWEEP_CASES // 2
+    kill_when(site, shell(site, SWEEP, PAUSE_AT=half), lambda out: f"transaction of alert {half}" in out, tmp_path)
+
+    # The alerts before the kill are whole (marker, event, notification); the one in hand left nothing.
+    markers, events, notes, _most = sweep_state(site)
+    done = half - 1
+    assert markers == {"response_overdue": done, "escalated": done}
+    assert events == {"deadline_alert": done, "escalate": done}
+    assert notes == {"cases.deadline.response_overdue": done, "cases.escalated": done}
+
+    result = site.manage("sweep_deadlines")
+    assert f"response_overdue: {SWEEP_CASES - done}" in result.stdout
+    markers, events, notes, most = sweep_state(site)
+    assert markers == {"response_overdue": SWEEP_CASES, "escalated": SWEEP_CASES}
+    assert events == {"deadline_alert": SWEEP_CASES, "escalate": SWEEP_CASES}
+    assert notes == {"cases.deadline.response_overdue": SWEEP_CASES, "cases.escalated": SWEEP_CASES}
+    assert most == 1
+    assert scalar(site, "SELECT max(n) FROM (SELECT count(*) AS n FROM cases_caseevent "
+                        "WHERE action = 'deadline_alert' GROUP BY case_id)") == 1
+
+    assert "No new deadline alerts." in site.manage("sweep_deadlines").stdout
