@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.db.models import Case as When_, Count, F, Q, QuerySet, When
+from django.db.models import Case as When_
+from django.db.models import Count, F, Q, QuerySet, When
 from django.utils import timezone
 
 from gongzhi.accounts.roles import can
@@ -43,20 +44,36 @@ def due_filter(queryset: QuerySet, which: str, now: datetime) -> QuerySet:
     return queryset.filter(due__gte=now, due__lt=end_week)
 
 
+def only_ids(queryset: QuerySet) -> QuerySet:
+    """A plain queryset of the same cases, when ``queryset`` is DISTINCT (grouping needs no duplicates)."""
+    if queryset.query.distinct:
+        return Case.objects.filter(pk__in=queryset.order_by().values("pk"))
+    return queryset
+
+
 def deadline_board(actor, now: datetime | None = None) -> list[dict]:
-    """Per lead unit: overdue, due today, due this week (from now), of the visible cases on the clock."""
+    """Per lead unit: overdue, due today, due this week (from now), of the visible cases on the clock.
+
+    One grouped query per clocked state, each on the plain deadline column of
+    that state (indexable), merged per unit.
+    """
     now = now or timezone.now()
     end_today, end_week = day_bounds(now)
-    visible = selectors.visible_cases(actor)
-    queryset = with_due(Case.objects.filter(pk__in=visible.values("pk"), state__in=CLOCKED))
-    rows = (queryset.values("lead_unit__code", "lead_unit__name")
-            .annotate(overdue=Count("id", filter=Q(due__lt=now)),
-                      today=Count("id", filter=Q(due__gte=now, due__lt=end_today)),
-                      week=Count("id", filter=Q(due__gte=now, due__lt=end_week)),
-                      total=Count("id"))
-            .order_by("-overdue", "-today", "lead_unit__code"))
-    return [{"code": r["lead_unit__code"], "name": r["lead_unit__name"], "overdue": r["overdue"],
-             "today": r["today"], "week": r["week"], "total": r["total"]} for r in rows]
+    visible = only_ids(selectors.visible_cases(actor))
+    rows: dict = {}
+    for state, field in ((CaseState.DISPATCHED, "response_due"), (CaseState.IN_PROGRESS, "resolution_due")):
+        grouped = (visible.filter(state=state).values("lead_unit__code", "lead_unit__name")
+                   .annotate(overdue=Count("id", filter=Q(**{f"{field}__lt": now})),
+                             today=Count("id", filter=Q(**{f"{field}__gte": now, f"{field}__lt": end_today})),
+                             week=Count("id", filter=Q(**{f"{field}__gte": now, f"{field}__lt": end_week})),
+                             total=Count("id"))
+                   .order_by())
+        for r in grouped:
+            row = rows.setdefault(r["lead_unit__code"], {"code": r["lead_unit__code"], "name": r["lead_unit__name"],
+                                                         "overdue": 0, "today": 0, "week": 0, "total": 0})
+            for key in ("overdue", "today", "week", "total"):
+                row[key] += r[key]
+    return sorted(rows.values(), key=lambda r: (-r["overdue"], -r["today"], r["code"] or ""))
 
 
 def sort_overdue_first(cases, now: datetime) -> list:
@@ -67,23 +84,27 @@ def sort_overdue_first(cases, now: datetime) -> list:
     return sorted(cases, key=key)
 
 
-def work_queue(actor, *, limit: int = 100, now: datetime | None = None) -> dict:
-    """The sections of a user's queue: what is waiting for them to act, overdue first."""
+def work_queue(actor, *, limit: int = 20, now: datetime | None = None) -> dict:
+    """The sections of a user's queue: what is waiting for them to act, overdue first.
+
+    Each section holds at most ``limit`` cases (``limit + 1`` are read, so the
+    page can say there are more and link to the full, filtered case list).
+    """
     now = now or timezone.now()
     sections = {}
     if can(actor, "cases.dispatch"):
         sections["to_dispatch"] = list(selectors.list_cases(
-            actor, selectors.CaseFilters(state="received,returned,arbitration"))[:limit])
+            actor, selectors.CaseFilters(state="received,returned,arbitration"))[:limit + 1])
         sections["extensions"] = list(selectors.visible_cases(actor).filter(
-            extension_requests__state=ExtensionState.PENDING).select_related("category", "lead_unit")[:limit])
+            extension_requests__state=ExtensionState.PENDING).select_related("category", "lead_unit")[:limit + 1])
     unit = getattr(actor, "unit", None)
     if unit is not None and can(actor, "cases.handle"):
         mine = selectors.list_cases(actor, selectors.CaseFilters(unit=unit.code))
-        sections["to_acknowledge"] = sort_overdue_first(mine.filter(state=CaseState.DISPATCHED)[:limit], now)
-        sections["in_progress"] = sort_overdue_first(mine.filter(state=CaseState.IN_PROGRESS)[:limit], now)
+        sections["to_acknowledge"] = sort_overdue_first(mine.filter(state=CaseState.DISPATCHED)[:limit + 1], now)
+        sections["in_progress"] = sort_overdue_first(mine.filter(state=CaseState.IN_PROGRESS)[:limit + 1], now)
         sections["summoned"] = list(selectors.visible_cases(actor).filter(
             whistles__responses__unit=unit, whistles__responses__reported_at=None).distinct()
-            .select_related("category", "lead_unit")[:limit])
+            .select_related("category", "lead_unit")[:limit + 1])
     if can(actor, "cases.callback"):
-        sections["to_call_back"] = list(selectors.list_cases(actor, selectors.CaseFilters(state="replied"))[:limit])
+        sections["to_call_back"] = list(selectors.list_cases(actor, selectors.CaseFilters(state="replied"))[:limit + 1])
     return sections

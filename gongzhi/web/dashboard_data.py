@@ -10,20 +10,23 @@ implementation of the assessment figures, also behind
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import can
 from gongzhi.cases import metrics, selectors
-from gongzhi.cases.models import Case, CaseState, Category
+from gongzhi.cases.models import CaseEvent, CaseState, Category
+from gongzhi.core.scoping import scope_of
 from gongzhi.regions.models import Region
 
 from . import boards, mapdata
@@ -43,6 +46,10 @@ class Period:
         return cls(today.replace(day=1), today)
 
 
+def _midnight(day: date):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def cases_url(period: Period, **extra) -> str:
     params = {"created_from": period.start.isoformat(), "created_to": period.end.isoformat()}
     if period.region:
@@ -56,15 +63,10 @@ def _filters(period: Period, **extra) -> selectors.CaseFilters:
                                  **extra)
 
 
-def _ids(queryset):
-    """The primary keys of a (possibly DISTINCT) scoped queryset, for grouping without duplicates."""
-    return Case.objects.filter(pk__in=queryset.order_by().values("pk"))
-
-
 def build(actor, period: Period, now=None) -> dict:
     now = now or timezone.now()
     in_period = selectors.list_cases(actor, _filters(period))
-    base = _ids(in_period)
+    base = boards.only_ids(in_period)
     by_state = dict(base.values_list("state").annotate(n=Count("id")).order_by())
     total = sum(by_state.values())
     open_count = sum(by_state.get(s, 0) for s in OPEN_STATES.split(","))
@@ -100,16 +102,18 @@ def build(actor, period: Period, now=None) -> dict:
     # Trend: the twelve months up to the end of the period.
     first_month = (period.end.replace(day=1) - timedelta(days=335)).replace(day=1)
     trend_period = Period(first_month, period.end, period.region)
-    trend_base = _ids(selectors.list_cases(actor, _filters(trend_period)))
-    months = {timezone.localtime(m).date().replace(day=1) if hasattr(m, "tzinfo") else m: n
-              for m, n in trend_base.annotate(m=TruncMonth("created_at")).values_list("m").annotate(
-                  n=Count("id")).order_by()}
-    trend, cursor = [], first_month
+    trend_base = boards.only_ids(selectors.list_cases(actor, _filters(trend_period))).order_by()
+    bounds, cursor = [], first_month
     while cursor <= period.end:
         nxt = (cursor + timedelta(days=32)).replace(day=1)
-        trend.append({"month": cursor.strftime("%Y-%m"), "count": months.get(cursor, 0),
-                      "url": cases_url(Period(cursor, nxt - timedelta(days=1), period.region))})
+        bounds.append((cursor, nxt))
         cursor = nxt
+    # One scan with a conditional count per month (no per-row date function).
+    months = trend_base.aggregate(**{
+        f"m{i}": Count("id", filter=Q(created_at__gte=_midnight(a), created_at__lt=_midnight(b)))
+        for i, (a, b) in enumerate(bounds)})
+    trend = [{"month": a.strftime("%Y-%m"), "count": months[f"m{i}"],
+              "url": cases_url(Period(a, b - timedelta(days=1), period.region))} for i, (a, b) in enumerate(bounds)]
     # Density by grid.
     grid_counts = dict(base.exclude(grid=None).values_list("grid__code").annotate(n=Count("id")).order_by())
     grid_rows = Region.objects.filter(code__in=list(grid_counts)).only("code", "name", "boundary")
@@ -159,7 +163,12 @@ def assessment(actor, period: Period) -> dict:
     except PermissionDenied:  # a department has units but no area of its own
         by_region = None
     month = period.end.strftime("%Y-%m")
-    ranking = metrics.ranking(actor, month, by="unit", region=region)
+    month_start = period.end.replace(day=1)
+    month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    if period.start == month_start and period.end >= min(month_end, timezone.localdate()):
+        ranking = by_unit  # the period is the month (so far): the same figures, not computed twice
+    else:
+        ranking = metrics.ranking(actor, month, by="unit", region=region)
     total = (by_region or by_unit).total
     everything = cases_url(period)
     rates = [
@@ -179,12 +188,33 @@ def assessment(actor, period: Period) -> dict:
     def region_link(code):
         return cases_url(Period(period.start, period.end, code))
 
-    month_start = period.end.replace(day=1)
-    month_period = Period(month_start, (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1),
-                          period.region)
+    month_period = Period(month_start, month_end, period.region)
     tables = [_table(by_unit, _("Rates by unit"), "by-unit", period, unit_link)]
     if by_region is not None:
         tables.append(_table(by_region, _("Rates by region"), "by-region", period, region_link))
     tables.append(_table(ranking, _("Monthly ranking of units, %(month)s") % {"month": month}, "ranking",
                          month_period, lambda code: cases_url(month_period, unit=code)))
     return {"rates": rates, "tables": tables}
+
+
+CACHE_SECONDS = 120
+
+
+def build_cached(actor, period: Period, now=None) -> dict:
+    """:func:`build`, remembered while nothing has happened to any case and the minute has not turned.
+
+    Every change of a case appends a case event, so the id of the latest event
+    (one indexed lookup) says whether any figure can have changed; the minute
+    covers what changes with time alone (what is overdue now). A leader's
+    screen refreshed over and over costs one query, and shows no stale number.
+    """
+    now = now or timezone.now()
+    latest = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    signature = repr((scope_of(actor), getattr(actor, "pk", None), period, latest, get_language(),
+                      timezone.localtime(now).strftime("%Y%m%d%H%M")))
+    key = "web:dashboard:" + hashlib.sha256(signature.encode()).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        data = build(actor, period, now=now)
+        cache.set(key, data, CACHE_SECONDS)
+    return data

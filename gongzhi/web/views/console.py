@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import can
@@ -27,18 +28,38 @@ from ..navigation import handles_cases, sees_cases, sees_deadlines
 
 A = machine.Action
 PAGE_SIZE = 25
+QUEUE_LIMIT = 20
+COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP matches: an exact count of a wide, area-scoped search
+    costs a scan of every case, and nobody pages past the first thousand."""
+
+    @cached_property
+    def count(self):
+        n = self.object_list.order_by()[:COUNT_CAP + 1].count()
+        self.capped = n > COUNT_CAP
+        return min(n, COUNT_CAP)
+
+    capped = False
 
 
 @page(handles_cases)
 def queue(request):
     now = timezone.now()
-    sections = boards.work_queue(request.user, now=now)
+    sections = boards.work_queue(request.user, limit=QUEUE_LIMIT, now=now)
+    more = {}
+    for name, cases in sections.items():
+        more[name] = len(cases) > QUEUE_LIMIT
+        sections[name] = cases[:QUEUE_LIMIT]
     bulk_units = []
     if sections.get("to_dispatch"):
         first = sections["to_dispatch"][0]
         bulk_units = [(u.code, u.name) for u in units_serving(first)]
     return render(request, "web/console/queue.html", {
-        "sections": sections, "now": now, "bulk_units": bulk_units,
+        "sections": sections, "more": more, "now": now, "bulk_units": bulk_units,
+        "unit_code": request.user.unit.code if request.user.unit_id else "",
     })
 
 
@@ -54,7 +75,7 @@ def case_list(request):
             queryset = selectors.list_cases(request.user, filters, now=now)
             if form.is_bound and form.cleaned_data.get("due"):
                 queryset = boards.due_filter(queryset, form.cleaned_data["due"], now)
-            cases = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+            cases = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
         except ValidationError as exc:
             apply_service_error(form, exc)
             cases = []
@@ -63,6 +84,7 @@ def case_list(request):
     return render(request, "web/console/cases.html", {
         "form": form, "page": cases, "now": now, "query": query.urlencode(),
         "count": cases.paginator.count if hasattr(cases, "paginator") else 0,
+        "capped": getattr(getattr(cases, "paginator", None), "capped", False),
     })
 
 

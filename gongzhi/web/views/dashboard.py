@@ -57,7 +57,7 @@ def _period(request):
 @page(sees_dashboard)
 def dashboard(request):
     form, period = _period(request)
-    data = dashboard_data.build(request.user, period)
+    data = dashboard_data.build_cached(request.user, period)
     for tile in data["tiles"]:
         tile["label"] = TILE_LABELS[tile["key"]]
     trend_chart = {"months": [r["month"] for r in data["trend"]], "counts": [r["count"] for r in data["trend"]],
@@ -71,7 +71,7 @@ def dashboard(request):
 def export(request):
     """The figures on screen as an XLSX workbook, one sheet per panel."""
     form, period = _period(request)
-    data = dashboard_data.build(request.user, period)
+    data = dashboard_data.build_cached(request.user, period)
     book = Workbook()
     sheet = book.active
     sheet.title = _("Summary")[:31]
