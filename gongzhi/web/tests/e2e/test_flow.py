@@ -66,7 +66,9 @@ def test_request_flow_through_every_role(world, watched, settings, language):
     assert match, page.url
     case = Case.objects.get(pk=int(match.group(1)))
     assert case.grid == world.tree["grid_a1"] and case.attachments.count() == 1
-    page.locator(".photos img").first.wait_for()
+    # The photo is served back (decoded by the browser), not just referenced; wait for it to load.
+    page.wait_for_function("() => { const img = document.querySelector('.photos img');"
+                           " return img && img.complete; }")
     assert page.evaluate("() => document.querySelector('.photos img').naturalWidth") == 8
 
     # The dispatcher sees it in the queue and dispatches it.
