@@ -32,8 +32,12 @@ happened since. (Only the import of hotline work orders writes events with an
 earlier time, and only intake events, which no rate counts.)
 
 Speed: two GROUP BY queries over the event table with conditional
-aggregation (``COUNT(…) FILTER (WHERE …)``), narrowed by the
-``(action, at)`` index; nothing is computed per case in Python.
+aggregation (``COUNT(*) FILTER (WHERE …)``). The facts they count are copied
+from each event's payload into plain columns when the event is written
+(:func:`gongzhi.cases.models.case.figures_of`), and each query is answered
+from one partial covering index (``case_event_responses``,
+``case_event_callbacks``) without reading the events themselves; nothing is
+computed per case in Python.
 """
 
 from __future__ import annotations
@@ -45,9 +49,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, DateTimeField, F, Max, Q, QuerySet
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Substr
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -56,16 +59,14 @@ from openpyxl.styles import Font
 
 from gongzhi.accounts.models import Unit
 from gongzhi.accounts.roles import require
-from gongzhi.core import workcal
 from gongzhi.core.scoping import ensure_code_in_scope, scope_of, scope_queryset
 from gongzhi.regions.models import PREFIX_LENGTH, Region
 
 from .machine import Action
-from .models import CaseEvent, Category, Satisfaction
+from .models import CaseEvent, Satisfaction
 
 CAPABILITY = "cases.metrics"
 DISPATCHES = (Action.DISPATCH, Action.DECIDE)
-CALLBACKS = (Action.CALLBACK, Action.REOPEN)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 # Region prefix lengths, top down: district, subdistrict, community, grid.
 PREFIXES = (6, 9, 12, 15)
@@ -184,38 +185,43 @@ class Report:
 
 # --- the queries ----------------------------------------------------------------------
 
-def _lookback(start: datetime) -> datetime:
-    """The earliest dispatch time whose response deadline can fall at or after ``start``."""
-    longest = Category.objects.aggregate(a=Max("response_hours_urgent"), b=Max("response_hours_normal"))
-    hours = max(longest["a"] or 1, longest["b"] or 1)
-    return workcal.add_working_hours(start, -hours) - timedelta(days=1)
-
-
 def _response_counts(period: Period, end: datetime, group, narrow: Q) -> dict:
-    due = Cast(KT("payload__response_due"), DateTimeField())
+    """Dispatches whose response deadline falls in the period, and how many were acknowledged in time.
+
+    Only dispatches, binding decisions and acknowledgements carry a response
+    deadline (``CaseEvent.response_due``); an acknowledgement carries the
+    deadline of the dispatch it answers, so both sides of the rate are
+    selected by the same deadline range.
+    """
     rows = (CaseEvent.objects
-            .filter(narrow, action__in=(*DISPATCHES, Action.ACKNOWLEDGE), at__gte=_lookback(period.start), at__lt=end)
-            .annotate(due=due).filter(due__gte=period.start, due__lt=end)
+            .filter(narrow, response_due__gte=period.start, response_due__lt=end)
             .values(key=group)
-            .annotate(dispatched=Count("pk", filter=Q(action__in=DISPATCHES)),
-                      responded=Count("pk", filter=Q(action=Action.ACKNOWLEDGE, payload__on_time=True)))
+            .annotate(dispatched=Count("action", filter=Q(action__in=DISPATCHES)),
+                      responded=Count("action", filter=Q(action=Action.ACKNOWLEDGE, on_time=True)))
             .order_by())
     return {row["key"]: row for row in rows}
 
 
 def _callback_counts(period: Period, end: datetime, group, narrow: Q) -> dict:
+    """Callbacks recorded in the period (events with a verdict: callback, or the reopening it caused)."""
+    # Counted over "solved", which every selected row has (and the index holds).
     def verdict(satisfaction):
-        return Count("pk", filter=Q(payload__satisfaction=satisfaction))
+        return Count("solved", filter=Q(satisfaction=satisfaction))
 
     rows = (CaseEvent.objects
-            .filter(narrow, action__in=CALLBACKS, at__gte=period.start, at__lt=end)
+            .filter(narrow, solved__isnull=False, at__gte=period.start, at__lt=end)
             .values(key=group)
-            .annotate(called_back=Count("pk"), solved=Count("pk", filter=Q(payload__solved=True)),
+            .annotate(called_back=Count("solved"), solved_count=Count("solved", filter=Q(solved=True)),
                       satisfied=verdict(Satisfaction.SATISFIED),
                       basically_satisfied=verdict(Satisfaction.BASICALLY_SATISFIED),
                       unsatisfied=verdict(Satisfaction.UNSATISFIED))
             .order_by())
-    return {row["key"]: row for row in rows}
+    # (An annotation cannot be called "solved": that is the column's name.)
+    counts = {}
+    for row in rows:
+        row["solved"] = row.pop("solved_count")
+        counts[row["key"]] = row
+    return counts
 
 
 def _figures(period: Period, group, narrow: Q, now: datetime | None) -> dict[str, Figures]:

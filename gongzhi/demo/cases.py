@@ -36,6 +36,10 @@ million cases.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
+import json
+import operator
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -53,6 +57,7 @@ from gongzhi.audit.models import AuditEvent
 from gongzhi.audit.services import record
 from gongzhi.cases import deadlines
 from gongzhi.cases.models import Callback, Case, CaseContact, CaseEvent, Category, Channel, RoutingRule
+from gongzhi.cases.models.case import figures_of
 from gongzhi.cases.routing import route
 from gongzhi.cases.services import create_routing_rule
 from gongzhi.core import crypto, workcal
@@ -154,15 +159,21 @@ class Written:
 # --- bulk insertion ------------------------------------------------------------------
 
 def _converter(model_field):
-    ops = connection.ops
+    """How a column's Python value becomes a database value; None when it goes as it is."""
     if isinstance(model_field, crypto.EncryptedTextField):
         encrypt = crypto.encryptor()
         return lambda value: encrypt(str(value)) if value not in (None, "") else None
     if isinstance(model_field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
+        if connection.vendor == "sqlite":
+            # What Django's SQLite adapter writes (naive UTC text), without its per-call checks.
+            utc = dt.timezone.utc
+            return lambda value: str(value.astimezone(utc).replace(tzinfo=None)) if value is not None else None
+        return None  # the driver adapts aware datetimes
     if isinstance(model_field, models.JSONField):
+        if connection.vendor == "sqlite":
+            return json.dumps
         return lambda value: model_field.get_db_prep_save(value, connection)
-    return lambda value: value
+    return None
 
 
 def insert(model, rows: list[dict], *, with_pk: bool) -> int:
@@ -174,17 +185,26 @@ def insert(model, rows: list[dict], *, with_pk: bool) -> int:
     if not rows:
         return 0
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    names = [f.attname for f in fields]
     quote = connection.ops.quote_name
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
-    columns = []
-    for f in fields:
-        default = None if f.primary_key or (f.null and not f.has_default()) else f.get_default()
-        columns.append((f.attname, _converter(f), default))
+    defaults = {f.attname: None if f.primary_key or (f.null and not f.has_default()) else f.get_default()
+                for f in fields}
+    converters = [(index, convert) for index, convert in enumerate(_converter(f) for f in fields) if convert]
+    values_of = operator.itemgetter(*names)
+
+    def prepared(row):
+        if len(row) != len(names) or not row.keys() >= defaults.keys():
+            row = {**defaults, **row}
+        values = list(values_of(row))
+        for index, convert in converters:
+            values[index] = convert(values[index])
+        return values
+
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, [tuple(convert(row.get(name, default)) for name, convert, default in columns)
-                                     for row in rows[start:start + BATCH]])
+            cursor.executemany(sql, [prepared(row) for row in rows[start:start + BATCH]])
     return len(rows)
 
 
@@ -254,10 +274,12 @@ class _Deadlines:
     """Deadlines of dispatches, cached by (category, urgency, moment): dispatch times are on a 5-minute grid."""
 
     def __init__(self):
-        self.cache = {}
+        self.cache, self.day = {}, None
 
     def dispatch(self, category, urgency, at):
-        key = (category.pk, urgency, at)
+        if at.date() != self.day:  # the history is written day by day: keep one day's deadlines
+            self.cache, self.day = {}, at.date()
+        key = (category.id, urgency, at)
         if key not in self.cache:
             self.cache[key] = deadlines.for_dispatch(category, urgency, at)
         return self.cache[key]
@@ -268,7 +290,12 @@ def _five_minutes(moment: dt.datetime) -> dt.datetime:
 
 
 def _iso(moment) -> str:
-    return timezone.localtime(moment).isoformat()
+    return moment.astimezone(_zone()).isoformat()
+
+
+@functools.cache
+def _zone():
+    return timezone.get_default_timezone()
 
 
 class _Life:
@@ -283,10 +310,11 @@ class _Life:
             self.stopped = True
             return False
         from_state = self.case["state"]
-        self.events.append({"case_id": self.case["id"], "at": at, "actor_id": actor.pk if actor else None,
+        self.events.append({"case_id": self.case["id"], "at": at, "actor_id": actor.id if actor else None,
                             "actor_label": actor.username if actor else label, "action": action,
                             "from_state": from_state, "to_state": to_state, "reason": reason,
-                            "payload": payload or {}, "unit_id": unit.pk if unit else None})
+                            "payload": payload or {}, "unit_id": unit.id if unit else None,
+                            **figures_of(action, payload)})
         if action != "intake":
             self.case["version"] += 1
         self.case["state"] = to_state
@@ -294,16 +322,23 @@ class _Life:
         return True
 
 
-def _choice(rng, weighted):
-    return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
+class _Weighted:
+    """A population with cumulative weights, for many draws (``random.choices`` would sum them every time)."""
+
+    def __init__(self, weighted):
+        self.population = [w[0] for w in weighted]
+        self.cumulative = list(itertools.accumulate(w[1] for w in weighted))
+
+    def draw(self, rng):
+        return rng.choices(self.population, cum_weights=self.cumulative)[0]
 
 
 def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.datetime, end: dt.datetime,
               next_callback_id: Callable[[], int]) -> tuple[dict, list, list, dict | None]:
-    category = _choice(rng, world.weights[created.month])
+    category = world.weights[created.month].draw(rng)
     grid, points = world.grids[rng.randrange(len(world.grids))]
     lon, lat = points[rng.randrange(len(points))]
-    channel = _choice(rng, CHANNELS)
+    channel = _CHANNELS.draw(rng)
     urgency = "urgent" if rng.random() < 0.08 else "normal"
     title, text = rng.choice(TEXTS.get(category.code) or [(f"{category.name}问题", f"市民反映{category.name}问题，请尽快处理。")])
     community = grid.parent.name if grid.parent_id else ""
@@ -312,12 +347,12 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
     intake_actor = {Channel.WEB: reporter, Channel.GRID_PATROL: world.actors.get(Role.GRID_WORKER),
                     Channel.WALK_IN: world.actors.get(Role.DISPATCHER)}.get(channel, world.actors.get(Role.ADMIN))
     case = {
-        "id": case_id, "channel": channel, "category_id": category.pk, "urgency": urgency, "title": title,
+        "id": case_id, "channel": channel, "category_id": category.id, "urgency": urgency, "title": title,
         "description": f"{address}：{text}", "lon": lon, "lat": lat, "crs": "wgs84", "input_lon": lon,
-        "input_lat": lat, "grid_id": grid.pk, "region_code": grid.code, "address": address,
-        "reporter_id": reporter.pk if reporter else None, "is_anonymous": False,
+        "input_lat": lat, "grid_id": grid.id, "region_code": grid.code, "address": address,
+        "reporter_id": reporter.id if reporter else None, "is_anonymous": False,
         "hotline_id": f"DEMO-{created:%Y%m%d}-{case_id}" if channel == Channel.HOTLINE_12345 else None,
-        "created_by_id": intake_actor.pk if intake_actor else None, "state": "", "lead_unit_id": None,
+        "created_by_id": intake_actor.id if intake_actor else None, "state": "", "lead_unit_id": None,
         "is_binding": False, "response_due": None, "resolution_due": None, "dispatched_at": None,
         "acknowledged_at": None, "replied_at": None, "closed_at": None, "reply": "", "return_count": 0,
         "reopen_count": 0, "parent_id": None, "version": 1, "created_at": created, "updated_at": created,
@@ -370,7 +405,7 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
     if not _dispatch(life, due, category, urgency, unit, at, dispatcher):
         return case, life.events, life.callbacks, contact
 
-    habits, staff = world.habits[unit.pk], f"demo:{unit.code}"
+    habits, staff = world.habits[unit.id], f"demo:{unit.code}"
     response_due, resolution_due = case["response_due"], case["resolution_due"]
     if rng.random() < habits.acknowledges_in_time:
         at = at + (response_due - at) * rng.uniform(0.05, 0.9)
@@ -414,7 +449,7 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
                  label="demo", unit=unit, payload=payload)
         life.callbacks.append({"id": callback_id, "case_id": case_id, "solved": solved, "satisfaction": satisfaction,
                                "comment": "", "by_resident": False,
-                               "recorded_by_id": dispatcher.pk if dispatcher else None, "unit_id": unit.pk,
+                               "recorded_by_id": dispatcher.id if dispatcher else None, "unit_id": unit.id,
                                "at": at})
         if not reopen:
             case["closed_at"] = at
@@ -429,15 +464,16 @@ def _dispatch(life: _Life, due: _Deadlines, category, urgency, unit, at, dispatc
             "unit": unit.code, "assisting_units": [], "response_due": _iso(deadline.response_due),
             "resolution_due": _iso(deadline.resolution_due), "binding": False}):
         return False
-    life.case.update(lead_unit_id=unit.pk, dispatched_at=at, acknowledged_at=None,
+    life.case.update(lead_unit_id=unit.id, dispatched_at=at, acknowledged_at=None,
                      response_due=deadline.response_due, resolution_due=deadline.resolution_due)
     return True
 
 
 # --- the year ---------------------------------------------------------------------------
 
-def _weights_by_month(categories: list[Category]) -> dict[int, list]:
-    return {month: [(c, POPULARITY.get(c.code, 1) * SEASONS.get(c.code, {}).get(month, 1.0)) for c in categories]
+def _weights_by_month(categories: list[Category]) -> dict[int, _Weighted]:
+    return {month: _Weighted([(c, POPULARITY.get(c.code, 1) * SEASONS.get(c.code, {}).get(month, 1.0))
+                              for c in categories])
             for month in range(1, 13)}
 
 
@@ -457,8 +493,9 @@ def _days(rng: random.Random, first: dt.date, last: dt.date, count: int) -> list
     return list(zip(days, counts, strict=True))
 
 
-_HOURS = list(range(24))
-_HOUR_WEIGHTS = [1, 0.5, 0.3, 0.2, 0.2, 0.5, 2, 5, 9, 11, 11, 10, 7, 8, 10, 10, 9, 8, 7, 6, 5, 4, 3, 2]
+_HOURS = _Weighted(list(zip(range(24), (1, 0.5, 0.3, 0.2, 0.2, 0.5, 2, 5, 9, 11, 11, 10, 7, 8, 10, 10, 9, 8, 7, 6, 5,
+                                          4, 3, 2), strict=True)))
+_CHANNELS = _Weighted(CHANNELS)
 
 
 def write_history(*, rng: random.Random, world: World, first: dt.date, end: dt.datetime, count: int,
@@ -474,10 +511,11 @@ def write_history(*, rng: random.Random, world: World, first: dt.date, end: dt.d
     tz = timezone.get_current_timezone()
 
     def flush():
-        insert(Case, buffers["cases"], with_pk=True)
-        insert(CaseEvent, buffers["events"], with_pk=False)
-        insert(Callback, buffers["callbacks"], with_pk=True)
-        insert(CaseContact, buffers["contacts"], with_pk=False)
+        with transaction.atomic():  # one transaction per batch (a savepoint inside the caller's)
+            insert(Case, buffers["cases"], with_pk=True)
+            insert(CaseEvent, buffers["events"], with_pk=False)
+            insert(Callback, buffers["callbacks"], with_pk=True)
+            insert(CaseContact, buffers["contacts"], with_pk=False)
         if progress:
             progress(len(buffers["cases"]))
         for rows in buffers.values():
@@ -485,7 +523,7 @@ def write_history(*, rng: random.Random, world: World, first: dt.date, end: dt.d
 
     for day, n in _days(rng, first, last, count):
         for _ in range(n):
-            hour = rng.choices(_HOURS, _HOUR_WEIGHTS)[0]
+            hour = _HOURS.draw(rng)
             created = dt.datetime(day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60), tzinfo=tz)
             if created > end:
                 created = end - dt.timedelta(minutes=rng.randint(1, 600))

@@ -7,6 +7,8 @@ rankings) is computed from the events, so they carry what a figure needs
 (the unit concerned, the deadline that applied) at the time they happen.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -169,6 +171,12 @@ class CaseEvent(models.Model):
     ``unit`` is the unit the event concerns: the unit dispatched to for a
     dispatch, the lead unit for what it does (acknowledge, return, reply), the
     reporting unit for a report-in. Rates per unit are computed over it.
+
+    ``response_due``, ``on_time``, ``solved`` and ``satisfaction`` repeat, as
+    plain columns, the facts of the payload that the three rates count (see
+    :func:`figures_of`); they are filled when the event is written and never
+    change, so that :mod:`gongzhi.cases.metrics` can count a month of events
+    from two covering indexes without reading the JSON payload of each.
     """
 
     scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", owner="case__reporter_id")
@@ -188,6 +196,11 @@ class CaseEvent(models.Model):
     unit = models.ForeignKey(
         "accounts.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Copies of payload facts for the three rates (figures_of), indexed below.
+    response_due = models.DateTimeField(_("response due"), null=True, blank=True, editable=False)
+    on_time = models.BooleanField(_("acknowledged in time"), null=True, blank=True, editable=False)
+    solved = models.BooleanField(_("solved"), null=True, blank=True, editable=False)
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, blank=True, editable=False)
 
     objects = EventQuerySet.as_manager()
 
@@ -195,7 +208,14 @@ class CaseEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["action", "at"], name="case_event_action_at")]
+        indexes = [
+            models.Index(fields=["action", "at"], name="case_event_action_at"),
+            # Covering indexes of the two queries of gongzhi.cases.metrics.
+            models.Index(fields=["response_due", "action", "unit", "on_time", "case"], name="case_event_responses",
+                         condition=models.Q(response_due__isnull=False)),
+            models.Index(fields=["at", "unit", "solved", "satisfaction", "case"], name="case_event_callbacks",
+                         condition=models.Q(solved__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.case_id} {self.action} {self.from_state}→{self.to_state}"
@@ -203,7 +223,36 @@ class CaseEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("case events are append-only")
+        for name, value in figures_of(self.action, self.payload).items():
+            setattr(self, name, value)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise TypeError("case events are append-only")
+
+
+# Actions whose events carry a response deadline, and those that carry a verdict
+# (the names of gongzhi.cases.machine.Action, which models cannot import).
+_DUE_ACTIONS = frozenset({"dispatch", "decide", "acknowledge"})
+_VERDICT_ACTIONS = frozenset({"callback", "reopen"})
+
+
+def figures_of(action: str, payload: dict) -> dict:
+    """The rate-relevant facts of an event's payload, as column values.
+
+    A dispatch (or binding decision) and the acknowledgement that answers it
+    carry the response deadline; the acknowledgement says whether it came in
+    time; a callback (or the reopening an unsatisfied one causes) carries the
+    resident's verdict. Everything else carries none of these.
+    """
+    payload = payload or {}
+    values = {"response_due": None, "on_time": None, "solved": None, "satisfaction": ""}
+    if action in _DUE_ACTIONS and payload.get("response_due"):
+        due = payload["response_due"]
+        values["response_due"] = due if isinstance(due, datetime) else datetime.fromisoformat(due)
+        if action == "acknowledge":
+            values["on_time"] = bool(payload.get("on_time"))
+    elif action in _VERDICT_ACTIONS and "solved" in payload:
+        values["solved"] = bool(payload["solved"])
+        values["satisfaction"] = str(payload.get("satisfaction") or "")
+    return values

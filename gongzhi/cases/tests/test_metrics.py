@@ -224,3 +224,24 @@ def test_the_api_is_scoped_and_gated(client, world, month):
     assert client.get(URL, {"month": "2025-09"}).json()["rows"] == []  # 城管 and 水务 are not the street's units
     response = client.get(URL, {"month": "2025-09", "by": "region", "region": world.tree["district"].code})
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_events_carry_the_counted_facts_and_old_events_are_backfilled(world, month):
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    counted = CaseEvent.objects.filter(action__in=("dispatch", "acknowledge", "callback", "reopen"))
+    facts = sorted(counted.values_list("id", "response_due", "on_time", "solved", "satisfaction"))
+    assert all(row[1] is not None for row in facts if row[2] is not None)  # an acknowledgement has its deadline
+    assert {row[4] for row in facts} == {"", "satisfied", "basically_satisfied", "unsatisfied"}
+    with connection.cursor() as cursor:  # as events written before the columns existed
+        cursor.execute("UPDATE cases_caseevent SET response_due = NULL, on_time = NULL, solved = NULL, "
+                       "satisfaction = ''")
+    assert metrics.by_unit(world.users.admin, SEPTEMBER).rows == []
+    state = MigrationLoader(connection).project_state(("cases", "0004_event_figures"))
+    importlib.import_module("gongzhi.cases.migrations.0004_event_figures").backfill(state.apps, None)
+    assert sorted(counted.values_list("id", "response_due", "on_time", "solved", "satisfaction")) == facts
+    assert figures(metrics.by_unit(world.users.admin, SEPTEMBER))["U-CG"] == (6, 3, 4, 3, 1, 2, 1)
