@@ -60,7 +60,7 @@ from openpyxl.styles import Font
 from gongzhi.accounts.models import Unit
 from gongzhi.accounts.roles import require
 from gongzhi.core.scoping import ensure_code_in_scope, scope_of, scope_queryset
-from gongzhi.regions.models import PREFIX_LENGTH, Region
+from gongzhi.regions.models import Region
 
 from .machine import Action
 from .models import CaseEvent, Satisfaction

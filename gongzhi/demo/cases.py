@@ -4,10 +4,10 @@ Volumes by ``--size``: small about 2,000 cases, medium 20,000, large 120,000,
 spread over the 365 days before today with seasons (供热 complaints from
 November to March, 噪声 and 油烟 in summer, 拖欠工资 before the Spring Festival,
 入学 in May–August, 旅游 in the Golden Weeks), fewer on weekends and holidays,
-twelve channels' worth of realism reduced to four (hotline, web, patrol,
-walk-in), and outcomes that differ by unit: each unit gets its own habits
-(how often it acknowledges and replies in time, how often residents say it
-solved the problem and are satisfied), so the monthly ranking has a shape.
+four channels (hotline, web, grid patrol, walk-in), and outcomes that differ
+by unit: each unit gets its own habits (how often it acknowledges and replies
+in time, how often residents say it solved the problem and are satisfied), so
+the monthly ranking has a shape.
 
 Fast by design: the history is **written in bulk**, not acted out through
 the services. A case's whole life is simulated in memory (intake →
@@ -16,7 +16,8 @@ re-dispatch → reply → callback, an unsatisfied callback reopening the case
 for a second round; a few cancelled or found invalid), exactly as the state
 machine would record it: the same actions, states, event payloads (deadlines
 computed on the working-day calendar with the category's numbers, ``on_time``
-verdicts, callback ids), the case row as the last transition leaves it
+verdicts, callback ids, and the rate columns of
+:func:`~gongzhi.cases.models.case.figures_of`), the case row as the last transition leaves it
 (state, version, deadlines, timestamps, counters), and a
 :class:`~gongzhi.cases.models.Callback` row per callback. Then cases,
 events, callbacks and the hotline callers' contacts (phone encrypted) are
