@@ -44,6 +44,7 @@ from .schemas import (
     Versioned,
     WhistleIn,
 )
+from .services.contacts import contact_of, may_reveal_contact
 
 router = Router(tags=["cases"])
 
@@ -102,11 +103,14 @@ def _detail(case: Case, actor) -> dict:
     reporter = None
     if case.reporter_id and show_reporter:
         reporter = case.reporter.display_name or case.reporter.username
+    contact = contact_of(case)  # masked; in clear only through POST .../contact/reveal
+    if contact is not None:
+        contact["may_reveal"] = may_reveal_contact(actor, case)
     return {
         **_case_out(case, now),
         "description": case.description, "lon": case.lon, "lat": case.lat, "crs": case.crs,
         "input_lon": case.input_lon, "input_lat": case.input_lat, "reporter": reporter,
-        "is_anonymous": case.is_anonymous, "hotline_id": case.hotline_id,
+        "is_anonymous": case.is_anonymous, "hotline_id": case.hotline_id, "contact": contact,
         "assisting_units": list(case.assisting_units.order_by("code").values_list("code", flat=True)),
         "is_binding": case.is_binding, "return_count": case.return_count, "reopen_count": case.reopen_count,
         "parent": case.parent_id, "reply": case.reply, "dispatched_at": case.dispatched_at,
@@ -312,3 +316,9 @@ def case_invalidate(request, case_id: int, payload: ReasonIn):
 from .metrics_api import router as metrics_router  # noqa: E402
 
 router.add_router("/metrics", metrics_router)
+
+# --- the caller's contact (gongzhi.cases.contacts_api) ---------------------------
+
+from .contacts_api import router as contacts_router  # noqa: E402
+
+router.add_router("/", contacts_router)

@@ -214,6 +214,12 @@ class CallbackOut(Schema):
     at: datetime
 
 
+class MaskedContactOut(Schema):
+    name: str = Field(description="The caller's name, surname only")
+    phone: str = Field(description="The caller's phone, masked (138****5678)")
+    may_reveal: bool = Field(description="Whether you may ask for it in clear (POST .../contact/reveal)")
+
+
 class CaseDetailOut(CaseOut):
     description: str
     lon: float | None
@@ -224,6 +230,7 @@ class CaseDetailOut(CaseOut):
     reporter: str | None
     is_anonymous: bool
     hotline_id: str | None
+    contact: MaskedContactOut | None = Field(None, description="How to reach a caller without an account, masked")
     assisting_units: list[str]
     is_binding: bool
     return_count: int

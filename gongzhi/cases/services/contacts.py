@@ -181,17 +181,28 @@ def contact_of(case: Case, *, reveal: bool = False) -> dict | None:
     return {"name": mask_name(contact.name), "phone": crypto.mask_phone(contact.phone)}
 
 
+def may_reveal_contact(actor, case: Case) -> bool:
+    """Whether ``actor`` may see the caller's contact of ``case`` in clear (for showing the control).
+
+    Those who record callbacks (``cases.callback``) call the caller back;
+    the lead unit's staff may need to reach them while handling the case.
+    The area is checked by :func:`reveal_contact`, as for every read.
+    """
+    return can(actor, "cases.callback") or (can(actor, "cases.handle") and is_party(case, actor, LEAD_UNIT))
+
+
 def reveal_contact(*, actor, case: Case, reason: str) -> dict | None:
     """The caller's name and phone in clear, for the callback; every look is audited with its reason.
 
     Only someone who may record the callback of this case, or the lead
-    unit's staff, may look.
+    unit's staff, may look (:func:`may_reveal_contact`); the permission is
+    checked before the reason, so a refusal tells nothing about the input.
     """
-    reason = checks.reason(reason)
     if case_for(actor, case.pk) is None:
         raise PermissionDenied(_("This is outside your area."))
-    if not (can(actor, "cases.callback") or (can(actor, "cases.handle") and is_party(case, actor, LEAD_UNIT))):
+    if not may_reveal_contact(actor, case):
         raise PermissionDenied(_("You are not allowed to see the caller's contact."))
+    reason = checks.reason(reason)
     contact = CaseContact.objects.filter(case=case).first()
     if contact is None:
         return None
