@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from gongzhi.cases.errors import CaseConflict, ConflictError
 from gongzhi.cases.models import AttachmentPurpose
 from gongzhi.cases.routing import route
 
-from .. import boards, timeline
+from .. import boards, contact, timeline
 from ..access import page
 from ..forms import apply_service_error
 from ..forms.actions import ACTIONS, units_serving
@@ -161,8 +162,9 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
     if case is None:
         raise Http404
     actions = available_actions(case, request.user)
+    caller = contact.panel(request, case)
     bound_action, bound_form = None, None
-    if request.method == "POST":
+    if request.method == "POST" and not contact.is_reveal(request):
         bound_action = request.POST.get("action")
         if bound_action not in actions:
             messages.error(request, _("This action is not possible for you on this case now."))
@@ -179,8 +181,8 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
     routing = None
     if A.DISPATCH in actions or A.DECIDE in actions:
         routing = route(case)
-    return render(request, template, {
-        "case": case, "forms": forms, "routing": routing, "now": timezone.now(),
+    response = render(request, template, {
+        "case": case, "forms": forms, "routing": routing, "now": timezone.now(), "caller": caller,
         "overdue": selectors.is_overdue(case), "back": back,
         "steps": timeline.steps(case, for_resident=False, viewer=request.user),
         "attachments": case.attachments.all(), "show_reporter": selectors.reporter_visible(case, request.user),
@@ -188,6 +190,9 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
         "extensions": case.extension_requests.all(), "callbacks": case.callbacks.all(),
         "can_dispatch": can(request.user, "cases.dispatch"),
     })
+    if caller and caller["revealed"]:
+        add_never_cache_headers(response)  # the phone in clear: this answer only
+    return response
 
 
 @page(sees_cases)
