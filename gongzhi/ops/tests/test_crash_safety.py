@@ -1,10 +1,12 @@
 """SIGKILL in the middle of an import, a dispatch and a deadline sweep: nothing half-written, a re-run completes once.
 
 Each test runs the real work in a child process (``manage.py``) on a scratch
-SQLite file, waits until the child is inside the transaction that matters, and
-kills it with SIGKILL: no handler, no ``finally``, no rollback by Python; only
-the database's own atomicity stands between the kill and a half-written case.
-Then the same command runs again and must complete the work exactly once.
+database of the engine of this pass of the suite (a SQLite file, or a scratch
+PostgreSQL database on the server of ``DATABASE_URL``), waits until the child
+is inside the transaction that matters, and kills it with SIGKILL: no handler,
+no ``finally``, no rollback by Python; only the database's own atomicity stands
+between the kill and a half-written case. Then the same command runs again and
+must complete the work exactly once.
 
 How the child is caught inside its transaction, without hooks in product code:
 
@@ -15,7 +17,10 @@ How the child is caught inside its transaction, without hooks in product code:
   says so on stdout and sleeps — the case row, its event, its audit record and
   its notifications are then written but not committed.
 
-The verification reads the SQLite file directly (sqlite3), beside Django.
+The verification reads the scratch database directly (sqlite3 or psycopg),
+beside Django. On PostgreSQL the seeded database is built once per module (from
+a copy of the session's migrated test database) and each test works on its own
+``CREATE DATABASE … TEMPLATE`` copy of it, dropped afterwards.
 """
 
 import csv
@@ -28,8 +33,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
+from django.db import connection
 
 from .sites import ROOT, Site
 
@@ -89,24 +96,85 @@ SWEEP_CASES = 60
 IMPORT_ROWS = 1000  # enough for a kill deep inside the transaction; each pass costs seconds
 
 
+def _postgres_admin():
+    params = connection.settings_dict
+    admin = {"host": params["HOST"] or "127.0.0.1", "port": params["PORT"] or 5432, "user": params["USER"],
+             "dbname": "postgres", "autocommit": True}
+    if params.get("PASSWORD"):
+        admin["password"] = params["PASSWORD"]
+    auth = params["USER"] + (f":{params['PASSWORD']}" if params.get("PASSWORD") else "")
+    return admin, f"postgres://{auth}@{admin['host']}:{admin['port']}/"
+
+
+def _postgres(admin, *statements):
+    import psycopg
+
+    with psycopg.connect(**admin) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    """A migrated, seeded SQLite file; every test works on its own copy."""
+def seeded(request, tmp_path_factory):
+    """A migrated, seeded database of this pass's engine; every test works on its own copy.
+
+    SQLite: a file. PostgreSQL: a database copied from the session's migrated
+    test database (a second, against twenty for a fresh migrate), then seeded.
+    """
     folder = tmp_path_factory.mktemp("crash-seed")
-    site = Site(database_url=f"sqlite:///{folder / 'seed.sqlite3'}", var_dir=folder)
-    site.manage("shell", "-c", f"SWEEP_CASES = {SWEEP_CASES}\n" + SEED)
-    return folder / "seed.sqlite3"
+    script = f"SWEEP_CASES = {SWEEP_CASES}\n" + SEED
+    if connection.vendor != "postgresql":
+        site = Site(database_url=f"sqlite:///{folder / 'seed.sqlite3'}", var_dir=folder)
+        site.manage("shell", "-c", script)
+        yield folder / "seed.sqlite3"
+        return
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    admin, base = _postgres_admin()
+    name = f"gongzhi_crash_seed_{uuid.uuid4().hex[:8]}"
+    with blocker.unblock():
+        connection.close()  # a template may have no other session
+    import psycopg
+
+    try:
+        _postgres(admin, f'CREATE DATABASE "{name}" TEMPLATE "{connection.settings_dict["NAME"]}"')
+    except psycopg.Error:
+        _postgres(admin, f'CREATE DATABASE "{name}"')  # the seed's migrate then builds it
+    try:
+        Site(database_url=base + name, var_dir=folder).manage("shell", "-c", script)
+        yield name
+    finally:
+        _postgres(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
 def site(seeded, tmp_path):
-    shutil.copy(seeded, tmp_path / "gongzhi.sqlite3")
-    return Site(database_url=f"sqlite:///{tmp_path / 'gongzhi.sqlite3'}", var_dir=tmp_path)
+    if connection.vendor != "postgresql":
+        shutil.copy(seeded, tmp_path / "gongzhi.sqlite3")
+        yield Site(database_url=f"sqlite:///{tmp_path / 'gongzhi.sqlite3'}", var_dir=tmp_path)
+        return
+    admin, base = _postgres_admin()
+    name = f"gongzhi_crash_{uuid.uuid4().hex[:8]}"
+    _postgres(admin, f'CREATE DATABASE "{name}" TEMPLATE "{seeded}"')
+    try:
+        yield Site(database_url=base + name, var_dir=tmp_path)
+    finally:
+        _postgres(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def query(site, sql, params=()):
-    with sqlite3.connect(site.settings_dict["NAME"]) as db:
-        return db.execute(sql, params).fetchall()
+    """Rows of ``sql`` (``?`` placeholders) read straight from the site's database."""
+    settings = site.settings_dict
+    if settings["ENGINE"] == "django.db.backends.sqlite3":
+        with sqlite3.connect(settings["NAME"]) as db:
+            return db.execute(sql, params).fetchall()
+    import psycopg
+
+    with psycopg.connect(host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
+                         password=settings["PASSWORD"] or None, dbname=settings["NAME"], autocommit=True) as db:
+        if params:
+            sql = sql.replace("%", "%%").replace("?", "%s")
+        return [tuple(row) for row in db.execute(sql, params or None).fetchall()]
 
 
 def scalar(site, sql, params=()):
@@ -195,7 +263,7 @@ def test_an_import_killed_inside_its_transaction_leaves_nothing_and_completes_on
     assert scalar(site, "SELECT count(DISTINCT hotline_id) FROM cases_case WHERE hotline_id LIKE 'GD2025%'") \
         == IMPORT_ROWS
     assert scalar(site, "SELECT max(n) FROM (SELECT count(*) AS n FROM cases_caseevent e JOIN cases_case c "
-                        "ON c.id = e.case_id WHERE c.hotline_id LIKE 'GD2025%' GROUP BY e.case_id)") == 1
+                        "ON c.id = e.case_id WHERE c.hotline_id LIKE 'GD2025%' GROUP BY e.case_id) AS per_case") == 1
 
 
 # --- (b) dispatch -----------------------------------------------------------------
@@ -274,7 +342,7 @@ def sweep_state(site):
                              "('cases.deadline.response_overdue', 'cases.escalated') GROUP BY kind"))
     most = scalar(site, "SELECT max(n) FROM (SELECT count(*) AS n FROM notifications_notification "
                         "WHERE kind LIKE 'cases.deadline.%' OR kind = 'cases.escalated' "
-                        "GROUP BY kind, object_id, user_id)")
+                        "GROUP BY kind, object_id, user_id) AS per_recipient")
     return markers, events, notes, most
 
 
@@ -299,4 +367,4 @@ def test_a_sweep_killed_midway_keeps_whole_alerts_only_and_a_rerun_raises_each_o
     assert notes == {"cases.deadline.response_overdue": SWEEP_CASES, "cases.escalated": SWEEP_CASES}
     assert most == 1
     assert scalar(site, "SELECT max(n) FROM (SELECT count(*) AS n FROM cases_caseevent "
-                        "WHERE action = 'deadline_alert' GROUP BY case_id)") == 1
+                        "WHERE action = 'deadline_alert' GROUP BY case_id) AS per_case") == 1
