@@ -65,9 +65,10 @@ def require(actor, capability: str) -> None:
 # cases.whistle  summon departments to a case (街道吹哨)
 # cases.callback record a resident's verdict on a reply (回访)
 # cases.configure categories and routing rules
+# cases.verify   record an on-site verification asked of one's own grid (网格员核实 / 核查)
 _CASES_CAPABILITIES = {
     Role.RESIDENT: {"cases.report"},
-    Role.GRID_WORKER: {"cases.report", "cases.intake", "cases.handle"},
+    Role.GRID_WORKER: {"cases.report", "cases.intake", "cases.handle", "cases.verify"},
     Role.COMMUNITY_STAFF: {"cases.report", "cases.intake", "cases.handle", "cases.callback"},
     Role.DISPATCHER: {"cases.report", "cases.intake", "cases.handle", "cases.dispatch", "cases.whistle",
                       "cases.callback"},

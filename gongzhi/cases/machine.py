@@ -14,6 +14,8 @@ Who may act is a tuple of alternatives (:class:`Allow`), each a capability
 * ``lead_unit``: the actor is a member of the case's lead unit;
 * ``summoned_unit``: the actor's unit was summoned by a street whistle;
 * ``reporter``: the actor reported the case;
+* ``verifier``: the actor is a grid worker of the grid a pending on-site
+  verification of the case was asked of (:class:`~gongzhi.cases.models.Verification`);
 * ``system``: no actor (the deadline sweep, follow-ups of a merge).
 
 An alternative without a party also requires the case to lie in the actor's
@@ -38,7 +40,7 @@ from gongzhi.audit.services import record
 from gongzhi.core.scoping import ensure_code_in_scope, ensure_in_scope
 
 from .errors import ConflictError, TransitionNotAllowed
-from .models import Case, CaseEvent, CaseState, WhistleResponse
+from .models import Case, CaseEvent, CaseState, Verification, WhistleResponse
 
 S = CaseState
 
@@ -46,7 +48,8 @@ LEAD_UNIT = "lead_unit"
 SUMMONED_UNIT = "summoned_unit"
 REPORTER = "reporter"
 SYSTEM = "system"
-PARTIES = (LEAD_UNIT, SUMMONED_UNIT, REPORTER, SYSTEM)
+VERIFIER = "verifier"
+PARTIES = (LEAD_UNIT, SUMMONED_UNIT, REPORTER, SYSTEM, VERIFIER)
 NEW = ""  # the "state" of a case not yet saved
 
 
@@ -72,6 +75,8 @@ class Action(models.TextChoices):
     CANCEL = "cancel", gettext_lazy("Cancel")
     INVALIDATE = "invalidate", gettext_lazy("Mark as invalid")
     ATTACH = "attach", gettext_lazy("Attach a photo")
+    REQUEST_VERIFICATION = "request_verification", gettext_lazy("Ask the grid worker to verify on site")
+    VERIFY = "verify", gettext_lazy("Verify on site")
 
 
 A = Action
@@ -130,6 +135,9 @@ for _state in OPEN_STATES:
     TABLE.setdefault((_state, A.CANCEL), Rule(S.CANCELLED, DISPATCHER))
 for _state in (*OPEN_STATES, S.REPLIED):
     TABLE[(_state, A.ATTACH)] = Rule(_state, ATTACH_BY)
+    # On-site verification (核实 before dispatch, 核查 after the reply): no change of state.
+    TABLE[(_state, A.REQUEST_VERIFICATION)] = Rule(_state, DISPATCHER)
+    TABLE[(_state, A.VERIFY)] = Rule(_state, (Allow("cases.verify", VERIFIER),))
 
 
 def rule_for(state: str, action: str) -> Rule | None:
@@ -153,6 +161,10 @@ def is_party(case: Case, actor, party: str) -> bool:
         return False
     if party == REPORTER:
         return hasattr(actor, "username") and case.reporter_id is not None and actor.pk == case.reporter_id
+    if party == VERIFIER:
+        region_id = getattr(actor, "region_id", None)
+        return case.pk is not None and region_id is not None and Verification.objects.filter(
+            case=case, grid_id=region_id, found_at=None).exists()
     unit_id = _unit_id_of(actor)
     if unit_id is None:
         return False

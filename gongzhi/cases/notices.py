@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import Unit, User
+from gongzhi.accounts.roles import Role
 from gongzhi.notifications.services import notify
 
-from .models import Case
+from .models import Case, Finding, Verification
 from .routing import command_centre
 
 
@@ -79,3 +80,18 @@ def deadline_alert(case: Case, kind: str, title: str):
 
 def escalated(case: Case, unit: Unit, title: str):
     _tell(members([unit]), case, "escalated", _headline(case, title))
+
+
+def verification_requested(case: Case, actor=None):
+    workers = list(User.objects.filter(role=Role.GRID_WORKER, region_id=case.grid_id, is_active=True))
+    _tell(workers, case, "verification_requested", _headline(case, _("Please verify this case on site")),
+          actor=actor)
+
+
+def verified(case: Case, finding: str, actor=None):
+    latest = Verification.objects.filter(case=case).exclude(found_at=None).order_by("-found_at", "-id").first()
+    recipients = members([command_centre(case)])
+    if latest is not None and latest.requested_by_id and latest.requested_by_id not in {u.pk for u in recipients}:
+        recipients.append(latest.requested_by)
+    _tell(recipients, case, "verified", _headline(case, _("Verified on site: %(finding)s")
+                                                  % {"finding": Finding(finding).label}), actor=actor)

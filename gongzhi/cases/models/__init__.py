@@ -14,6 +14,7 @@ from .handling import (
     WhistleResponse,
 )
 from .routing import RoutingRule
+from .verification import FINDINGS_OF, Finding, Verification, VerificationKind
 
 __all__ = [
     "AlertKind", "Attachment", "AttachmentPurpose", "CLOCKED_STATES", "Callback", "Case", "CaseContact", "CaseEvent",
@@ -21,4 +22,5 @@ __all__ = [
     "Category", "Channel", "Crs", "DeadlineMarker", "ExtensionRequest", "ExtensionState", "Open311Submission",
     "RoutingRule",
     "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",
+    "FINDINGS_OF", "Finding", "Verification", "VerificationKind",
 ]

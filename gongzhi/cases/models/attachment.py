@@ -16,6 +16,7 @@ from gongzhi.core.scoping import ScopeSpec
 class AttachmentPurpose(models.TextChoices):
     REPORT = "report", _("Report")
     REPLY = "reply", _("Reply")
+    VERIFY = "verify", _("On-site verification")
 
 
 class Attachment(models.Model):

@@ -37,6 +37,8 @@ EXPECTED_WHO = {
     A.FOLLOW_CLOSE: {"system"},
     A.FOLLOW_CANCEL: {"system"},
     A.INVALIDATE: ANY_DISPATCHER,
+    A.REQUEST_VERIFICATION: ANY_DISPATCHER,
+    A.VERIFY: {"grid_a1"},  # the grid the pending verification was asked of
 }
 ACTORS = ["dispatcher", "admin", "cg_clerk", "cg_clerk2", "water_clerk", "district_clerk", "comm_a_staff",
           "grid_a1", "grid_b1", "leader", "resident", "neighbour", "system"]
@@ -65,6 +67,8 @@ def test_who_may_do_each_allowed_transition(world, case_in, state, action):
     if action == A.REPORT_IN:
         case = services.whistle_case(case=case, actor=world.users.dispatcher, units=[world.units.water],
                                      report_within_hours=2, at=MONDAY)
+    if action == A.VERIFY:
+        case = services.request_verification(case=case, actor=world.users.dispatcher, at=MONDAY)
     allowed = {name for name in ACTORS if may(case, action, actor(world, name))}
     assert allowed == expected_who(state, action)
 

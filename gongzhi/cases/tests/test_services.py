@@ -208,6 +208,8 @@ def test_every_action_of_the_table_is_reachable_through_the_services(world, case
     services.merge_case(case=new_case(), actor=u.dispatcher, parent=closing_parent)
     services.invalidate_case(case=new_case(), actor=u.dispatcher, reason="无效")
     services.add_attachment(case=new_case(), actor=u.resident, content=_png())
+    checked = services.request_verification(case=new_case(), actor=u.dispatcher)
+    services.verify_case(case=checked, actor=u.grid_a1, finding="confirmed")
     closing = services.dispatch_case(case=closing_parent, actor=u.dispatcher, unit=un.chengguan)
     closing = services.acknowledge_case(case=closing, actor=u.cg_clerk)
     closing = services.reply_case(case=closing, actor=u.cg_clerk, content="已办")
