@@ -1,4 +1,10 @@
-"""Photos of a case: the reporter's evidence, or the unit's proof with its reply."""
+"""Photos of a case: the reporter's evidence, or the unit's proof with its reply.
+
+The file is stored with :func:`gongzhi.core.files.store` inside
+:func:`gongzhi.core.files.atomic`, so when the transaction rolls back (here,
+or in a face that groups the photos with other writes in its own
+``files.atomic()``) the stored file is deleted with it.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,10 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from gongzhi.core import files
 
 from ..images import check_image
 from ..machine import LEAD_UNIT, Action, is_party, transition
@@ -48,12 +55,12 @@ def add_attachment(*, case: Case, actor, content, name: str = "", purpose: str =
             case=c, purpose=purpose, original_name=name, content_type=image.content_type, size=len(image.content),
             width=image.width, height=image.height, sha256=image.sha256, location_shared=image.location_kept,
             uploaded_by=actor if hasattr(actor, "username") else None, created_at=at)
-        attachment.file.save(f"{image.sha256[:20]}.{image.extension}", ContentFile(image.content), save=False)
+        files.store(attachment.file, f"{image.sha256[:20]}.{image.extension}", ContentFile(image.content))
         attachment.save()
         created["attachment"] = attachment
         return {"attachment": attachment.pk, "purpose": purpose, "content_type": image.content_type,
                 "size": attachment.size, "location_kept": image.location_kept}
 
-    with transaction.atomic():
+    with files.atomic():
         transition(case, Action.ATTACH, actor=actor, change=change, expected_version=expected_version, at=at)
     return created["attachment"]

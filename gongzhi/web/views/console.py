@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from gongzhi.cases import machine, selectors, services
 from gongzhi.cases.errors import CaseConflict, ConflictError
 from gongzhi.cases.models import AttachmentPurpose
 from gongzhi.cases.routing import route
+from gongzhi.core import files
 
 from .. import boards, contact, timeline
 from ..access import page
@@ -140,7 +140,7 @@ def run_action(request, case, action, form):
     try:
         if posted is not None and posted != case.version:
             raise ConflictError(case_id=case.pk, expected=posted, current=case.version)
-        with transaction.atomic():
+        with files.atomic():  # photos stored here are deleted again if this rolls back
             photos = form.cleaned_data.get("photos") or []
             purpose = AttachmentPurpose.REPLY if action == A.REPLY else AttachmentPurpose.REPORT
             for photo in photos:

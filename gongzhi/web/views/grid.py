@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.cases import selectors
 from gongzhi.cases.models import Channel
+from gongzhi.core import files
 from gongzhi.registry import selectors as registry_selectors
 from gongzhi.registry import services as registry_services
 
@@ -63,7 +63,7 @@ def patrol(request):
     form.fields["region"].choices = [("", form.fields["region"].choices[0][1]), (grid.code, grid.name)]
     if request.method == "POST" and form.is_valid():
         values = form.service_values()
-        with transaction.atomic():
+        with files.atomic():  # the report's photos are deleted again if this rolls back
             case = submit_report(request, form, channel=Channel.GRID_PATROL,
                                  extra={"urgency": form.cleaned_data["urgency"]})
             if case is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from gongzhi.cases import machine, selectors, services
 from gongzhi.cases.errors import CaseConflict
 from gongzhi.cases.models import Case, Channel
+from gongzhi.core import files
 
 from .. import mapdata, timeline
 from ..access import page
@@ -29,7 +29,7 @@ LOCATION_ALIASES = {"lon": "region", "lat": "region", "location": "region", "crs
 def submit_report(request, form, *, channel: str, extra: dict | None = None):
     """Create the case and attach its photos in one transaction; the new case, or None with errors on the form."""
     try:
-        with transaction.atomic():
+        with files.atomic():  # photos stored here are deleted again if this rolls back
             case = services.create_case(actor=request.user, channel=channel, **form.service_values(),
                                         **(extra or {}))
             for photo in form.cleaned_data.get("photos") or []:
