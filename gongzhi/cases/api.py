@@ -41,7 +41,9 @@ from .schemas import (
     ReasonIn,
     ReplyIn,
     RoutingOut,
+    VerificationRequestIn,
     Versioned,
+    VerifyIn,
     WhistleIn,
 )
 from .services.contacts import contact_of, may_reveal_contact
@@ -122,6 +124,11 @@ def _detail(case: Case, actor) -> dict:
         "extensions": list(case.extension_requests.values(
             "id", "days", "reason", "state", "requested_at", "decided_at", "decision_reason", "old_due", "new_due")),
         "callbacks": list(case.callbacks.values("id", "solved", "satisfaction", "comment", "by_resident", "at")),
+        "verifications": [
+            {"id": v.pk, "kind": v.kind, "grid": v.grid.code, "requested_at": v.requested_at, "due_at": v.due_at,
+             "request_note": v.request_note, "finding": v.finding, "note": v.note, "found_at": v.found_at,
+             "lon": v.lon, "lat": v.lat, "photo": v.photo_id}
+            for v in case.verifications.select_related("grid")],
     }
 
 
@@ -261,6 +268,20 @@ def case_whistle(request, case_id: int, payload: WhistleIn):
              summary="A summoned unit reports in (报到)")
 def case_report_in(request, case_id: int, payload: NoteIn):
     return _act(request, case_id, services.report_in, payload, note=payload.note)
+
+
+@router.post("/{int:case_id}/request-verification", response={200: CaseDetailOut, **ERRORS},
+             summary="Ask the grid worker of the case's grid to verify on site (核实 / 核查)")
+def case_request_verification(request, case_id: int, payload: VerificationRequestIn):
+    return _act(request, case_id, services.request_verification, payload, note=payload.note,
+                within_hours=payload.within_hours)
+
+
+@router.post("/{int:case_id}/verify", response={200: CaseDetailOut, **ERRORS},
+             summary="The grid worker records the on-site finding")
+def case_verify(request, case_id: int, payload: VerifyIn):
+    return _act(request, case_id, services.verify_case, payload, finding=payload.finding, note=payload.note,
+                lon=payload.lon, lat=payload.lat)
 
 
 @router.post("/{int:case_id}/extension", response={200: CaseDetailOut, **ERRORS},

@@ -73,6 +73,19 @@ class NoteIn(Versioned):
     note: str = Field("", max_length=5000)
 
 
+class VerificationRequestIn(Versioned):
+    note: str = Field("", max_length=5000, description="What the grid worker should check")
+    within_hours: float | None = Field(None, description="Working hours to verify within (default 8)")
+
+
+class VerifyIn(Versioned):
+    finding: str = Field(..., max_length=16, description="confirmed / not_found (before dispatch), "
+                                                         "fixed / not_fixed (after the reply)")
+    note: str = Field("", max_length=5000)
+    lon: float | None = Field(None, description="WGS-84 longitude where the finding was made")
+    lat: float | None = Field(None, description="WGS-84 latitude")
+
+
 class ExtensionIn(Versioned):
     days: int = Field(..., ge=-(2**31), le=2**31)
     reason: str = Field("", max_length=5000)
@@ -205,6 +218,21 @@ class ExtensionOut(Schema):
     new_due: datetime | None
 
 
+class VerificationOut(Schema):
+    id: int
+    kind: str
+    grid: str
+    requested_at: datetime
+    due_at: datetime | None
+    request_note: str
+    finding: str
+    note: str
+    found_at: datetime | None
+    lon: float | None
+    lat: float | None
+    photo: int | None
+
+
 class CallbackOut(Schema):
     id: int
     solved: bool
@@ -247,6 +275,7 @@ class CaseDetailOut(CaseOut):
     whistles: list[WhistleOut]
     extensions: list[ExtensionOut]
     callbacks: list[CallbackOut]
+    verifications: list[VerificationOut] = Field(default_factory=list, description="On-site verifications (核实)")
 
 
 class RoutingOut(Schema):
