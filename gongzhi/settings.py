@@ -130,7 +130,11 @@ TEMPLATES = [
 # commands and the worker can share one file. DATABASE_URL selects PostgreSQL.
 SQLITE_PATH = VAR_DIR / "gongzhi.sqlite3"
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+# Persistent connections (DB_CONN_MAX_AGE seconds; production default 60) save a
+# connection set-up per request; each is checked before reuse, so a restarted
+# database costs one failed check, not a failed request.
+DATABASES = {"default": dj_database_url.parse(
+    DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60 if PRODUCTION else 0), conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
@@ -274,6 +278,10 @@ if REDIS_URL:
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "gongzhi"),
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }}
+    # Sessions are read from the cache (a Redis round trip instead of a query on
+    # every signed-in request) and written through to the database, so a flushed
+    # or restarted Redis signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "gongzhi"}}
 
