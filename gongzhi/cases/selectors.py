@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Region
 
-from .models import Case, CaseState, Category
+from .models import Case, CaseState, Category, Verification
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -171,3 +171,27 @@ def timeline(case: Case):
 def categories() -> QuerySet:
     """The public taxonomy (not region-bound; anyone may read it)."""
     return Category.objects.filter(is_active=True).select_related("parent").order_by("sort_order", "code")
+
+
+def pending_verification(case: Case) -> Verification | None:
+    """The on-site verification of ``case`` waiting for its finding, if any (at most one)."""
+    return Verification.objects.filter(case=case, found_at=None).select_related("grid").first()
+
+
+def verifications_to_do(actor, *, now: datetime | None = None) -> list[Verification]:
+    """Pending verifications of the actor's grid on cases still in hand, overdue first, then by deadline."""
+    now = now or timezone.now()
+    region_id = getattr(actor, "region_id", None)
+    if region_id is None:
+        return []
+    return list(scope_queryset(Verification.objects.all(), actor)
+                .filter(grid_id=region_id, found_at=None, case__state__in=_VERIFIABLE)
+                .select_related("case", "case__category", "requested_by").order_by("due_at", "id")[:100])
+
+
+def verifications(case: Case):
+    return case.verifications.select_related("found_by", "requested_by", "photo").order_by("requested_at", "id")
+
+
+_VERIFIABLE = (CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.RETURNED,
+               CaseState.ARBITRATION, CaseState.REPLIED)

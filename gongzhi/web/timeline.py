@@ -13,11 +13,12 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from gongzhi.cases import machine, selectors
-from gongzhi.cases.models import AlertKind, Case, Satisfaction
+from gongzhi.cases.models import AlertKind, Case, Finding, Satisfaction
 
 A = machine.Action
 # Steps a resident does not need to follow: the internal machinery of handling.
-_INTERNAL = {A.WHISTLE, A.REPORT_IN, A.REFUSE_EXTENSION, A.REQUEST_EXTENSION, "deadline_alert", "escalate"}
+_INTERNAL = {A.WHISTLE, A.REPORT_IN, A.REFUSE_EXTENSION, A.REQUEST_EXTENSION, A.REQUEST_VERIFICATION, A.VERIFY,
+             "deadline_alert", "escalate"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,15 @@ def _sentence(event, case: Case, for_resident: bool) -> tuple[str, str]:
         return _("Marked as not a matter for handling."), event.reason
     if action == A.ATTACH:
         return _("A photo was added."), ""
+    if action == A.REQUEST_VERIFICATION:
+        return _("The grid worker of grid %(grid)s was asked to verify on site.") % {"grid": p.get("grid", "")}, \
+            event.reason
+    if action == A.VERIFY:
+        try:
+            finding = Finding(p.get("finding")).label
+        except ValueError:
+            finding = p.get("finding", "")
+        return _("Verified on site: %(finding)s.") % {"finding": finding}, event.reason
     if action == "deadline_alert":
         try:
             kind = AlertKind(p.get("kind")).label

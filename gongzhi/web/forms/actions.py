@@ -17,12 +17,13 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.models import Unit
-from gongzhi.cases import services
+from gongzhi.cases import selectors, services
 from gongzhi.cases.machine import Action
-from gongzhi.cases.models import Case, Satisfaction
+from gongzhi.cases.models import FINDINGS_OF, Case, Finding, Satisfaction
 from gongzhi.cases.routing import ancestor_codes
 from gongzhi.cases.services.closing import COMMENT_MAX, REPLY_MAX
 from gongzhi.cases.services.extensions import MAX_EXTENSION_DAYS
+from gongzhi.cases.services.verification import DEFAULT_HOURS, MAX_HOURS
 
 from .base import MultipleImageField, StyledForm
 from .rating import YES_NO
@@ -162,6 +163,45 @@ class PhotoForm(CaseActionForm):
         return {}
 
 
+class RequestVerificationForm(CaseActionForm):
+    note = forms.CharField(label=_("What should the grid worker check?"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    within_hours = forms.FloatField(label=_("Verify within (working hours)"), initial=DEFAULT_HOURS, min_value=0.5,
+                                    max_value=MAX_HOURS)
+
+
+class VerifyForm(CaseActionForm):
+    """The grid worker's finding, from the phone: answer, note, one photo, where it was made."""
+
+    finding = forms.ChoiceField(label=_("What did you find?"), widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    photo = forms.FileField(label=_("Photo (optional)"), required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp",
+                                                                   "capture": "environment"}))
+    lon = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180)
+    lat = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        pending = selectors.pending_verification(self.case)
+        self.question = pending.get_kind_display() if pending else ""
+        findings = FINDINGS_OF[pending.kind] if pending else tuple(Finding)
+        self.fields["finding"].choices = [(f.value, f.label) for f in findings]
+        if pending:
+            self.fields["finding"].label = pending.get_kind_display()
+            if pending.request_note:
+                self.fields["finding"].help_text = pending.request_note
+
+    def service_values(self):
+        data = self.cleaned_data
+        has_point = data.get("lon") is not None and data.get("lat") is not None
+        photo = data.get("photo")
+        return {"finding": data["finding"], "note": data.get("note", ""),
+                "lon": data["lon"] if has_point else None, "lat": data["lat"] if has_point else None,
+                "photo": photo, "photo_name": photo.name if photo else ""}
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     form: type[CaseActionForm]
@@ -188,5 +228,8 @@ ACTIONS: dict[str, ActionSpec] = {
     A.ATTACH: ActionSpec(PhotoForm, services.add_attachment, _("Attach")),
     A.CANCEL: ActionSpec(ReasonForm, services.cancel_case, _("Cancel the case")),
     A.INVALIDATE: ActionSpec(ReasonForm, services.invalidate_case, _("Mark as invalid")),
+    A.REQUEST_VERIFICATION: ActionSpec(RequestVerificationForm, services.request_verification,
+                                       _("Ask for verification")),
+    A.VERIFY: ActionSpec(VerifyForm, services.verify_case, _("Record the finding"), True),
 }
 # REOPEN is what an unsatisfied callback does; its form is the callback form.

@@ -47,7 +47,8 @@ def test_detail_shows_routing_reason_and_only_the_dispatchers_actions(world, sig
     case = new_case()
     html = signed_in(world.users.dispatcher).get(f"/console/cases/{case.pk}/").content.decode()
     assert 'id="routing"' in html and "command centre" in html
-    assert actions_on(html) == {"dispatch", "whistle", "merge", "cancel", "invalidate", "attach"}
+    assert actions_on(html) == {"dispatch", "whistle", "merge", "cancel", "invalidate", "attach",
+                                "request_verification"}
 
 
 @pytest.mark.django_db

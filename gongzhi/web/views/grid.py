@@ -36,8 +36,10 @@ def tasks(request):
             unit=user.unit.code, state="dispatched,in_progress"))[:100], now)
     reported = selectors.list_cases(user, selectors.CaseFilters(state=OPEN)).filter(created_by=user)[:50]
     visits_due = registry_selectors.overdue_visits(user, grid=user.region)[:50]
+    to_verify = selectors.verifications_to_do(user, now=now)
     return render(request, "web/grid/tasks.html", {
         "to_handle": to_handle, "reported": reported, "visits_due": visits_due, "now": now, "grid": user.region,
+        "to_verify": to_verify,
     })
 
 
