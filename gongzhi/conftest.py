@@ -7,6 +7,7 @@ from django.utils import translation
 
 from gongzhi.accounts.models import Unit, UnitKind, User
 from gongzhi.accounts.roles import Role
+from gongzhi.core import snapshots
 from gongzhi.regions.models import CommunityType, Level, Region
 
 
@@ -21,6 +22,13 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_snapshots():
+    """Configuration kept in the process (gongzhi.core.snapshots) is read again in every test: the
+    rows a previous test saw were rolled back without a signal."""
+    snapshots.invalidate_all()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.inserts import insert
 from gongzhi.core.scoping import ScopeSpec
 
 
@@ -63,7 +64,8 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError("audit events cannot be changed")
-        super().save(*args, **kwargs)
+        # Appended by every write: one prepared INSERT, no save signals (see gongzhi.core.inserts).
+        insert(self, using=kwargs.get("using"))
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit events cannot be deleted")

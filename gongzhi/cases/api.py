@@ -27,6 +27,7 @@ from .schemas import (
     AnswerIn,
     AttachmentOut,
     CallbackIn,
+    CaseCreatedOut,
     CaseDetailOut,
     CaseFilterIn,
     CaseIn,
@@ -205,7 +206,35 @@ def attachment_file(request, case_id: int, attachment_id: int):
 
 # --- writes --------------------------------------------------------------------
 
-@router.post("/", response={201: CaseDetailOut, **ERRORS}, summary="Report or register a case")
+def _created(case: Case, actor) -> dict:
+    """The answer to intake, from the case object just saved: nothing is read again.
+
+    A new case has one event (its intake), no photos, no unit and no deadlines
+    yet; its timeline and the actions the caller may do next are one GET away
+    (``links.self``), which is where a client that needs them reads them.
+    """
+    reporter = None
+    if case.reporter_id and selectors.reporter_visible(case, actor):
+        reporter = case.reporter.display_name or case.reporter.username
+    url = f"/api/v1/cases/{case.pk}"
+    return {
+        "id": case.pk, "title": case.title, "state": case.state, "state_label": str(case.get_state_display()),
+        "channel": case.channel, "category": case.category.code, "category_name": case.category.name,
+        "urgency": case.urgency, "region_code": case.region_code,
+        "grid": case.region_code if case.grid_id else None,  # a located case's region is its grid
+        "address": case.address, "lead_unit": None, "lead_unit_name": None, "created_at": case.created_at,
+        "response_due": case.response_due, "resolution_due": case.resolution_due,
+        "overdue": selectors.is_overdue(case),
+        "version": case.version, "description": case.description, "lon": case.lon, "lat": case.lat,
+        "crs": case.crs, "input_lon": case.input_lon, "input_lat": case.input_lat, "reporter": reporter,
+        "is_anonymous": case.is_anonymous, "hotline_id": case.hotline_id,
+        "links": {"self": url, "attachments": f"{url}/attachments"},
+    }
+
+
+@router.post("/", response={201: CaseCreatedOut, **ERRORS}, summary="Report or register a case",
+             description="Answers the case as stored (its number is `id`); its timeline, photos and the actions "
+                         "you may do next are at `links.self`.")
 def case_create(request, payload: CaseIn):
     actor = actor_of(request)
     case = services.create_case(
@@ -213,7 +242,7 @@ def case_create(request, payload: CaseIn):
         description=payload.description, urgency=payload.urgency, lon=payload.lon, lat=payload.lat,
         crs=payload.crs, region=payload.region, address=payload.address, is_anonymous=payload.is_anonymous,
         hotline_id=payload.hotline_id)
-    return Status(201, _detail(case, actor))
+    return Status(201, _created(case, actor))
 
 
 @router.post("/{int:case_id}/attachments", response={201: AttachmentOut, **ERRORS}, summary="Attach a photo")

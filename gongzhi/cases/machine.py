@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.roles import can
 from gongzhi.audit.services import record
+from gongzhi.core.inserts import insert
 from gongzhi.core.scoping import ensure_code_in_scope, ensure_in_scope
 
 from .errors import ConflictError, TransitionNotAllowed
@@ -302,7 +303,7 @@ def transition(
         if creating:
             current.state = rule.to
             current.created_at = at
-            current.save(force_insert=True)
+            insert(current)  # one prepared INSERT (gongzhi.core.inserts): intake is the hot path
             if change is not None:
                 details.update(change(current) or {})
             changes = {"state": [None, rule.to]}

@@ -248,6 +248,26 @@ class MaskedContactOut(Schema):
     may_reveal: bool = Field(description="Whether you may ask for it in clear (POST .../contact/reveal)")
 
 
+class CaseLinksOut(Schema):
+    self: str = Field(description="The case with its timeline, photos and the actions you may do now (GET)")
+    attachments: str = Field(description="Where to attach a photo (POST)")
+
+
+class CaseCreatedOut(CaseOut):
+    """What intake answers: the case as it was just stored, without reading it again."""
+
+    description: str
+    lon: float | None
+    lat: float | None
+    crs: str
+    input_lon: float | None
+    input_lat: float | None
+    reporter: str | None
+    is_anonymous: bool
+    hotline_id: str | None
+    links: CaseLinksOut
+
+
 class CaseDetailOut(CaseOut):
     description: str
     lon: float | None

@@ -48,8 +48,10 @@ DEFAULT_MAX_AGE = 1.0
 class GridIndex:
     """An immutable STRtree of grid polygons, keyed by grid code."""
 
-    def __init__(self, entries: Iterable[tuple[str, object]]):
-        """``entries``: (code, shapely geometry or GeoJSON dict) pairs."""
+    def __init__(self, entries: Iterable[tuple[str, object]], ids: dict[str, int] | None = None):
+        """``entries``: (code, shapely geometry or GeoJSON dict) pairs; ``ids``: the row id of each code,
+        when built from the database (so that a lookup can name the grid row without reading it)."""
+        self.ids = dict(ids or {})
         pairs = sorted((code, g if hasattr(g, "geom_type") else boundaries.to_shape(g)) for code, g in entries)
         self.codes = [code for code, _geom in pairs]
         self.geometries = np.array([geom for _code, geom in pairs], dtype=object)
@@ -124,9 +126,9 @@ def database_stamp():
 
 def load_from_database() -> GridIndex:
     """A fresh index of every grid that has a boundary."""
-    entries = []
-    rows = Region.objects.filter(level=Level.GRID, boundary__isnull=False).values_list("code", "boundary")
-    for code, boundary in rows.iterator(chunk_size=2000):
+    entries, ids = [], {}
+    rows = Region.objects.filter(level=Level.GRID, boundary__isnull=False).values_list("id", "code", "boundary")
+    for pk, code, boundary in rows.iterator(chunk_size=2000):
         try:
             _geojson, geom = boundaries.parse(boundary, code=code)
         except boundaries.BoundaryError as exc:
@@ -135,7 +137,8 @@ def load_from_database() -> GridIndex:
             logger.warning("grid %s left out of the grid index: %s", code, exc)
             continue
         entries.append((code, geom))
-    return GridIndex(entries)
+        ids[code] = pk
+    return GridIndex(entries, ids)
 
 
 def _max_age() -> float:
@@ -173,6 +176,13 @@ def invalidate() -> None:
 def locate_code(lon: float, lat: float) -> str | None:
     """Code of the grid containing a WGS-84 point, or None."""
     return current().locate(lon, lat)
+
+
+def locate_id_code(lon: float, lat: float) -> tuple[int, str] | None:
+    """(row id, code) of the grid containing a WGS-84 point, or None; no database read."""
+    index = current()
+    code = index.locate(lon, lat)
+    return (index.ids[code], code) if code is not None else None
 
 
 def locate_codes(lons, lats) -> list[str | None]:

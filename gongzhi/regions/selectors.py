@@ -44,6 +44,16 @@ def locate_grid(lon, lat, crs: str = "wgs84") -> Grid | None:
     return Grid.objects.filter(code=code).first() if code else None
 
 
+def locate_grid_key(lon, lat, crs: str = "wgs84") -> tuple[int, str] | None:
+    """(id, code) of the grid containing a point, from the grid index alone (unscoped; for writes
+    that only need to name the grid, such as case intake).
+
+    Raises ValueError like :func:`locate_grid`.
+    """
+    lon, lat = geo.to_wgs84(lon, lat, crs)
+    return grid_index.locate_id_code(lon, lat)
+
+
 def locate_grid_codes(points, crs: str = "wgs84") -> list[str | None]:
     """Grid codes for many (lon, lat) points in one index query (unscoped)."""
     converted = [geo.to_wgs84(lon, lat, crs) for lon, lat in points]

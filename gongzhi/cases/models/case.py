@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.inserts import insert
 from gongzhi.core.scoping import ScopeSpec
 
 from .category import Urgency
@@ -225,7 +226,8 @@ class CaseEvent(models.Model):
             raise TypeError("case events are append-only")
         for name, value in figures_of(self.action, self.payload).items():
             setattr(self, name, value)
-        super().save(*args, **kwargs)
+        # Appended on every action: one prepared INSERT, no save signals (see gongzhi.core.inserts).
+        insert(self, using=kwargs.get("using"))
 
     def delete(self, *args, **kwargs):
         raise TypeError("case events are append-only")

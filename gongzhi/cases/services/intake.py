@@ -20,9 +20,9 @@ from gongzhi.accounts.roles import can, require
 from gongzhi.audit.services import record
 from gongzhi.core import geo
 from gongzhi.regions.models import Region
-from gongzhi.regions.selectors import locate_grid
+from gongzhi.regions.selectors import locate_grid_key
 
-from .. import taxonomy
+from .. import catalogue, taxonomy
 from ..machine import Action, transition
 from ..models import Case, Category, Channel, Crs, Urgency
 from . import checks
@@ -39,7 +39,7 @@ def _category(value, errors) -> Category | None:
     if isinstance(value, Category):
         category = value
     else:
-        category = Category.objects.filter(code=str(value or "").strip()).first()
+        category = catalogue.by_code(str(value or "").strip())
         if category is None:
             errors.setdefault("category", []).append(
                 _("There is no category with code “%(code)s”.") % {"code": value})
@@ -53,7 +53,7 @@ def _category(value, errors) -> Category | None:
 
 def _location(lon, lat, crs, region, errors) -> dict:
     """Resolve point and/or region into the location fields of a case."""
-    fields = {"lon": None, "lat": None, "crs": "", "input_lon": None, "input_lat": None, "grid": None,
+    fields = {"lon": None, "lat": None, "crs": "", "input_lon": None, "input_lat": None, "grid_id": None,
               "region_code": ""}
     named = None
     if region not in (None, ""):
@@ -76,25 +76,28 @@ def _location(lon, lat, crs, region, errors) -> dict:
         except ValueError as exc:
             errors.setdefault("location", []).append(str(exc))
             return fields
-        grid = locate_grid(wgs_lon, wgs_lat)
+        grid = locate_grid_key(wgs_lon, wgs_lat)  # (id, code) from the grid index: no read
         if grid is None and named is None:
             errors.setdefault("lon", []).append(
                 _("The point (%(lon).6f, %(lat).6f) lies in no grid; name the region instead.")
                 % {"lon": float(lon), "lat": float(lat)})
             return fields
-        if grid is not None and named is not None and not grid.code.startswith(named.prefix):
+        grid_id, grid_code = grid if grid is not None else (None, "")
+        if grid is not None and named is not None and not grid_code.startswith(named.prefix):
+            grid_name = Region.objects.filter(pk=grid_id).values_list("name", flat=True).first() or grid_code
             errors.setdefault("region", []).append(
                 _("The point lies in grid %(grid)s, which is not inside region %(region)s.")
-                % {"grid": grid.name, "region": named.name})
+                % {"grid": grid_name, "region": named.name})
             return fields
-        fields.update(lon=wgs_lon, lat=wgs_lat, crs=crs, input_lon=float(lon), input_lat=float(lat), grid=grid)
-        fields["region_code"] = grid.code if grid is not None else named.code
+        fields.update(lon=wgs_lon, lat=wgs_lat, crs=crs, input_lon=float(lon), input_lat=float(lat),
+                      grid_id=grid_id)
+        fields["region_code"] = grid_code if grid is not None else named.code
         return fields
     if named is None:
         errors.setdefault("location", []).append(_("Give the location as a point or name the region."))
         return fields
     fields["region_code"] = named.code
-    fields["grid"] = named if named.is_grid else None
+    fields["grid_id"] = named.pk if named.is_grid else None
     return fields
 
 
@@ -139,11 +142,11 @@ def create_case(*, actor, channel: str, category, title: str, description: str, 
         address=(address or "").strip(), reporter=reporter, is_anonymous=bool(is_anonymous),
         hotline_id=hotline_id, created_by=actor if hasattr(actor, "username") else None, **location,
     )
-    with transaction.atomic():
-        return transition(case, Action.INTAKE, actor=actor, payload={
-            "channel": channel, "category": category.code, "urgency": urgency, "region_code": case.region_code,
-            "reporter_id": case.reporter_id, "anonymous": case.is_anonymous,
-        }, at=at)
+    # transition() writes the case, its event and its audit event in one transaction.
+    return transition(case, Action.INTAKE, actor=actor, payload={
+        "channel": channel, "category": category.code, "urgency": urgency, "region_code": case.region_code,
+        "reporter_id": case.reporter_id, "anonymous": case.is_anonymous,
+    }, at=at)
 
 
 def seed_categories(*, actor=None) -> tuple[int, int]:

@@ -45,10 +45,14 @@ def test_a_resident_reports_a_case_and_sees_its_timeline(world, as_user):
     assert data["grid"] == world.tree["grid_a1"].code
     assert data["region_code"] == world.tree["grid_a1"].code
     assert data["reporter"] == "resident"
-    assert [e["action"] for e in data["timeline"]] == ["intake"]
-    assert data["actions"] == ["cancel", "attach"] or sorted(data["actions"]) == ["attach", "cancel"]
-    detail = client.get(f"{URL}{data['id']}").json()
+    assert data["links"] == {"self": f"{URL}{data['id']}", "attachments": f"{URL}{data['id']}/attachments"}
+    assert "timeline" not in data  # the answer is what was stored; the timeline is one GET away
+    detail = client.get(data["links"]["self"]).json()
     assert detail["title"] == "工地夜间施工噪声"
+    assert [e["action"] for e in detail["timeline"]] == ["intake"]
+    assert sorted(detail["actions"]) == ["attach", "cancel"]
+    same = {k: v for k, v in detail.items() if k in data}
+    assert same == {k: v for k, v in data.items() if k != "links"}  # the answer says what the detail says
 
 
 @pytest.mark.django_db
