@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.roles import can, require
 from gongzhi.audit.services import record
 from gongzhi.core import crypto
-from gongzhi.regions.selectors import locate_grid
+from gongzhi.regions.selectors import locate_grid_key
 
 from ..machine import LEAD_UNIT, is_party
 from ..models import Case, CaseContact, Category, Channel, Crs, Open311Submission, Urgency
@@ -150,7 +150,7 @@ def submit_open311_request(*, actor, service_code: str, description: str, lat=No
         # A point must lie in a grid: placing a far-away point in the key's
         # area would send the case to the wrong place.
         try:
-            in_grid = locate_grid(lon, lat, crs or Crs.WGS84) is not None
+            in_grid = locate_grid_key(lon, lat, crs or Crs.WGS84) is not None  # the index alone: no read
         except ValueError:
             in_grid = True  # a bad number or system: create_case names the field
         if not in_grid:
