@@ -41,6 +41,7 @@ from gongzhi.core.scoping import scope_of
 
 from . import boundaries
 from .models import CODE_LENGTH, PARENT_LEVEL, PREFIX_LENGTH, CommunityType, Level, Region
+from .services import lock_grid_writes
 
 IMPORT = "regions.import"
 LEVEL_ORDER = [Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY, Level.GRID]
@@ -397,6 +398,8 @@ def import_regions(data: bytes | str, *, filename: str = "", actor=None, dry_run
 def _check_and_apply(entries, report, *, actor, filename, progress):
     for entry in progress(entries, desc=_("checking rows"), unit="row"):
         _check_fields(entry, report.problems)
+    if any(entry.level == Level.GRID for entry in entries):
+        lock_grid_writes()  # what is read from here on, checked and written is one step (see there)
     existing = _existing([e.code for e in entries if e.code] + [e.parent_code for e in entries if e.parent_code])
     _check_tree(entries, existing, report.problems, actor)
     _check_overlaps(entries, report.problems, progress)

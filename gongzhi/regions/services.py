@@ -17,7 +17,7 @@ region's place in the tree and is copied into every scoped record below it.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
@@ -30,13 +30,47 @@ from .models import Level, Region
 
 CHANGE = "regions.change"
 _UNSET = object()
+# pg_advisory_xact_lock key of "grid boundaries are being written" (any fixed 64-bit number will do).
+GRID_WRITE_LOCK = 0x67_7A_67_72_69_64  # "gzgrid"
+
+
+def lock_grid_writes() -> None:
+    """Make the grid-overlap check and the write it allows one step: one grid writer at a time.
+
+    The overlap check reads every other grid, across communities, so locking
+    one row (the grid, its community) would not do: two transactions could
+    each check without seeing the other's uncommitted grid and both save.
+    Every path that writes a grid boundary calls this inside its transaction
+    before the check; the lock is released when the transaction ends.
+
+    - PostgreSQL: a transaction-level advisory lock. The second writer waits
+      here; its check then runs as a new statement (READ COMMITTED), so it
+      sees the first writer's committed grid.
+    - SQLite: one writer per database is the engine's rule, and settings
+      begin every transaction with ``BEGIN IMMEDIATE``, so the write lock is
+      held from the start; under another transaction mode a no-op write takes
+      it now.
+
+    Grid writes are rare (a few a day), so a single lock costs nothing.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_grid_writes() outside a transaction would release the lock at once")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GRID_WRITE_LOCK])
+    elif connection.vendor == "sqlite" and connection.settings_dict.get("OPTIONS", {}).get(
+            "transaction_mode") != "IMMEDIATE":
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {Region._meta.db_table} SET id = id WHERE 0")  # takes the write lock
 
 
 def validate_boundary(*, code: str, level: str, boundary, others: grid_index.GridIndex | None = None) -> dict:
     """Check one boundary and return it normalised, or raise ValidationError on ``boundary``.
 
     For a grid this includes overlap with every other grid (``others``, by
-    default the current grid index checked against the database now).
+    default the current grid index checked against the database now). Inside
+    a transaction the check first takes :func:`lock_grid_writes`, so the
+    write that follows in the same transaction cannot race another grid's.
     """
     label = code or _("(no code)")
     try:
@@ -44,6 +78,8 @@ def validate_boundary(*, code: str, level: str, boundary, others: grid_index.Gri
     except boundaries.BoundaryError as exc:
         raise ValidationError({"boundary": [str(exc)]}) from None
     if level == Level.GRID:
+        if others is None and connection.in_atomic_block:
+            lock_grid_writes()
         others = others if others is not None else grid_index.current(max_age=0)
         overlaps = others.overlaps(geom, exclude=[code])
         if overlaps:
@@ -98,6 +134,8 @@ def update_region(*, actor, region: Region, name=_UNSET, community_type=_UNSET, 
     """
     _guard(actor, code=region.code, parent=region.parent)
     with transaction.atomic():
+        if boundary is not _UNSET and boundary is not None and region.level == Level.GRID:
+            lock_grid_writes()  # before the row lock, in the order every grid writer takes them
         region = Region.objects.select_for_update(of=("self",)).select_related("parent").get(pk=region.pk)
         before = snapshot(region)
         if name is not _UNSET:
