@@ -199,14 +199,41 @@ def _index_key(key: str) -> bytes:
     return key.encode()
 
 
-def indexer(kind: str):
-    """``blind_index`` for one kind, bound to the current key (bulk work)."""
-    normalize, key, digest = NORMALIZERS[kind], _index_key(settings.BLIND_INDEX_KEY), hmac.digest
+@lru_cache(maxsize=4)
+def _keyed_pads(key: bytes) -> tuple:
+    """SHA-256 states after absorbing the HMAC inner and outer key pads (RFC 2104).
+
+    Copying a state that has already absorbed a pad is about three times
+    cheaper than a one-shot ``hmac.digest``, which derives both pads from the
+    key again for every value (measured by bench/import_registry.py).
+    """
+    if len(key) > 64:  # the SHA-256 block size: longer keys are hashed first, as HMAC does
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return (hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key)))
+
+
+def indexer(kind: str, *, normalized: bool = False):
+    """``blind_index`` for one kind, bound to the current key: for bulk work.
+
+    Gives exactly HMAC-SHA256 (the tests compare it with ``hmac.digest``), with
+    the key pads absorbed once instead of once per value. ``normalized=True``
+    skips normalising, for callers that already hold the normalised value.
+    """
+    normalize = str if normalized else NORMALIZERS[kind]
+    inner, outer = _keyed_pads(_index_key(settings.BLIND_INDEX_KEY))
+    copy_inner, copy_outer = inner.copy, outer.copy
     domain = f"{kind}:"
 
     def index_one(value: str) -> str:
         normalized = normalize(value)
-        return digest(key, (domain + normalized).encode(), "sha256").hex() if normalized else ""
+        if not normalized:
+            return ""
+        mac = copy_inner()
+        mac.update((domain + normalized).encode())
+        result = copy_outer()
+        result.update(mac.digest())
+        return result.hexdigest()
 
     return index_one
 

@@ -30,9 +30,16 @@ def _syllables(chunk: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(chunk, style=Style.NORMAL, errors=lambda text: text.lower().split()))
 
 
-@lru_cache(maxsize=20_000)
+# Reading of each Han character met so far (a plain dict: the set of characters
+# in names is small, a few thousand, and a dict lookup is cheaper than lru_cache).
+_HAN: dict[str, str] = {}
+
+
 def _han(char: str) -> str:
-    return _NOT_LETTERS.sub("", lazy_pinyin(char, style=Style.NORMAL)[0].replace("ü", "v"))
+    syllable = _HAN.get(char)
+    if syllable is None:
+        syllable = _HAN[char] = _NOT_LETTERS.sub("", lazy_pinyin(char, style=Style.NORMAL)[0].replace("ü", "v"))
+    return syllable
 
 
 @lru_cache(maxsize=100_000)
@@ -42,7 +49,8 @@ def name_pinyin(name: str) -> tuple[str, str]:
     if not name:
         return "", ""
     if _ALL_HAN.fullmatch(name):  # the common case, one cached lookup per character
-        syllables = [_han(char) for char in name]
+        get = _HAN.get
+        syllables = [get(char) or _han(char) for char in name]
     else:
         syllables = []
         for chunk in _CHUNKS.findall(name):

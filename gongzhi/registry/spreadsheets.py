@@ -168,11 +168,20 @@ def _mapped_rows(kind: str, headers: list, raw_rows) -> tuple[list[str], Iterato
             positions[key] = index
             written[key] = text
 
+    keys, indexes = list(positions), list(positions.values())
+    width = max(indexes, default=-1) + 1
+
     def rows():
         for number, values in raw_rows:
-            if all(v is None or str(v).strip() == "" for v in values):
-                continue
-            yield number, {key: values[i] if i < len(values) else None for key, i in positions.items()}
+            try:
+                if not "".join(values).strip():  # CSV rows: all text
+                    continue
+            except TypeError:  # XLSX rows hold numbers, dates and None too
+                if all(v is None or str(v).strip() == "" for v in values):
+                    continue
+            if len(values) < width:
+                values = (*values, *([None] * (width - len(values))))
+            yield number, dict(zip(keys, [values[i] for i in indexes], strict=True))
 
     return written, rows()
 

@@ -105,3 +105,17 @@ def test_encrypted_field_stores_ciphertext_and_null_for_empty():
     assert stored.startswith("gz1:") and "13812345678" not in stored
     assert field.from_db_value(stored, None, None) == "13812345678"
     assert field.from_db_value(None, None, None) == ""
+
+
+@pytest.mark.parametrize("key", ["short", "gongzhi-dev-blind-index-key", "k" * 64, "long" * 40])
+def test_bulk_indexer_is_exactly_hmac_sha256(key):
+    import hashlib
+    import hmac
+
+    with override_settings(BLIND_INDEX_KEY=key):
+        for kind, value, normalized in [("id_number", "11010519491231002x", "11010519491231002X"),
+                                        ("phone", "+86 138-0013-8000", "13800138000")]:
+            expected = hmac.new(key.encode(), f"{kind}:{normalized}".encode(), hashlib.sha256).hexdigest()
+            assert crypto.indexer(kind)(value) == crypto.blind_index(kind, value) == expected
+            assert crypto.indexer(kind, normalized=True)(normalized) == expected
+        assert crypto.indexer("phone")("") == ""
