@@ -42,5 +42,7 @@ class VisitForm(StyledForm):
 
 
 class LookupForm(StyledForm):
+    """Sent by POST: see :func:`gongzhi.web.views.grid._lookup`."""
+
     q = forms.CharField(label=_("Name, pinyin initials, ID number, phone or address"), max_length=100,
                         widget=forms.TextInput(attrs={"type": "search"}))

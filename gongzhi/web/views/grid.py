@@ -98,7 +98,18 @@ def visit(request):
 
 
 def _lookup(request, template):
-    form = LookupForm(request.GET or None)
+    """The form posts (with CSRF), so an ID or phone number never travels in a URL, where it would
+    end up in access logs and the browser's history. A GET with a name or an address still works
+    (a link, a bookmark); a GET with a personal-looking query is not searched: it is sent back to
+    the bare page (so the number leaves the address bar and is not echoed anywhere) with a word why."""
+    if request.method == "POST":
+        form = LookupForm(request.POST)
+    elif registry_selectors.looks_personal(request.GET.get("q", "")):
+        messages.error(request, _("ID and phone numbers are not searched from a link or the address bar, where "
+                                  "they would be recorded. Type the number in the search box."))
+        return redirect(request.path)
+    else:
+        form = LookupForm(request.GET or None)
     persons = dwellings = None
     if form.is_bound and form.is_valid():
         q = form.cleaned_data["q"]
