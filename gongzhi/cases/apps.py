@@ -13,3 +13,4 @@ class CasesConfig(AppConfig):
         from gongzhi.ops import schedule
 
         schedule.register("sweep_deadlines", every=timedelta(minutes=5), path="gongzhi.cases.sweep.sweep_deadlines")
+        schedule.register("rollup", every=timedelta(minutes=10), path="gongzhi.cases.rollup.run_periodic")

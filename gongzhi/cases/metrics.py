@@ -49,8 +49,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -62,11 +61,9 @@ from gongzhi.accounts.roles import require
 from gongzhi.core.scoping import ensure_code_in_scope, scope_of, scope_queryset
 from gongzhi.regions.models import Region
 
-from .machine import Action
-from .models import CaseEvent, Satisfaction
+from . import rollup
 
 CAPABILITY = "cases.metrics"
-DISPATCHES = (Action.DISPATCH, Action.DECIDE)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 # Region prefix lengths, top down: district, subdistrict, community, grid.
 PREFIXES = (6, 9, 12, 15)
@@ -183,63 +180,37 @@ class Report:
         }
 
 
-# --- the queries ----------------------------------------------------------------------
+# --- the counts ----------------------------------------------------------------------
 
-def _response_counts(period: Period, end: datetime, group, narrow: Q) -> dict:
-    """Dispatches whose response deadline falls in the period, and how many were acknowledged in time.
+def counts(period: Period, now: datetime | None = None) -> list[dict]:
+    """The counts of ``period`` per (unit id, case region code): every report is a grouping of these.
 
-    Only dispatches, binding decisions and acknowledgements carry a response
-    deadline (``CaseEvent.response_due``); an acknowledgement carries the
-    deadline of the dispatch it answers, so both sides of the rate are
-    selected by the same deadline range.
+    Whole closed months come from the monthly rollup, the rest (the current
+    month, partial months at the edges) from the events live; both are the
+    same count (:func:`gongzhi.cases.rollup.live_rate_rows`). In the current
+    period only deadlines already passed count.
     """
-    rows = (CaseEvent.objects
-            .filter(narrow, response_due__gte=period.start, response_due__lt=end)
-            .values(key=group)
-            .annotate(dispatched=Count("action", filter=Q(action__in=DISPATCHES)),
-                      responded=Count("action", filter=Q(action=Action.ACKNOWLEDGE, on_time=True)))
-            .order_by())
-    return {row["key"]: row for row in rows}
-
-
-def _callback_counts(period: Period, end: datetime, group, narrow: Q) -> dict:
-    """Callbacks recorded in the period (events with a verdict: callback, or the reopening it caused)."""
-    # Counted over "solved", which every selected row has (and the index holds).
-    def verdict(satisfaction):
-        return Count("solved", filter=Q(satisfaction=satisfaction))
-
-    rows = (CaseEvent.objects
-            .filter(narrow, solved__isnull=False, at__gte=period.start, at__lt=end)
-            .values(key=group)
-            .annotate(called_back=Count("solved"), solved_count=Count("solved", filter=Q(solved=True)),
-                      satisfied=verdict(Satisfaction.SATISFIED),
-                      basically_satisfied=verdict(Satisfaction.BASICALLY_SATISFIED),
-                      unsatisfied=verdict(Satisfaction.UNSATISFIED))
-            .order_by())
-    # (An annotation cannot be called "solved": that is the column's name.)
-    counts = {}
-    for row in rows:
-        row["solved"] = row.pop("solved_count")
-        counts[row["key"]] = row
-    return counts
-
-
-def _figures(period: Period, group, narrow: Q, now: datetime | None) -> dict[str, Figures]:
     end = min(period.end, now or timezone.now())
     if end <= period.start:
-        return {}
+        return []
+    return rollup.rate_rows(period.start, end)
+
+
+def _figures(rows: list[dict], key, keep) -> dict[str, Figures]:
+    """Sum ``rows`` into Figures per ``key(row)`` (None: not counted), over the rows ``keep`` accepts."""
     partial, weights = settings.CASE_SATISFACTION_PARTIAL_WEIGHT, dict(settings.CASE_SCORE_WEIGHTS)
-    figures: dict[str, Figures] = {}
-    for counts in (_response_counts(period, end, group, narrow), _callback_counts(period, end, group, narrow)):
-        for key, row in counts.items():
-            if key is None:
-                continue
-            entry = figures.setdefault(str(key), Figures(key=str(key), name="", partial_weight=partial,
-                                                         weights=weights))
-            for name, value in row.items():
-                if name != "key":
-                    setattr(entry, name, value)
-    return figures
+    totals: dict = {}
+    for row in rows:
+        name = key(row)
+        if name is None or not keep(row):
+            continue
+        sums = totals.get(name)
+        if sums is None:
+            sums = totals[name] = dict.fromkeys(rollup.COUNTS, 0)
+        for field_name in rollup.COUNTS:
+            sums[field_name] += row[field_name]
+    return {str(name): Figures(key=str(name), name="", partial_weight=partial, weights=weights, **sums)
+            for name, sums in totals.items()}
 
 
 def _ranked(rows: list[Figures]) -> list[Figures]:
@@ -286,16 +257,19 @@ def visible_units(actor) -> QuerySet:
     return scope_queryset(Unit.objects.all(), actor)
 
 
-def by_unit(actor, period: Period, *, region: str | None = None, now: datetime | None = None) -> Report:
-    """The rates of every unit the actor may see; with ``region``, over the cases in that subtree only."""
+def by_unit(actor, period: Period, *, region: str | None = None, now: datetime | None = None,
+            rows: list[dict] | None = None) -> Report:
+    """The rates of every unit the actor may see; with ``region``, over the cases in that subtree only.
+
+    ``rows`` are the :func:`counts` of ``period`` when the caller already has them.
+    """
     require(actor, CAPABILITY)
-    narrow = Q()
-    if not scope_of(actor).unrestricted:
-        narrow &= Q(unit__in=visible_units(actor))
     place = _region(region)
-    if place is not None:
-        narrow &= Q(case__region_code__startswith=place.prefix)
-    figures = _figures(period, F("unit_id"), narrow, now)
+    visible = None if scope_of(actor).unrestricted else set(visible_units(actor).values_list("pk", flat=True))
+    prefix = place.prefix if place is not None else ""
+    figures = _figures(counts(period, now) if rows is None else rows, key=lambda row: row["unit_id"],
+                       keep=lambda row: (visible is None or row["unit_id"] in visible)
+                       and row["region_code"].startswith(prefix))
     units = {str(u.pk): u for u in Unit.objects.filter(pk__in=[int(k) for k in figures])}
     rows = []
     for key, entry in figures.items():
@@ -317,21 +291,24 @@ def _default_region(actor) -> Region | None:
     return region
 
 
-def by_region(actor, period: Period, *, region: str | None = None, now: datetime | None = None) -> Report:
+def by_region(actor, period: Period, *, region: str | None = None, now: datetime | None = None,
+              rows: list[dict] | None = None) -> Report:
     """The rates over the cases of each region one level below ``region`` (default: the actor's area).
 
     A case counts for the region its place lies in, whatever unit handled it.
     Cases placed at ``region`` itself (no finer place known) form a row of their own.
+    ``rows`` are the :func:`counts` of ``period`` when the caller already has them.
     """
     require(actor, CAPABILITY)
     parent = _region(region) if region else _default_region(actor)
     if parent is not None:
         ensure_code_in_scope(parent.code, actor)
         length = min((n for n in PREFIXES if n > len(parent.prefix)), default=len(parent.prefix))
-        narrow = Q(case__region_code__startswith=parent.prefix)
+        prefix = parent.prefix
     else:
-        length, narrow = PREFIXES[0], Q()
-    figures = _figures(period, Substr("case__region_code", 1, length), narrow, now)
+        length, prefix = PREFIXES[0], ""
+    figures = _figures(counts(period, now) if rows is None else rows, key=lambda row: row["region_code"][:length],
+                       keep=lambda row: row["region_code"].startswith(prefix))
     codes = {key: key.ljust(12, "0") if len(key) <= 12 else key for key in figures}
     names = dict(Region.objects.filter(code__in=set(codes.values())).values_list("code", "name"))
     rows = []

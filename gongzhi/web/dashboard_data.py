@@ -10,6 +10,7 @@ implementation of the assessment figures, also behind
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -17,14 +18,15 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.db.models import Count, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import can
-from gongzhi.cases import metrics, selectors
+from gongzhi.cases import metrics, rollup, selectors
 from gongzhi.cases.models import CaseEvent, CaseState, Category
 from gongzhi.core.scoping import scope_of
 from gongzhi.regions.models import Region
@@ -50,12 +52,26 @@ def _midnight(day: date):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def cases_url(period: Period, **extra) -> str:
+@functools.lru_cache(maxsize=16)
+def _case_list(prefix: str, urlconf) -> str:
+    return reverse("console_cases", urlconf=urlconf)
+
+
+@functools.lru_cache(maxsize=256)
+def _period_query(period: Period) -> str:
     params = {"created_from": period.start.isoformat(), "created_to": period.end.isoformat()}
     if period.region:
         params["region"] = period.region
-    params.update({k: v for k, v in extra.items() if v not in (None, "")})
-    return reverse("console_cases") + "?" + urlencode(params)
+    return urlencode(params)
+
+
+def cases_url(period: Period, **extra) -> str:
+    """The case list filtered to what a figure counts (a dashboard has a few hundred of these links)."""
+    query = _period_query(period)
+    extra = {k: v for k, v in extra.items() if v not in (None, "")}
+    if extra:
+        query += "&" + urlencode(extra)
+    return _case_list(get_script_prefix(), get_urlconf()) + "?" + query
 
 
 def _filters(period: Period, **extra) -> selectors.CaseFilters:
@@ -63,11 +79,78 @@ def _filters(period: Period, **extra) -> selectors.CaseFilters:
                                  **extra)
 
 
+def _top_categories():
+    """Each category's top-level category (the mix is shown by top-level category)."""
+    nodes = {c.pk: c for c in Category.objects.only("pk", "parent_id", "code", "name")}
+
+    def top(category_id):
+        node = nodes[category_id]
+        while node.parent_id:
+            node = nodes[node.parent_id]
+        return node
+
+    return top
+
+
+def _months(first: date, last: date) -> list[tuple[date, date]]:
+    """[start, next start) of each month from the month of ``first`` to the month of ``last``."""
+    bounds, cursor = [], first.replace(day=1)
+    while cursor <= last:
+        nxt = rollup.next_month(cursor)
+        bounds.append((cursor, nxt))
+        cursor = nxt
+    return bounds
+
+
+def _trend(actor, period: Period, region: Region | None, total: int, now) -> list[dict]:
+    """Cases received in each of the twelve months up to the end of the period.
+
+    Months that have ended (and lie wholly before the end of the period) come
+    from the monthly rollup (:func:`gongzhi.cases.rollup.received_by_month`,
+    the same count as the case list); the rest, usually the current month
+    alone, is counted live (the period itself when it is that month).
+    """
+    first_month = (period.end.replace(day=1) - timedelta(days=335)).replace(day=1)
+    bounds = _months(first_month, period.end)
+    this_month = rollup.month_of(now)
+    closed = [a for a, b in bounds if b <= period.end + timedelta(days=1) and a < this_month]
+    counts = rollup.received_by_month(actor, closed, within=region.prefix if region else "")
+    live = [(a, b) for a, b in bounds if a not in counts]
+    if len(live) == 1 and live[0][0] == period.start:
+        counts[period.start] = total  # the period is that month (so far): counted already
+    elif live:
+        cases = boards.only_ids(selectors.list_cases(actor, _filters(Period(live[0][0], period.end, period.region))))
+        found = cases.order_by().aggregate(**{
+            f"m{i}": Count("id", filter=Q(created_at__gte=_midnight(a), created_at__lt=_midnight(b)))
+            for i, (a, b) in enumerate(live)})
+        counts.update({a: found[f"m{i}"] for i, (a, _b) in enumerate(live)})
+    return [{"month": a.strftime("%Y-%m"), "count": counts[a],
+             "url": cases_url(Period(a, b - timedelta(days=1), period.region))} for a, b in bounds]
+
+
+def _plain_rows(queryset) -> list[tuple]:
+    """The rows of a grouped query of plain values, without the ORM's per-row conversion (thousands of rows)."""
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def build(actor, period: Period, now=None) -> dict:
     now = now or timezone.now()
+    region = Region.objects.filter(code=period.region).first() if period.region else None
     in_period = selectors.list_cases(actor, _filters(period))
     base = boards.only_ids(in_period)
-    by_state = dict(base.values_list("state").annotate(n=Count("id")).order_by())
+    # One scan of the period's cases, grouped finely enough for the tiles, the mix and the density.
+    by_state: dict[str, int] = {}
+    by_category: dict[int, int] = {}
+    by_grid: dict[int, int] = {}
+    grouped = base.values_list("state", "category_id", "grid_id").annotate(n=Count("id")).order_by()
+    for state, category_id, grid_id, n in _plain_rows(grouped):
+        by_state[state] = by_state.get(state, 0) + n
+        by_category[category_id] = by_category.get(category_id, 0) + n
+        if grid_id is not None:
+            by_grid[grid_id] = by_grid.get(grid_id, 0) + n
     total = sum(by_state.values())
     open_count = sum(by_state.get(s, 0) for s in OPEN_STATES.split(","))
     overdue = selectors.list_cases(actor, _filters(period, overdue=True)).count()
@@ -79,19 +162,9 @@ def build(actor, period: Period, now=None) -> dict:
          "url": cases_url(period, state=CaseState.CLOSED)},
     ]
     # Category mix: by top-level category.
-    top_of = {}
-    for category in Category.objects.only("pk", "parent_id", "code", "name"):
-        top_of[category.pk] = category
-    parents = {c.pk: c for c in top_of.values()}
-
-    def top(category_id):
-        node = parents[category_id]
-        while node.parent_id:
-            node = parents[node.parent_id]
-        return node
-
+    top = _top_categories()
     mix: dict[str, dict] = {}
-    for category_id, n in base.values_list("category_id").annotate(n=Count("id")).order_by():
+    for category_id, n in by_category.items():
         root = top(category_id)
         row = mix.setdefault(root.code, {"code": root.code, "name": root.name, "count": 0})
         row["count"] += n
@@ -99,24 +172,10 @@ def build(actor, period: Period, now=None) -> dict:
     for row in categories:
         row["share"] = row["count"] / total if total else 0
         row["url"] = cases_url(period, category=row["code"])
-    # Trend: the twelve months up to the end of the period.
-    first_month = (period.end.replace(day=1) - timedelta(days=335)).replace(day=1)
-    trend_period = Period(first_month, period.end, period.region)
-    trend_base = boards.only_ids(selectors.list_cases(actor, _filters(trend_period))).order_by()
-    bounds, cursor = [], first_month
-    while cursor <= period.end:
-        nxt = (cursor + timedelta(days=32)).replace(day=1)
-        bounds.append((cursor, nxt))
-        cursor = nxt
-    # One scan with a conditional count per month (no per-row date function).
-    months = trend_base.aggregate(**{
-        f"m{i}": Count("id", filter=Q(created_at__gte=_midnight(a), created_at__lt=_midnight(b)))
-        for i, (a, b) in enumerate(bounds)})
-    trend = [{"month": a.strftime("%Y-%m"), "count": months[f"m{i}"],
-              "url": cases_url(Period(a, b - timedelta(days=1), period.region))} for i, (a, b) in enumerate(bounds)]
+    trend = _trend(actor, period, region, total, now)
     # Density by grid.
-    grid_counts = dict(base.exclude(grid=None).values_list("grid__code").annotate(n=Count("id")).order_by())
-    grid_rows = Region.objects.filter(code__in=list(grid_counts)).only("code", "name", "boundary")
+    grid_rows = list(Region.objects.filter(pk__in=list(by_grid)).only("code", "name", "boundary"))
+    grid_counts = {g.code: by_grid[g.pk] for g in grid_rows}
     density = mapdata.grid_features(grid_rows, counts=grid_counts,
                                     link=lambda g: cases_url(Period(period.start, period.end, g.code)))
     grids = sorted(({"code": g.code, "name": g.name, "count": grid_counts[g.code],
@@ -126,7 +185,7 @@ def build(actor, period: Period, now=None) -> dict:
         "period": period, "tiles": tiles, "by_state": by_state, "categories": categories, "trend": trend,
         "density": density, "grids": grids, "overdue_units": boards.deadline_board(actor, now),
     }
-    data.update(assessment(actor, period))
+    data.update(assessment(actor, period, now=now))
     return data
 
 
@@ -151,15 +210,16 @@ def _table(report, title: str, table_id: str, period: Period, link) -> dict:
     return {"id": table_id, "title": title, "header": header, "rows": rows, "label": report.period.label}
 
 
-def assessment(actor, period: Period) -> dict:
+def assessment(actor, period: Period, now=None) -> dict:
     """The three rates, the composite score and the rankings, from gongzhi.cases.metrics (as the API)."""
     if not can(actor, metrics.CAPABILITY):
         return {"rates": None, "tables": []}
     span = metrics.Period.between(period.start, period.end)
     region = period.region or None
-    by_unit = metrics.by_unit(actor, span, region=region)
+    rows = metrics.counts(span, now)  # every table below groups these
+    by_unit = metrics.by_unit(actor, span, region=region, rows=rows)
     try:
-        by_region = metrics.by_region(actor, span, region=region)
+        by_region = metrics.by_region(actor, span, region=region, rows=rows)
     except PermissionDenied:  # a department has units but no area of its own
         by_region = None
     month = period.end.strftime("%Y-%m")
@@ -168,7 +228,7 @@ def assessment(actor, period: Period) -> dict:
     if period.start == month_start and period.end >= min(month_end, timezone.localdate()):
         ranking = by_unit  # the period is the month (so far): the same figures, not computed twice
     else:
-        ranking = metrics.ranking(actor, month, by="unit", region=region)
+        ranking = metrics.ranking(actor, month, by="unit", region=region, now=now)
     total = (by_region or by_unit).total
     everything = cases_url(period)
     rates = [

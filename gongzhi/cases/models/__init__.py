@@ -13,6 +13,7 @@ from .handling import (
     Whistle,
     WhistleResponse,
 )
+from .rollup import Rollup, RollupIntake, RollupRates, Span
 from .routing import RoutingRule
 from .verification import FINDINGS_OF, Finding, Verification, VerificationKind
 
@@ -20,7 +21,7 @@ __all__ = [
     "AlertKind", "Attachment", "AttachmentPurpose", "CLOCKED_STATES", "Callback", "Case", "CaseContact", "CaseEvent",
     "CaseState",
     "Category", "Channel", "Crs", "DeadlineMarker", "ExtensionRequest", "ExtensionState", "Open311Submission",
-    "RoutingRule",
+    "Rollup", "RollupIntake", "RollupRates", "RoutingRule", "Span",
     "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",
     "FINDINGS_OF", "Finding", "Verification", "VerificationKind",
 ]

@@ -1,0 +1,398 @@
+"""The rollup: counts of closed months and days that the rates and the intake trend need.
+
+Why: a dashboard shows the rates of the month so far and a twelve-month
+trend, and the ranking API serves any past month; counting a year of cases
+and a month of events again on every first load is what made it slow. A
+closed span (a month or a day that has ended) changes only if something is
+written *dated* in it, which normal work never does, so its counts are kept
+in two small tables under one :class:`~gongzhi.cases.models.rollup.Rollup`
+header per span: :class:`~gongzhi.cases.models.rollup.RollupRates` (per unit
+of the event and place of the case) and
+:class:`~gongzhi.cases.models.rollup.RollupIntake` (per place). A period is
+counted as its whole closed months, then its whole closed days, from the
+rollup, plus the rest (today so far, a period starting or ending inside a
+day) counted live from the events through their indexes (:func:`split`).
+
+What is counted is the same function for both (:func:`live_rate_rows`):
+rows of (unit of the event, region code of the case) with the seven counts
+of :mod:`gongzhi.cases.metrics`, so a rolled-up span and the same span
+counted live are equal by construction (and tested to be).
+
+When a span is (re)computed:
+
+- missing: on the first read that needs it (lazily), or by the periodic job
+  ``rollup`` (every 10 minutes) / ``manage.py rollup``;
+- stale: the header records the highest case event id and case id that
+  existed when it was computed. A newer event that *counts in* the span
+  (a dispatch or an acknowledgement in time whose response deadline lies in
+  it, a callback recorded in it), a newer case received in it, or a newer
+  event of an action not in :data:`KEEPS_INTAKE` on a case received in it
+  (an action that could change where or in what category the case was
+  received) makes the span stale. Every read first looks at the events and
+  cases written since (a primary-key range scan) and recomputes the stale
+  spans before counting. A late event dated in a past month (a hotline
+  import, a correction) is therefore never lost;
+- ``manage.py rollup --rebuild`` recomputes every month (needed only after
+  rewriting events in place, which the application never does).
+
+The periodic job moves the headers' ids forward when nothing written since
+touches a span (so the check on read stays short) and drops the days of
+months before the previous one (their months are rolled up). A span is
+computed with case writes held off (one transaction; on PostgreSQL a SHARE
+lock on cases and events, on SQLite the write lock ``BEGIN IMMEDIATE``
+takes), so the ids recorded are exactly what was counted.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from gongzhi.core.scoping import Scope, scope_of, scope_q
+
+from .models import Case, CaseEvent, Satisfaction
+from .models.rollup import Rollup, RollupIntake, RollupRates, Span
+
+COUNTS = ("dispatched", "responded", "called_back", "solved", "satisfied", "basically_satisfied", "unsatisfied")
+DISPATCHES = ("dispatch", "decide")
+ACKNOWLEDGE = "acknowledge"
+# Actions that never change when, where or in which category a case was received.
+# Any other action (intake, on-site verification, any action added later) on a
+# case received in a rolled-up span makes that span's intake counts stale.
+KEEPS_INTAKE = frozenset({
+    "answer_consultation", "dispatch", "acknowledge", "return", "refer", "decide", "whistle", "report_in",
+    "request_extension", "approve_extension", "refuse_extension", "reply", "callback", "reopen", "merge",
+    "follow_close", "follow_cancel", "cancel", "invalidate", "attach", "request_verification",
+})
+# A read that had to look through more new events than this moves the headers forward.
+ADVANCE_AFTER = 2000
+
+
+# --- months and days ----------------------------------------------------------------------
+
+def midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def day_of(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+def month_of(moment: datetime) -> date:
+    """The first day of the local month of ``moment``."""
+    return day_of(moment).replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1]) + timedelta(days=1)
+
+
+def month_range(month: date) -> tuple[datetime, datetime]:
+    """[start, end) of a local month."""
+    return midnight(month), midnight(next_month(month))
+
+
+def span_range(span: str, first_day: date) -> tuple[datetime, datetime]:
+    if span == Span.MONTH:
+        return month_range(first_day)
+    return midnight(first_day), midnight(first_day + timedelta(days=1))
+
+
+def split(start: datetime, end: datetime) -> tuple[list[tuple[str, date]], list[tuple[datetime, datetime]]]:
+    """[start, end) as whole months, then whole days (as rollup keys), and the pieces left over.
+
+    Only spans that have ended (by the clock, whatever ``end`` says) are
+    rolled up; the rest is left to be counted live.
+    """
+    keys, pieces = [], []
+    closed = min(end, timezone.now())
+    day = day_of(start)
+    cursor = start
+    if midnight(day) < start:
+        day += timedelta(days=1)
+        cursor = min(midnight(day), end)
+        pieces.append((start, cursor))
+    while cursor < end:
+        if day.day == 1 and midnight(next_month(day)) <= closed:
+            keys.append((Span.MONTH, day))
+            day = next_month(day)
+        elif midnight(day + timedelta(days=1)) <= closed:
+            keys.append((Span.DAY, day))
+            day += timedelta(days=1)
+        else:
+            pieces.append((cursor, end))
+            break
+        cursor = midnight(day)
+    return keys, pieces
+
+
+# --- what is counted ---------------------------------------------------------------------
+
+def live_rate_rows(start: datetime, end: datetime) -> dict[tuple, dict]:
+    """The counts of the three rates for [start, end), per (unit id, case region code), from the events.
+
+    Dispatches (and binding decisions) and acknowledgements in time count by
+    their response deadline, callbacks by when they were recorded; each query
+    is answered from its partial covering index (see ``CaseEvent.Meta``).
+    """
+    events = CaseEvent.objects.values("unit_id", region_code=F("case__region_code"))
+
+    def verdict(satisfaction):
+        return Count("solved", filter=Q(satisfaction=satisfaction))
+
+    responses = (events.filter(response_due__gte=start, response_due__lt=end)
+                 .annotate(dispatched=Count("action", filter=Q(action__in=DISPATCHES)),
+                           responded=Count("action", filter=Q(action=ACKNOWLEDGE, on_time=True)))
+                 .order_by())
+    # (An annotation cannot be called "solved": that is the column's name.)
+    callbacks = (events.filter(solved__isnull=False, at__gte=start, at__lt=end)
+                 .annotate(called_back=Count("solved"), solved_count=Count("solved", filter=Q(solved=True)),
+                           satisfied=verdict(Satisfaction.SATISFIED),
+                           basically_satisfied=verdict(Satisfaction.BASICALLY_SATISFIED),
+                           unsatisfied=verdict(Satisfaction.UNSATISFIED))
+                 .order_by())
+    rows: dict[tuple, dict] = {}
+    for source in (responses, callbacks):
+        for row in source:
+            if "solved_count" in row:
+                row["solved"] = row.pop("solved_count")
+            _add(rows, row)
+    return rows
+
+
+def _add(rows: dict, row: dict) -> None:
+    key = (row["unit_id"], row["region_code"])
+    entry = rows.get(key)
+    if entry is None:
+        entry = rows[key] = {"unit_id": key[0], "region_code": key[1], **dict.fromkeys(COUNTS, 0)}
+    for name in COUNTS:
+        entry[name] += row.get(name) or 0
+
+
+def rate_rows(start: datetime, end: datetime) -> list[dict]:
+    """The rate counts of [start, end) per (unit id, case region code): rolled-up spans plus live pieces."""
+    keys, pieces = split(start, end)
+    rows: dict[tuple, dict] = {}
+    if keys:
+        for _attempt in range(3):
+            ids = ensure(keys)
+            rows = {}
+            rolled = (RollupRates.objects.filter(rollup_id__in=ids).values("unit_id", "region_code")
+                      .annotate(**{name: Sum(name) for name in COUNTS}).order_by())
+            for row in rolled:
+                _add(rows, row)
+            if Rollup.objects.filter(pk__in=ids).count() == len(set(ids)):
+                break  # (else a span was recomputed or dropped meanwhile: read again)
+    for piece_start, piece_end in pieces:
+        for row in live_rate_rows(piece_start, piece_end).values():
+            _add(rows, row)
+    return list(rows.values())
+
+
+def received_by_month(actor, months: list[date], *, within: str = "") -> dict[date, int]:
+    """Cases ``actor`` sees received in each of the closed ``months`` (under region prefix ``within``).
+
+    Exactly the count of :func:`gongzhi.cases.selectors.list_cases` over each
+    month: the cases of the actor's area come from the rollup (by region
+    code); the cases the actor sees for other reasons (their unit leads,
+    assists on or was summoned to them, they reported them) outside the
+    area are counted live, through the indexes of those paths.
+    """
+    if not months:
+        return {}
+    scope = scope_of(actor)
+    for _attempt in range(3):
+        ids = ensure([(Span.MONTH, month) for month in months])
+        counts = dict.fromkeys(months, 0)
+        rows = RollupIntake.objects.filter(rollup_id__in=ids, region_code__startswith=within)
+        if not scope.unrestricted:
+            rows = rows.filter(_area(scope.region_prefixes, "region_code"))
+        for first_day, n in rows.values_list("rollup__first_day").annotate(n=Sum("received")).order_by():
+            counts[first_day] += n
+        if Rollup.objects.filter(pk__in=ids).count() == len(set(ids)):
+            break
+    if scope.unrestricted:
+        return counts
+    beyond = scope_q(Case, Scope(unit_ids=scope.unit_ids, user_id=scope.user_id))
+    first, last = month_range(min(months))[0], month_range(max(months))[1]
+    elsewhere = (Case.objects.filter(beyond, created_at__gte=first, created_at__lt=last,
+                                     region_code__startswith=within)
+                 .exclude(_area(scope.region_prefixes, "region_code")).order_by())
+    found = elsewhere.aggregate(**{
+        f"m{i}": Count("id", filter=Q(created_at__gte=month_range(m)[0], created_at__lt=month_range(m)[1]))
+        for i, m in enumerate(months)})
+    for i, month in enumerate(months):
+        counts[month] += found[f"m{i}"]
+    return counts
+
+
+def _area(prefixes, path: str) -> Q:
+    """Rows whose region code at ``path`` lies under one of ``prefixes`` (none: no row)."""
+    area = Q(pk__in=[])
+    for prefix in prefixes:
+        area |= Q(**{f"{path}__startswith": prefix})
+    return area
+
+
+# --- keeping the rollup -------------------------------------------------------------------
+
+def _hold_case_writes() -> None:
+    """Inside a transaction: no case or case event is written until it ends.
+
+    SQLite transactions here begin IMMEDIATE and so already hold the one
+    write lock; PostgreSQL needs a SHARE lock (cases first, then events: the
+    order in which writers take them).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f'LOCK TABLE "{Case._meta.db_table}", "{CaseEvent._meta.db_table}" IN SHARE MODE')
+
+
+def _latest_ids() -> tuple[int, int]:
+    event = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    case = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    return event, case
+
+
+def compute(span: str, first_day: date) -> Rollup:
+    """(Re)compute one closed month or day from the events and cases, replacing what was there."""
+    start, end = span_range(span, first_day)
+    if end > timezone.now():
+        raise ValueError(f"{span} {first_day} has not ended; only closed spans are rolled up")
+    try:
+        with transaction.atomic():
+            _hold_case_writes()
+            event_id, case_id = _latest_ids()
+            rates = live_rate_rows(start, end)
+            intake = (Case.objects.filter(created_at__gte=start, created_at__lt=end)
+                      .values_list("region_code").annotate(n=Count("id")).order_by())
+            Rollup.objects.filter(span=span, first_day=first_day).delete()
+            header = Rollup.objects.create(span=span, first_day=first_day, event_id=event_id, case_id=case_id)
+            RollupRates.objects.bulk_create([RollupRates(rollup=header, **row) for row in rates.values()],
+                                            batch_size=500)
+            RollupIntake.objects.bulk_create([RollupIntake(rollup=header, region_code=code, received=n)
+                                              for code, n in intake], batch_size=500)
+    except IntegrityError:  # computed at the same time by another process: theirs is as good
+        header = Rollup.objects.get(span=span, first_day=first_day)
+    return header
+
+
+def _moments(action, at, due, on_time, solved, received) -> list[datetime]:
+    """When the counts an event changes fall: its deadline, its time, its case's reception."""
+    moments = []
+    if due is not None and (action in DISPATCHES or (action == ACKNOWLEDGE and on_time)):
+        moments.append(due)
+    if solved is not None:
+        moments.append(at)
+    if action not in KEEPS_INTAKE and received is not None:
+        moments.append(received)
+    return moments
+
+
+def stale(headers: list[Rollup]) -> tuple[set[tuple[str, date]], int]:
+    """The spans of ``headers`` that events or cases written since they were computed change.
+
+    Returns (their keys, how many new events were looked at).
+    """
+    if not headers:
+        return set(), 0
+    by_key = {(h.span, h.first_day): h for h in headers}
+    found: set[tuple[str, date]] = set()
+
+    def touch(moment, row_id, attribute):
+        day = day_of(moment)
+        for key in ((Span.DAY, day), (Span.MONTH, day.replace(day=1))):
+            header = by_key.get(key)
+            if header is not None and row_id > getattr(header, attribute):
+                found.add(key)
+
+    seen = 0
+    new_events = (CaseEvent.objects.filter(id__gt=min(h.event_id for h in headers)).order_by()
+                  .values_list("id", "action", "at", "response_due", "on_time", "solved", "case__created_at"))
+    for event_id, *facts in new_events.iterator(chunk_size=2000):
+        seen += 1
+        for moment in _moments(*facts):
+            touch(moment, event_id, "event_id")
+    new_cases = Case.objects.filter(id__gt=min(h.case_id for h in headers)).order_by().values_list("id", "created_at")
+    for case_id, received in new_cases.iterator(chunk_size=2000):
+        touch(received, case_id, "case_id")
+    return found, seen
+
+
+def _keys_q(keys) -> Q:
+    spans: dict[str, list[date]] = {}
+    for span, first_day in keys:
+        spans.setdefault(span, []).append(first_day)
+    q = Q(pk__in=[])
+    for span, days in spans.items():
+        q |= Q(span=span, first_day__in=days)
+    return q
+
+
+def ensure(keys: list[tuple[str, date]]) -> list[int]:
+    """The ids of the rollups of these closed spans, present and fresh (computing what is missing or stale)."""
+    headers = {(h.span, h.first_day): h for h in Rollup.objects.filter(_keys_q(keys))}
+    outdated, seen = stale(list(headers.values()))
+    for key in keys:
+        if key not in headers or key in outdated:
+            headers[key] = compute(*key)
+    if seen > ADVANCE_AFTER:
+        advance()
+    return [headers[key].pk for key in keys]
+
+
+def advance() -> int:
+    """Move every fresh header's ids to the latest, with case writes held off; returns how many moved."""
+    with transaction.atomic():
+        _hold_case_writes()
+        headers = list(Rollup.objects.all())
+        outdated, _seen = stale(headers)
+        event_id, case_id = _latest_ids()
+        fresh = [h.pk for h in headers if (h.span, h.first_day) not in outdated]
+        moved = Rollup.objects.filter(pk__in=fresh).update(event_id=event_id, case_id=case_id)
+    for key in sorted(outdated):
+        compute(*key)
+    return moved
+
+
+def closed_spans(now: datetime | None = None) -> list[tuple[str, date]]:
+    """Every closed month from the first case received to the last month, and the closed days of this month."""
+    now = now or timezone.now()
+    first = Case.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    if first is None:
+        return []
+    keys, month, current = [], month_of(first), month_of(now)
+    while month < current:
+        keys.append((Span.MONTH, month))
+        month = next_month(month)
+    day = max(current, day_of(first))
+    while day < day_of(now):
+        keys.append((Span.DAY, day))
+        day += timedelta(days=1)
+    return keys
+
+
+def refresh(*, rebuild: bool = False, now: datetime | None = None) -> dict:
+    """The periodic job and the command: every closed span present and fresh, headers moved forward.
+
+    Idempotent. With ``rebuild`` every span is recomputed.
+    """
+    now = now or timezone.now()
+    keys = closed_spans(now)
+    present = set(Rollup.objects.values_list("span", "first_day"))
+    todo = keys if rebuild else [key for key in keys if key not in present]
+    for key in todo:
+        compute(*key)
+    previous = (month_of(now) - timedelta(days=1)).replace(day=1)
+    dropped, _ = Rollup.objects.filter(span=Span.DAY, first_day__lt=previous).delete()
+    moved = advance()
+    return {"spans": len(keys), "computed": len(todo), "moved": moved, "dropped": dropped}
+
+
+def run_periodic() -> None:
+    """Entry point of the periodic job (registered in :class:`gongzhi.cases.apps.CasesConfig`)."""
+    refresh()
