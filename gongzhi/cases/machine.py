@@ -33,7 +33,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from gongzhi.accounts.roles import can
 from gongzhi.audit.services import record
@@ -67,7 +67,7 @@ class Action(models.TextChoices):
     REQUEST_EXTENSION = "request_extension", gettext_lazy("Request an extension")
     APPROVE_EXTENSION = "approve_extension", gettext_lazy("Approve the extension")
     REFUSE_EXTENSION = "refuse_extension", gettext_lazy("Refuse the extension")
-    REPLY = "reply", gettext_lazy("Reply")
+    REPLY = "reply", pgettext_lazy("case action", "Reply")  # the verb; a heading or photo purpose differs
     CALLBACK = "callback", gettext_lazy("Record the callback")
     REOPEN = "reopen", gettext_lazy("Reopen after an unsatisfied callback")
     MERGE = "merge", gettext_lazy("Merge into another case")

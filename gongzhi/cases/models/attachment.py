@@ -9,14 +9,15 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongzhi.core.scoping import ScopeSpec
 
 
 class AttachmentPurpose(models.TextChoices):
-    REPORT = "report", _("Report")
-    REPLY = "reply", _("Reply")
-    VERIFY = "verify", _("On-site verification")
+    REPORT = "report", pgettext_lazy("photo purpose", "Report")
+    REPLY = "reply", pgettext_lazy("photo purpose", "Reply")
+    VERIFY = "verify", pgettext_lazy("photo purpose", "On-site verification")
 
 
 class Attachment(models.Model):

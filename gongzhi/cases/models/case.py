@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongzhi.core.inserts import insert
 from gongzhi.core.scoping import ScopeSpec
@@ -39,16 +40,18 @@ class Crs(models.TextChoices):
 
 
 class CaseState(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    DISPATCHED = "dispatched", _("Dispatched")
-    IN_PROGRESS = "in_progress", _("In progress")
-    RETURNED = "returned", _("Returned")
-    ARBITRATION = "arbitration", _("Awaiting subdistrict decision")
-    REPLIED = "replied", _("Replied")
-    CLOSED = "closed", _("Closed")
-    MERGED = "merged", _("Merged into another case")
-    CANCELLED = "cancelled", _("Cancelled")
-    INVALID = "invalid", _("Invalid")
+    # The context keeps a state name apart from the same English word as a count or an action
+    # ("Received" cases in a period, "Dispatched" in a ranking): Chinese says them differently.
+    RECEIVED = "received", pgettext_lazy("case state", "Received")
+    DISPATCHED = "dispatched", pgettext_lazy("case state", "Dispatched")
+    IN_PROGRESS = "in_progress", pgettext_lazy("case state", "In progress")
+    RETURNED = "returned", pgettext_lazy("case state", "Returned")
+    ARBITRATION = "arbitration", pgettext_lazy("case state", "Awaiting subdistrict decision")
+    REPLIED = "replied", pgettext_lazy("case state", "Replied")
+    CLOSED = "closed", pgettext_lazy("case state", "Closed")
+    MERGED = "merged", pgettext_lazy("case state", "Merged into another case")
+    CANCELLED = "cancelled", pgettext_lazy("case state", "Cancelled")
+    INVALID = "invalid", pgettext_lazy("case state", "Invalid")
 
 
 TERMINAL_STATES = frozenset({CaseState.CLOSED, CaseState.CANCELLED, CaseState.INVALID})

@@ -8,7 +8,7 @@ from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from openpyxl import Workbook
 
 from gongzhi.accounts.roles import can
@@ -20,7 +20,7 @@ from ..access import page
 from ..forms.base import StyledForm
 from ..navigation import sees_dashboard
 
-TILE_LABELS = {"received": gettext_lazy("Received"), "open": gettext_lazy("Open"),
+TILE_LABELS = {"received": pgettext_lazy("dashboard tile: cases received in the period", "Received"), "open": gettext_lazy("Open"),
                "overdue": gettext_lazy("Overdue now"), "closed": gettext_lazy("Closed")}
 
 
