@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Region
 
-from .models import Case, CaseState, Category, Verification
+from .models import Case, CaseState, Category, SavedView, Verification
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -195,3 +195,21 @@ def verifications(case: Case):
 
 _VERIFIABLE = (CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.RETURNED,
                CaseState.ARBITRATION, CaseState.REPLIED)
+
+
+def saved_views(actor) -> QuerySet:
+    """The actor's own saved views and those shared with their unit, own first."""
+    if not hasattr(actor, "username"):
+        return SavedView.objects.none()
+    mine = Q(owner_id=actor.pk)
+    if getattr(actor, "unit_id", None):
+        mine |= Q(unit_id=actor.unit_id)
+    return SavedView.objects.filter(mine).select_related("owner").order_by("name", "id")
+
+
+def saved_view_for(actor, view_id) -> SavedView | None:
+    try:
+        view_id = int(view_id)
+    except (TypeError, ValueError):
+        return None
+    return saved_views(actor).filter(pk=view_id).first() if 0 < view_id < 2**63 else None

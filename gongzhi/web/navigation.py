@@ -69,6 +69,7 @@ MENU: tuple[Item, ...] = (
     Item("dashboard", _("Dashboard"), sees_dashboard),
     Item("console_queue", _("Work queue"), handles_cases),
     Item("console_cases", _("Cases"), sees_cases),
+    Item("console_views", _("Saved views"), sees_cases),
     Item("console_deadlines", _("Deadline board"), sees_deadlines),
     Item("lookup", _("Look-up"), looks_up),
     Item("inbox", _("Notifications"), lambda user: True),

@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import views
 from .forms import LoginForm
-from .views import console, dashboard, grid, resident
+from .views import console, dashboard, grid, resident, saved_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -27,6 +27,7 @@ urlpatterns = [
     path("console/cases/<int:case_id>/", console.case_detail, name="console_case"),
     path("console/bulk-dispatch/", console.bulk_dispatch, name="console_bulk_dispatch"),
     path("console/deadlines/", console.deadlines, name="console_deadlines"),
+    path("console/views/", saved_views.manage, name="console_views"),
     path("lookup/", grid.lookup, name="lookup"),
     # Grid worker (mobile)
     path("grid/", grid.tasks, name="grid_tasks"),

@@ -15,6 +15,7 @@ from .handling import (
 )
 from .rollup import Rollup, RollupIntake, RollupRates, Span
 from .routing import RoutingRule
+from .saved_view import SavedView
 from .verification import FINDINGS_OF, Finding, Verification, VerificationKind
 
 __all__ = [
@@ -23,5 +24,5 @@ __all__ = [
     "Category", "Channel", "Crs", "DeadlineMarker", "ExtensionRequest", "ExtensionState", "Open311Submission",
     "Rollup", "RollupIntake", "RollupRates", "RoutingRule", "Span",
     "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",
-    "FINDINGS_OF", "Finding", "Verification", "VerificationKind",
+    "FINDINGS_OF", "Finding", "Verification", "VerificationKind", "SavedView",
 ]

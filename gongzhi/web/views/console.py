@@ -25,6 +25,7 @@ from ..access import page
 from ..forms import apply_service_error
 from ..forms.actions import ACTIONS, units_serving
 from ..forms.filters import CaseFilterForm
+from ..forms.saved_views import SavedViewForm, filters_of, query_of
 from ..navigation import handles_cases, sees_cases, sees_deadlines
 
 A = machine.Action
@@ -64,9 +65,33 @@ def queue(request):
     })
 
 
+def _save_view(request, form):
+    """POST to the list's own URL: save its filters (the query string) as a view; the form, or a redirect."""
+    save_form = SavedViewForm(request.POST, prefix="view")
+    if form.is_bound and not form.is_valid():
+        save_form.add_error(None, _("Correct the filters before saving them as a view."))
+    elif save_form.is_valid():
+        try:
+            view = services.save_view(actor=request.user, name=save_form.cleaned_data["name"],
+                                      filters=filters_of(request.GET), shared=save_form.cleaned_data["shared"])
+        except ValidationError as exc:
+            apply_service_error(save_form, exc)
+        except PermissionDenied as exc:
+            save_form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The view “%(name)s” was saved.") % {"name": view.name})
+            return None
+    return save_form
+
+
 @page(sees_cases)
 def case_list(request):
     form = CaseFilterForm(request.GET or None)
+    save_form = SavedViewForm(prefix="view")
+    if request.method == "POST":
+        save_form = _save_view(request, form)
+        if save_form is None:
+            return redirect(request.get_full_path())
     cases, now = None, timezone.now()
     if form.is_bound and not form.is_valid():
         cases = []
@@ -82,8 +107,12 @@ def case_list(request):
             cases = []
     query = request.GET.copy()
     query.pop("page", None)
+    current = filters_of(request.GET)
+    views = [{"view": v, "query": query_of(v), "current": v.filters == current}
+             for v in selectors.saved_views(request.user)]
     return render(request, "web/console/cases.html", {
-        "form": form, "page": cases, "now": now, "query": query.urlencode(),
+        "form": form, "page": cases, "now": now, "query": query.urlencode(), "save_form": save_form,
+        "views": views, "has_filters": bool(current),
         "count": cases.paginator.count if hasattr(cases, "paginator") else 0,
         "capped": getattr(getattr(cases, "paginator", None), "capped", False),
     })
