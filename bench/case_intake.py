@@ -13,6 +13,9 @@ the grids).
 2. Raw insert: the very rows step 1 wrote (cases, case events, audit events),
    read back and inserted with ``executemany`` into scratch tables of the same
    columns, in one transaction: the floor of what writing these rows costs.
+   And the same rows inserted raw one case per transaction (BEGIN IMMEDIATE,
+   three INSERTs, COMMIT) into copies of the tables with their indexes: the
+   floor of the one-transaction-per-case path, which step 1 is.
 3. HTTP API: a real server process (gunicorn, ``--workers`` processes, 4
    threads each) on a free 127.0.0.1 port against the same database file;
    ``--threads`` client threads POST to ``/api/v1/cases/`` with the key, over
@@ -20,7 +23,9 @@ the grids).
    (``--http-cases``, 10,000), to keep the run short; the rate does not
    depend on how many cases are already stored.
 
-Each rate is printed with its ratio to the raw insert of the same run.
+Each rate is printed with its ratio to the raw insert of the same run. The
+service layer runs with ``DEBUG`` off unless the environment says otherwise
+(production settings; with DEBUG on, Django also logs every query).
 
     .venv/bin/python bench/case_intake.py [--cases N] [--http-cases N] [--workers N] [--threads N]
 """
@@ -49,11 +54,13 @@ for suffix in ("", "-wal", "-shm"):
 os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
+os.environ.setdefault("DEBUG", "0")
 
 import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
@@ -118,6 +125,36 @@ def raw_insert() -> tuple[int, float]:
             for table, (width, rows) in data.items():
                 cursor.executemany(f"INSERT INTO bench_raw_{table} VALUES ({', '.join(['%s'] * width)})", rows)
         return cases, time.perf_counter() - start
+
+
+def raw_insert_per_case(limit: int) -> tuple[int, float]:
+    """The first ``limit`` cases' rows again, one transaction per case, into copies of the tables that
+    keep every index (as the service writes them); (cases, seconds)."""
+    tables = ("cases_case", "cases_caseevent", "audit_auditevent")
+    raw = connection.connection  # the sqlite3 connection: no ORM, no Django cursor wrapper
+    sqls, rows = {}, {}
+    for table in tables:
+        raw.execute(f"DROP TABLE IF EXISTS bench_tx_{table}")
+        ddl = raw.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0]
+        raw.execute(ddl.replace(f'"{table}"', f'"bench_tx_{table}"', 1))
+        for (index_sql,) in raw.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                        "AND sql IS NOT NULL", [table]).fetchall():
+            name_end = index_sql.index(" ON ")
+            raw.execute(index_sql[:name_end].replace('INDEX "', 'INDEX "bench_tx_') +
+                        index_sql[name_end:].replace(f'"{table}"', f'"bench_tx_{table}"', 1))
+        columns = [r[1] for r in raw.execute(f"PRAGMA table_info({table})") if r[1] != "id"]
+        sqls[table] = (f"INSERT INTO bench_tx_{table} ({', '.join(columns)}) "
+                       f"VALUES ({', '.join('?' * len(columns))})")
+        rows[table] = raw.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id LIMIT ?",
+                                  [limit]).fetchall()
+    cases = min(len(r) for r in rows.values())
+    start = time.perf_counter()
+    for i in range(cases):
+        raw.execute("BEGIN IMMEDIATE")
+        for table in tables:
+            raw.execute(sqls[table], rows[table][i])
+        raw.execute("COMMIT")
+    return cases, time.perf_counter() - start
 
 
 def free_port() -> int:
@@ -197,6 +234,7 @@ def main():
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     rng = random.Random(20260101)
+    load_at_start = ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
     call_command("migrate", verbosity=0)
     key, raw_key = build_world()
@@ -225,9 +263,12 @@ def main():
         create_case(actor=key, **row)
     service_seconds = time.perf_counter() - start
     service_rate = args.cases / service_seconds
+    load_after_service = ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
     cases, raw_seconds = raw_insert()
     raw_rate = cases / raw_seconds
+    tx_cases, tx_seconds = raw_insert_per_case(min(args.cases, 20_000))
+    tx_rate = tx_cases / tx_seconds
 
     batched = inputs(args.batched_cases, rng)
     start = time.perf_counter()
@@ -236,17 +277,22 @@ def main():
             create_case(actor=key, **row)
     batched_rate = len(batched) / (time.perf_counter() - start) if batched else 0
 
-    print(f"pure-Python loop of 10,000,000 additions on this machine: {python_loop:.2f} s")
+    print(f"pure-Python loop of 10,000,000 additions on this machine: {python_loop:.2f} s; "
+          f"load average at the start: {load_at_start}; DEBUG {'on' if settings.DEBUG else 'off'}")
     print(f"one ORM query (SELECT by primary key) on this machine during the run: {orm_query * 1000:.2f} ms; "
           f"the same bare cursor query: {bare_query * 1000:.2f} ms")
     print(f"intake through the service layer ({args.cases:,} cases, one transaction each): "
           f"{service_rate:,.0f} cases/s (target: >= 1000)")
+    print(f"load average after the service layer run: {load_after_service}")
     if batched:
         print(f"intake through the service layer, {len(batched):,} cases in one transaction (as import_cases): "
               f"{batched_rate:,.0f} cases/s")
     print(f"raw insert of the same rows (case, intake event, audit event; executemany, one transaction): "
           f"{raw_rate:,.0f} cases/s")
     print(f"service layer / raw insert: {service_rate / raw_rate:.3f} (raw is {raw_rate / service_rate:,.0f}x faster)")
+    print(f"raw insert of the same rows, one transaction per case (BEGIN IMMEDIATE, 3 INSERTs, COMMIT; "
+          f"{tx_cases:,} cases): {tx_rate:,.0f} cases/s")
+    print(f"service layer / raw insert one transaction per case: {service_rate / tx_rate:.3f}")
 
     if args.http_cases:
         connection.close()
