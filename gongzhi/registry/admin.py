@@ -361,7 +361,7 @@ class PersonAdmin(RegistryAdmin):
             if report.ok and not report.dry_run:
                 self.message_user(request, _("Import finished."), messages.SUCCESS)
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "report": report, "title": _("Import persons, dwellings and households")}
+                   "report": report, "title": _("Import dwellings, persons, households and organisations")}
         return TemplateResponse(request, "admin/registry/person/import.html", context)
 
     def reveal_view(self, request, person_id):

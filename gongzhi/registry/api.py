@@ -412,11 +412,13 @@ TEMPLATES = {
     "dwellings.csv": (lambda: spreadsheets.template_csv("dwellings"), "text/csv; charset=utf-8"),
     "persons.csv": (lambda: spreadsheets.template_csv("persons"), "text/csv; charset=utf-8"),
     "households.csv": (lambda: spreadsheets.template_csv("households"), "text/csv; charset=utf-8"),
+    "organisations.csv": (lambda: spreadsheets.template_csv("organisations"), "text/csv; charset=utf-8"),
 }
 
 
 @router.get("/import-templates/{name}", response={404: ErrorOut},
-            summary="Download an import template (registry.xlsx, dwellings.csv, persons.csv, households.csv)")
+            summary="Download an import template (registry.xlsx, dwellings.csv, persons.csv, households.csv, "
+                    "organisations.csv)")
 def import_template(request, name: str):
     require(actor_of(request), "registry.view")
     if name not in TEMPLATES:

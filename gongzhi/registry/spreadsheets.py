@@ -1,7 +1,8 @@
 """The spreadsheet formats of the registry: columns, reading XLSX/CSV, writing XLSX.
 
-One workbook may hold three sheets, 房屋 (dwellings), 人员 (persons) and 户
-(households, one row per member); a CSV file holds one of them. Headers are
+One workbook may hold four sheets, 房屋 (dwellings), 人员 (persons), 户
+(households, one row per member) and 组织机构 (organisations: 驻区单位, 物业企业,
+业委会, 社会组织, 商户 …); a CSV file holds one of them. Headers are
 Chinese, as offices write them; the English keys are accepted too. Templates
 and exports use the same headers, so an export can be corrected and imported
 again (masked personal values excepted).
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from .models import DwellingRole, Gender, IdType, Relation, ResidenceType
+from .models import DwellingRole, Gender, IdType, OrganisationKind, Relation, ResidenceType
 from .models.places import Dwelling
 
 
@@ -71,6 +72,13 @@ RELATION_LABELS = {"户主": Relation.HEAD, "本人": Relation.HEAD, "配偶": R
                    "父母": Relation.PARENT, "祖父母": Relation.GRANDPARENT, "兄弟姐妹": Relation.SIBLING,
                    "其他": Relation.OTHER}
 GENDER_LABELS = {"男": Gender.MALE, "女": Gender.FEMALE}
+ORGANISATION_KIND_LABELS = {
+    "驻区单位": OrganisationKind.RESIDENT_UNIT, "物业企业": OrganisationKind.PROPERTY_COMPANY,
+    "物业公司": OrganisationKind.PROPERTY_COMPANY, "物业": OrganisationKind.PROPERTY_COMPANY,
+    "业委会": OrganisationKind.OWNERS_COMMITTEE, "业主委员会": OrganisationKind.OWNERS_COMMITTEE,
+    "社会组织": OrganisationKind.SOCIAL_ORGANISATION, "商户": OrganisationKind.MERCHANT,
+    "个体工商户": OrganisationKind.MERCHANT, "其他": OrganisationKind.OTHER,
+}
 
 
 def label_of(labels: dict, value: str) -> str:
@@ -125,8 +133,29 @@ SHEETS: dict[str, SheetFormat] = {
         Column("relation", "与户主关系", True, gettext_lazy("户主 / 配偶 / 子女 / 儿媳/女婿 / 孙子女 / 父母 / 祖父母 / "
                                                             "兄弟姐妹 / 其他")),
     )),
+    "organisations": SheetFormat("organisations", "组织机构", aliases=("organisations", "organizations", "组织", "单位",
+                                                                  "组织机构信息"), columns=(
+        Column("external_id", "单位编号", help=gettext_lazy(
+            "Your own unique number of the organisation. Either the credit code or this number is required."),
+            aliases=("organisation_id", "组织编号")),
+        Column("name", "单位名称", True, aliases=("名称", "组织名称")),
+        Column("kind", "单位类型", True, gettext_lazy("驻区单位 / 物业企业 / 业委会 / 社会组织 / 商户 / 其他"),
+               aliases=("类型", "组织类型")),
+        Column("credit_code", "统一社会信用代码", help=gettext_lazy("18 characters, as text."),
+               aliases=("信用代码",), numeric_allowed=False),
+        Column("legal_representative", "法定代表人", aliases=("负责人",)),
+        Column("contact_name", "联系人"),
+        Column("contact_phone", "联系电话", aliases=("电话",)),
+        Column("address", "地址", aliases=("单位地址",)),
+        Column("longitude", "经度", help=gettext_lazy("WGS-84 (GPS) decimal degrees; give both or neither.")),
+        Column("latitude", "纬度", help=gettext_lazy("WGS-84 (GPS) decimal degrees; give both or neither.")),
+        Column("dwelling", "房屋编号", help=gettext_lazy("The premises: a dwelling number from the 房屋 sheet or "
+                                                         "already registered.")),
+        Column("grid", "网格编码", help=gettext_lazy("Required when no dwelling is given.")),
+        Column("note", "备注"),
+    )),
 }
-IMPORT_ORDER = ("dwellings", "persons", "households")
+IMPORT_ORDER = ("dwellings", "persons", "households", "organisations")
 
 
 @dataclass
@@ -214,7 +243,8 @@ def _read_csv(data: bytes, filename: str, kind: str | None) -> SheetData:
     headers = lines[0]
     kind = kind or _kind_for("", headers)
     if kind is None:
-        raise FormatError(_("The columns of %(file)s do not match the persons, dwellings or households template.")
+        raise FormatError(_("The columns of %(file)s do not match the template of dwellings, persons, households "
+                            "or organisations.")
                           % {"file": filename})
     written, rows = _mapped_rows(kind, headers, enumerate(lines[1:], start=2))
     return SheetData(kind=kind, title=SHEETS[kind].title, headers=written, rows=rows, count=len(lines) - 1)
@@ -236,7 +266,8 @@ def _read_xlsx(data: bytes, kind: str | None) -> list[SheetData]:
         sheets.append(SheetData(kind=sheet_kind, title=worksheet.title, headers=written, rows=rows,
                                 count=max((worksheet.max_row or 1) - 1, 0)))
     if not sheets:
-        raise FormatError(_("No sheet of the workbook matches the persons, dwellings or households template."))
+        raise FormatError(_("No sheet of the workbook matches the template of dwellings, persons, households or "
+                            "organisations."))
     return sheets
 
 

@@ -1,4 +1,4 @@
-"""python manage.py import_registry FILE [--dry-run]: import persons, dwellings, households.
+"""python manage.py import_registry FILE [--dry-run]: import dwellings, persons, households, organisations.
 
 Same checks and the same all-or-nothing rule as the import page; see
 gongzhi.registry.importing. Exits with an error and the validation report
@@ -14,17 +14,19 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from gongzhi.registry.importing import import_registry
+from gongzhi.registry.spreadsheets import IMPORT_ORDER
 
 
 class Command(BaseCommand):
-    help = "Import dwellings, persons and households from an XLSX workbook or a CSV file (all or nothing)."
+    help = ("Import dwellings, persons, households and organisations from an XLSX workbook or a CSV file "
+            "(all or nothing).")
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check and count, write nothing.")
         parser.add_argument("--as-user", default="", help="User name whose area and rights apply "
                                                           "(default: an administrator without area).")
-        parser.add_argument("--kind", choices=["dwellings", "persons", "households"],
+        parser.add_argument("--kind", choices=list(IMPORT_ORDER),
                             help="What a CSV file (or a single-sheet workbook) holds, if its headers are ambiguous.")
         parser.add_argument("--language", default="", help="Language of the report, e.g. zh-hans or en.")
         parser.add_argument("--no-progress", action="store_true")
