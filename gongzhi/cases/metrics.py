@@ -31,13 +31,14 @@ append-only, so recomputing a past month gives the same figures whatever
 happened since. (Only the import of hotline work orders writes events with an
 earlier time, and only intake events, which no rate counts.)
 
-Speed: two GROUP BY queries over the event table with conditional
-aggregation (``COUNT(*) FILTER (WHERE …)``). The facts they count are copied
-from each event's payload into plain columns when the event is written
-(:func:`gongzhi.cases.models.case.figures_of`), and each query is answered
-from one partial covering index (``case_event_responses``,
-``case_event_callbacks``) without reading the events themselves; nothing is
-computed per case in Python.
+Speed: every report is a grouping, in Python, of one set of counts per
+(unit of the event, region code of the case) (:func:`counts`). Whole closed
+months and days come from the rollup (:mod:`gongzhi.cases.rollup`); the rest
+(today so far) is counted live by two GROUP BY queries over the event table,
+each answered from a partial covering index (``case_event_responses``,
+``case_event_callbacks``) over the facts copied from each event's payload
+into plain columns when it is written
+(:func:`gongzhi.cases.models.case.figures_of`).
 """
 
 from __future__ import annotations
