@@ -273,7 +273,7 @@ TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "gongzhi.ops.cache.RedisCache",  # Django's, reusing its Redis client
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "gongzhi"),
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
