@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "gongzhi.registry",
     "gongzhi.notifications",
     "gongzhi.cases",
+    "gongzhi.noticeboard",
     "django_tasks_db",
     "gongzhi.ops",
     "gongzhi.demo",

@@ -110,3 +110,8 @@ for _role, _caps in _REGISTRY_CAPABILITIES.items():
 #                regions of one's area (gongzhi.cases.metrics)
 for _role in (Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.DEPARTMENT, Role.LEADER, Role.ADMIN):
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"cases.metrics"})
+
+# --- Public notices (通知公告), added by the noticeboard app -----------------------
+# notices.publish  publish, change and withdraw notices for the residents of one's area
+for _role in (Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.ADMIN):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"notices.publish"})

@@ -47,6 +47,10 @@ def looks_up(user) -> bool:
     return can(user, "registry.view") and not is_grid_worker(user)
 
 
+def publishes_notices(user) -> bool:
+    return can(user, "notices.publish") and not is_grid_worker(user)
+
+
 def administers(user) -> bool:
     return user.is_staff and (user.is_superuser or can(user, "accounts.manage"))
 
@@ -61,6 +65,7 @@ class Item:
 MENU: tuple[Item, ...] = (
     Item("resident_new", _("Report a problem"), is_resident),
     Item("resident_cases", _("My requests"), is_resident),
+    Item("resident_notices", _("Notices"), is_resident),
     Item("grid_tasks", _("My tasks"), is_grid_worker),
     Item("grid_map", _("My grid"), is_grid_worker),
     Item("grid_patrol", _("Patrol report"), is_grid_worker),
@@ -72,6 +77,7 @@ MENU: tuple[Item, ...] = (
     Item("console_views", _("Saved views"), sees_cases),
     Item("console_deadlines", _("Deadline board"), sees_deadlines),
     Item("lookup", _("Look-up"), looks_up),
+    Item("notices_manage", _("Notices"), publishes_notices),
     Item("inbox", _("Notifications"), lambda user: True),
 )
 

@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import views
 from .forms import LoginForm
-from .views import console, dashboard, grid, resident, saved_views
+from .views import console, dashboard, grid, notices, resident, saved_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("r/", resident.my_cases, name="resident_cases"),
     path("r/new/", resident.report, name="resident_new"),
     path("r/cases/<int:case_id>/", resident.case_detail, name="resident_case"),
+    path("r/notices/", notices.resident_list, name="resident_notices"),
+    path("r/notices/<int:notice_id>/", notices.resident_detail, name="resident_notice"),
     # Staff console
     path("console/", console.queue, name="console_queue"),
     path("console/cases/", console.case_list, name="console_cases"),
@@ -28,6 +30,9 @@ urlpatterns = [
     path("console/bulk-dispatch/", console.bulk_dispatch, name="console_bulk_dispatch"),
     path("console/deadlines/", console.deadlines, name="console_deadlines"),
     path("console/views/", saved_views.manage, name="console_views"),
+    path("console/notices/", notices.staff_list, name="notices_manage"),
+    path("console/notices/new/", notices.staff_edit, name="notices_new"),
+    path("console/notices/<int:notice_id>/", notices.staff_edit, name="notices_edit"),
     path("lookup/", grid.lookup, name="lookup"),
     # Grid worker (mobile)
     path("grid/", grid.tasks, name="grid_tasks"),

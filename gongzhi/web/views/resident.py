@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from gongzhi.cases import machine, selectors, services
 from gongzhi.cases.errors import CaseConflict
 from gongzhi.cases.models import Case, Channel
+from gongzhi.noticeboard import selectors as notice_selectors
 from gongzhi.core import files
 
 from .. import mapdata, timeline
@@ -22,6 +23,7 @@ from ..forms.reporting import ResidentReportForm
 from ..navigation import is_resident
 
 MY_CASES_MAX = 1000
+HOME_NOTICES = 3
 # Where the intake service names a location problem, the form shows it at the place fields.
 LOCATION_ALIASES = {"lon": "region", "lat": "region", "location": "region", "crs": "region", "file": "photos"}
 
@@ -63,7 +65,8 @@ def my_cases(request):
                .values_list("pk", flat=True)[:MY_CASES_MAX])
     cases = Case.objects.filter(pk__in=ids).select_related("category", "lead_unit").order_by("-created_at", "-id")
     page_obj = Paginator(cases, 20).get_page(request.GET.get("page"))
-    return render(request, "web/resident/cases.html", {"page": page_obj})
+    notices = list(notice_selectors.for_residents(request.user)[:HOME_NOTICES])
+    return render(request, "web/resident/cases.html", {"page": page_obj, "notices": notices})
 
 
 def _own_case(request, case_id):
