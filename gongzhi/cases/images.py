@@ -5,7 +5,9 @@ file name or the declared content type; anything that is not a JPEG, PNG or
 WebP image within the size and pixel limits is refused with a clear message.
 A phone photo carries where it was taken in its EXIF GPS block: unless the
 reporter chose to share the location, the image is re-encoded with that block
-(and any XMP packet) removed, keeping the rest (e.g. orientation).
+(and any XMP packet) removed, keeping the rest (e.g. orientation). Every upload
+is decoded once, whole; a JPEG that carries nothing to remove is stored as
+sent, without a second encode.
 """
 
 from __future__ import annotations
@@ -47,10 +49,9 @@ def check_image(data: bytes, *, keep_location: bool, max_bytes: int, max_pixels:
         raise ValidationError({field: _("The file is %(size)d bytes; at most %(max)d are accepted.")
                                % {"size": len(data), "max": max_bytes}})
     try:
-        probe = _open(data)
-        image_format = probe.format
-        width, height = probe.size
-        probe.verify()
+        image = _open(data)
+        image_format = image.format
+        width, height = image.size
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):
         raise ValidationError({field: _("The file is not an image that can be read.")}) from None
@@ -60,19 +61,35 @@ def check_image(data: bytes, *, keep_location: bool, max_bytes: int, max_pixels:
     if width * height > max_pixels:
         raise ValidationError({field: _("The image has %(n)d pixels; at most %(max)d are accepted.")
                                % {"n": width * height, "max": max_pixels}})
+    try:
+        image.load()  # decoded once, whole: a truncated or corrupt file fails here
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError({field: _("The file is not an image that can be read.")}) from None
     content_type, extension = FORMATS[image_format]
-    if not keep_location:
-        data = _without_location(data, image_format)
+    if not keep_location and not _nothing_to_remove(image):
+        data = _without_location(image, image_format)
     return CheckedImage(content=data, content_type=content_type, extension=extension, width=width, height=height,
                         sha256=hashlib.sha256(data).hexdigest(), location_kept=keep_location)
 
 
-def _without_location(data: bytes, image_format: str) -> bytes:
-    try:
-        image = _open(data)
-        image.load()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError({"file": _("The file is not an image that can be read.")}) from None
+# JPEG segments that re-encoding would keep as they are: with only these (and no
+# GPS block in the EXIF) the upload is stored as sent, without a second encode.
+_KEPT_SEGMENTS = (("APP0", b"JFIF"), ("APP1", b"Exif"), ("APP2", b"ICC_PROFILE"), ("APP14", b"Adobe"),
+                  ("COM", b""))
+
+
+def _nothing_to_remove(image: Image.Image) -> bool:
+    """A JPEG carrying neither a location nor anything else re-encoding would drop (XMP, IPTC, ...)."""
+    if image.format != "JPEG":
+        return False
+    for marker, payload in getattr(image, "applist", ()):
+        if not any(marker == kept and payload.startswith(prefix) for kept, prefix in _KEPT_SEGMENTS):
+            return False
+    return not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+
+
+def _without_location(image: Image.Image, image_format: str) -> bytes:
+    """Encode the decoded image again, with the EXIF minus its GPS block and without any XMP packet."""
     exif = image.getexif()
     exif.pop(ExifTags.IFD.GPSInfo, None)
     options = {"exif": exif.tobytes()} if len(exif) else {}
