@@ -37,11 +37,13 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from gongzhi.accounts.roles import require
+from gongzhi.audit.models import AuditEvent
 from gongzhi.audit.services import record
+from gongzhi.core.maintenance import BULK_ROWS, refresh_statistics
 from gongzhi.core.scoping import ensure_code_in_scope
 from gongzhi.regions.models import Region
 
-from .models import Case, Category, Urgency
+from .models import Case, CaseEvent, Category, Urgency
 from .services.contacts import register_hotline_case
 
 MAX_ROWS = 200_000
@@ -417,4 +419,6 @@ def import_cases(*, actor, data: bytes, filename: str, dry_run: bool = False, de
         report.created = 0
     if report.errors or dry_run:
         report.case_ids = []  # rolled back: these ids name nothing
+    elif report.created >= BULK_ROWS:
+        refresh_statistics([Case, CaseEvent, AuditEvent])
     return report

@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -51,6 +52,7 @@ from gongzhi.accounts.roles import can, require
 from gongzhi.audit.services import record
 from gongzhi.core import crypto
 from gongzhi.core.ids import normalize_credit_code, parse_id_number, validate_credit_code
+from gongzhi.core.maintenance import BULK_ROWS, refresh_statistics
 from gongzhi.core.scoping import scope_of, scope_queryset
 from gongzhi.regions.models import Level, Region
 
@@ -974,8 +976,11 @@ def import_registry(*, actor, data: bytes, filename: str, dry_run: bool = False,
     """
     require(actor, "registry.import")
     with _collector_paused(), large_cache():
-        return _import(actor=actor, data=data, filename=filename, dry_run=dry_run, kind=kind, progress=progress,
-                       max_errors=max_errors)
+        report = _import(actor=actor, data=data, filename=filename, dry_run=dry_run, kind=kind, progress=progress,
+                         max_errors=max_errors)
+    if report.ok and not dry_run and sum(report.created.values()) >= BULK_ROWS:
+        refresh_statistics(apps.get_app_config("registry").get_models())
+    return report
 
 
 @contextmanager

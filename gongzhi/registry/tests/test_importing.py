@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from gongzhi.audit.models import AuditEvent
+from gongzhi.core.tests.test_maintenance import planner_rows
 from gongzhi.registry.importing import import_registry
 from gongzhi.registry.models import (
     Building,
@@ -208,3 +209,18 @@ def test_command_imports_and_reports(staff, tree, tmp_path):
                      stderr=err)
     assert "row 2, column 证件号码" in err.getvalue()
     assert "110105194912310021" not in err.getvalue()
+
+
+def test_a_bulk_registry_import_refreshes_the_statistics(staff, tree, monkeypatch):
+    monkeypatch.setattr("gongzhi.registry.importing.BULK_ROWS", 3)  # three rows stand for a bulk import here
+    data = csv_bytes("persons", [person_values(n, grid="110105001001001") for n in range(1, 4)])
+    report = import_registry(actor=staff["community_a"], data=data, filename="persons.csv")
+    assert report.ok, [str(e) for e in report.errors]
+    assert planner_rows(Person._meta.db_table) == Person.objects.count() == 3
+
+
+def test_a_small_import_leaves_the_statistics_alone(staff, tree):
+    before = planner_rows(Person._meta.db_table)
+    data = csv_bytes("persons", [person_values(1, grid="110105001001001")])
+    assert import_registry(actor=staff["community_a"], data=data, filename="persons.csv").ok
+    assert planner_rows(Person._meta.db_table) == before

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from gongzhi.audit.services import record
+from gongzhi.core.maintenance import refresh_statistics
 from gongzhi.demo.regions import seed_regions
 from gongzhi.demo.users import demo_password, seed_units, seed_users
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
                    changes={"grids": len(regions.grids), "units": len(units)})
         for step in self._later_steps():
             step(rng=rng, size=size, regions=regions, units=units, users=users, stdout=self.stdout)
+        refresh_statistics()  # a bulk load: the planner must know the new rows at once
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(regions.communities)} communities, {len(regions.grids)} grids."))
         self.stdout.write("Demo logins (user name / password):")

@@ -1,0 +1,44 @@
+"""Planner statistics after bulk writes (core.maintenance)."""
+
+import pytest
+from django.db import connection
+
+from gongzhi.core import maintenance
+
+pytestmark = pytest.mark.django_db
+
+
+def planner_rows(table: str) -> int | None:
+    """How many rows the planner believes ``table`` has (None: it has never measured)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            value = cursor.fetchone()[0]
+            return None if value < 0 else int(value)
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return None
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
+        row = cursor.fetchone()
+        return None if row is None else int(row[0].split()[0])
+
+
+def test_refresh_statistics_measures_the_tables_written():
+    from gongzhi.cases.models import Category
+
+    table = Category._meta.db_table
+    count = Category.objects.count()
+    assert count > 50  # the default taxonomy, from the migrations
+    maintenance.refresh_statistics([Category])
+    assert planner_rows(table) == count
+
+
+def test_refresh_statistics_without_models_measures_every_table():
+    from gongzhi.cases.models import Category
+
+    maintenance.refresh_statistics()
+    assert planner_rows(Category._meta.db_table) == Category.objects.count()
+
+
+def test_refresh_statistics_of_no_models_does_nothing():
+    maintenance.refresh_statistics([])
