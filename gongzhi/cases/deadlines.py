@@ -1,9 +1,11 @@
 """Deadlines of a case, on the project's working-day calendar.
 
 The response deadline (签收) is counted in working hours, the resolution
-deadline (办结) in working days, both from the moment of dispatch, with the
-numbers of the case's category for its urgency. All arithmetic is
-:mod:`gongzhi.core.workcal`'s; nothing here knows about weekends or holidays.
+deadline (办结) in working days, both from the moment of dispatch (or of the
+reopening after an unsatisfied callback, which is a new order to the same
+unit), with the numbers of the case's category for its urgency. All
+arithmetic is :mod:`gongzhi.core.workcal`'s; nothing here knows about
+weekends or holidays.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ def for_dispatch(category: Category, urgency: str, dispatched_at: datetime) -> D
     )
 
 
-def resolution_after(category: Category, urgency: str, start: datetime) -> datetime:
-    """A fresh resolution deadline from ``start`` (used when a case is reopened)."""
-    return workcal.add_working_days(start, category.resolution_days(urgency))
+def for_reopen(category: Category, urgency: str, reopened_at: datetime) -> Deadlines:
+    """Fresh deadlines of a reopened case (重办): counted as at dispatch, from the reopening."""
+    return for_dispatch(category, urgency, reopened_at)
 
 
 def extended(due: datetime, days: int) -> datetime:

@@ -122,7 +122,8 @@ TABLE: dict[tuple[str, str], Rule] = {
     (S.IN_PROGRESS, A.REFUSE_EXTENSION): Rule(S.IN_PROGRESS, DISPATCHER),
     (S.IN_PROGRESS, A.REPLY): Rule(S.REPLIED, LEAD),
     (S.REPLIED, A.CALLBACK): Rule(S.CLOSED, CALLBACK_BY),
-    (S.REPLIED, A.REOPEN): Rule(S.IN_PROGRESS, CALLBACK_BY),
+    # 重办: back to the same lead unit as a new order, to be acknowledged (签收) again.
+    (S.REPLIED, A.REOPEN): Rule(S.DISPATCHED, CALLBACK_BY),
     (S.MERGED, A.FOLLOW_CLOSE): Rule(S.CLOSED, ONLY_SYSTEM),
     (S.MERGED, A.FOLLOW_CANCEL): Rule(S.CANCELLED, ONLY_SYSTEM),
     # The resident may withdraw a request nobody has taken up yet.

@@ -14,6 +14,20 @@ Response rate (响应率)
     makes a period final the moment it ends: a dispatch due in the period was
     either acknowledged in time (before the period ended) or not. In the
     current period, only deadlines already passed count.
+
+    A reopening (重办) is not a dispatch. An unsatisfied callback sends the
+    case back to the same unit as a new order, which the unit must
+    acknowledge again by a fresh response deadline (the sweep watches and
+    escalates it as any other); but the reopening adds nothing to the
+    denominator, and the acknowledgement that answers it (its payload says
+    ``reopened: true``) adds nothing to the numerator, in time or not: the
+    rate counts the unit's first response to each assignment, as before
+    reopened cases had to be acknowledged, and the callback that caused the
+    reopening already counts against the unit in the other two rates. A
+    reopened case the unit returns and the dispatcher sends out again is a
+    dispatch like any other and counts. (Which event carries a counted
+    deadline is decided by :func:`gongzhi.cases.models.case.figures_of`
+    when the event is written.)
 Resolution rate (解决率)
     solved ÷ called back: callbacks (回访) recorded in the period, for the
     lead unit at the time, with the resident's "solved" verdict. An

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import Unit, User
@@ -70,8 +71,13 @@ def to_reporter(case: Case, kind: str, title: str, actor=None):
 
 
 def reopened(case: Case, actor=None):
+    """A reopened case (重办) is a new order for the lead unit to acknowledge; assisting units are told too."""
+    due = timezone.localtime(case.response_due).strftime("%Y-%m-%d %H:%M") if case.response_due else ""
     _tell(members([case.lead_unit]), case, "reopened",
-          _headline(case, _("The resident is not satisfied: the case is reopened")), actor=actor)
+          _headline(case, _("The resident is not satisfied: the case is reopened; acknowledge it again by %(due)s")
+                    % {"due": due}), actor=actor)
+    _tell(members(case.assisting_units.all()), case, "assisting",
+          _headline(case, _("A case your unit assists with was reopened")), actor=actor)
 
 
 def deadline_alert(case: Case, kind: str, title: str):

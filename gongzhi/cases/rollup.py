@@ -136,7 +136,9 @@ def live_rate_rows(start: datetime, end: datetime) -> dict[tuple, dict]:
     """The counts of the three rates for [start, end), per (unit id, case region code), from the events.
 
     Dispatches (and binding decisions) and acknowledgements in time count by
-    their response deadline, callbacks by when they were recorded; each query
+    their response deadline (a reopening and the acknowledgement answering it
+    carry none: :func:`gongzhi.cases.models.case.figures_of`), callbacks by
+    when they were recorded; each query
     is answered from its partial covering index (see ``CaseEvent.Meta``).
     """
     events = CaseEvent.objects.values("unit_id", region_code=F("case__region_code"))

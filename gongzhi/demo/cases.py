@@ -13,12 +13,13 @@ Fast by design: the history is **written in bulk**, not acted out through
 the services. A case's whole life is simulated in memory (intake →
 consultation answered, or dispatch → acknowledgement or return and
 re-dispatch → reply → callback, an unsatisfied callback reopening the case
-for a second round; a few cancelled or found invalid), exactly as the state
-machine would record it: the same actions, states, event payloads (deadlines
-computed on the working-day calendar with the category's numbers, ``on_time``
-verdicts, callback ids, and the rate columns of
-:func:`~gongzhi.cases.models.case.figures_of`), the case row as the last transition leaves it
-(state, version, deadlines, timestamps, counters), and a
+to the same unit, which acknowledges it again, for a second round; a few
+cancelled or found invalid), exactly as the state machine would record it:
+the same actions, states, event payloads (deadlines computed on the
+working-day calendar with the category's numbers, ``on_time`` verdicts,
+callback ids, and the rate columns of
+:func:`~gongzhi.cases.models.case.figures_of`), the case row as the last
+transition leaves it (state, version, deadlines, timestamps, counters), and a
 :class:`~gongzhi.cases.models.Callback` row per callback. Then cases,
 events, callbacks and the hotline callers' contacts (phone encrypted) are
 inserted with one ``executemany`` per batch. Events later than now are not
@@ -407,17 +408,12 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
         return case, life.events, life.callbacks, contact
 
     habits, staff = world.habits[unit.id], f"demo:{unit.code}"
-    response_due, resolution_due = case["response_due"], case["resolution_due"]
-    if rng.random() < habits.acknowledges_in_time:
-        at = at + (response_due - at) * rng.uniform(0.05, 0.9)
-    else:
-        at = response_due + dt.timedelta(hours=rng.uniform(0.5, 30))
-    if not life.act("acknowledge", "in_progress", at, label=staff, unit=unit,
-                    payload={"response_due": _iso(response_due), "on_time": at <= response_due}):
+    at = _acknowledge(life, rng, habits, unit, staff, at, reopened=False)
+    if at is None:
         return case, life.events, life.callbacks, contact
-    case["acknowledged_at"] = at
 
     for round_number in range(2):
+        resolution_due = case["resolution_due"]
         if resolution_due > at and rng.random() < habits.replies_in_time:
             at = at + (resolution_due - at) * rng.uniform(0.1, 0.95)
         else:
@@ -442,11 +438,12 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
             break
         callback_id = next_callback_id()
         payload = {"callback": callback_id, "solved": solved, "satisfaction": satisfaction, "by_resident": False}
-        if reopen:
-            resolution_due = deadlines.resolution_after(category, urgency, at)
+        if reopen:  # 重办: a new order to the same unit, with fresh deadlines, to acknowledge again
+            deadline = deadlines.for_reopen(category, urgency, at)  # (not cached: dispatch times only)
             case["reopen_count"] += 1
-            payload.update(reopen_count=case["reopen_count"], resolution_due=_iso(resolution_due))
-        life.act("reopen" if reopen else "callback", "in_progress" if reopen else "closed", at, actor=dispatcher,
+            payload.update(reopen_count=case["reopen_count"], response_due=_iso(deadline.response_due),
+                           resolution_due=_iso(deadline.resolution_due))
+        life.act("reopen" if reopen else "callback", "dispatched" if reopen else "closed", at, actor=dispatcher,
                  label="demo", unit=unit, payload=payload)
         life.callbacks.append({"id": callback_id, "case_id": case_id, "solved": solved, "satisfaction": satisfaction,
                                "comment": "", "by_resident": False,
@@ -455,8 +452,26 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
         if not reopen:
             case["closed_at"] = at
             break
-        case.update(replied_at=None, resolution_due=resolution_due)
+        case.update(replied_at=None, dispatched_at=at, acknowledged_at=None, response_due=deadline.response_due,
+                    resolution_due=deadline.resolution_due)
+        at = _acknowledge(life, rng, habits, unit, staff, at, reopened=True)
+        if at is None:
+            break
     return case, life.events, life.callbacks, contact
+
+
+def _acknowledge(life: _Life, rng, habits: Habits, unit, staff: str, at, *, reopened: bool):
+    """The unit acknowledges the order it has (a dispatch or a reopening); the time, or None if not yet."""
+    response_due = life.case["response_due"]
+    if rng.random() < habits.acknowledges_in_time:
+        at = at + (response_due - at) * rng.uniform(0.05, 0.9)
+    else:
+        at = response_due + dt.timedelta(hours=rng.uniform(0.5, 30))
+    if not life.act("acknowledge", "in_progress", at, label=staff, unit=unit, payload={
+            "response_due": _iso(response_due), "on_time": at <= response_due, "reopened": reopened}):
+        return None
+    life.case["acknowledged_at"] = at
+    return at
 
 
 def _dispatch(life: _Life, due: _Deadlines, category, urgency, unit, at, dispatcher) -> bool:

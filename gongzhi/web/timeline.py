@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.cases import machine, selectors
@@ -29,6 +30,17 @@ class Step:
     actor: str = ""
 
 
+def _when(value) -> str:
+    """A moment stored in an event's payload (ISO text), in local time; "" when absent."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return ""
+    return "" if timezone.is_naive(moment) else timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
 def _unit(event) -> str:
     return event.unit.name if event.unit_id else _("the handling unit")
 
@@ -44,6 +56,8 @@ def _sentence(event, case: Case, for_resident: bool) -> tuple[str, str]:
     if action == A.DECIDE:
         return _("The subdistrict assigned it to %(unit)s.") % {"unit": unit}, "" if for_resident else event.reason
     if action == A.ACKNOWLEDGE:
+        if p.get("reopened"):
+            return _("%(unit)s took it on again.") % {"unit": unit}, ""
         return _("%(unit)s took it on.") % {"unit": unit}, ""
     if action == A.RETURN:
         text = _("%(unit)s said it is not theirs to handle; a new unit will be chosen.") % {"unit": unit}
@@ -72,7 +86,12 @@ def _sentence(event, case: Case, for_resident: bool) -> tuple[str, str]:
             satisfaction = p.get("satisfaction", "")
         text = _("Rated: %(solved)s, %(satisfaction)s.") % {"solved": solved, "satisfaction": satisfaction}
         if action == A.REOPEN:
-            text += " " + _("It was reopened and goes back to %(unit)s.") % {"unit": unit}
+            due = _when(p.get("response_due"))
+            if for_resident or not due:
+                text += " " + _("It was reopened and goes back to %(unit)s.") % {"unit": unit}
+            else:
+                text += " " + _("It was reopened: %(unit)s must acknowledge it again by %(due)s.") % {
+                    "unit": unit, "due": due}
         return text, event.reason
     if action == A.MERGE:
         return _("Joined with case #%(id)s about the same problem.") % {"id": p.get("parent")}, ""

@@ -248,11 +248,16 @@ def figures_of(action: str, payload: dict) -> dict:
     A dispatch (or binding decision) and the acknowledgement that answers it
     carry the response deadline; the acknowledgement says whether it came in
     time; a callback (or the reopening an unsatisfied one causes) carries the
-    resident's verdict. Everything else carries none of these.
+    resident's verdict. Everything else carries none of these. A reopening
+    also sets a new response deadline, but it is not a dispatch: neither it
+    nor the acknowledgement that answers it (``payload.reopened``) carries
+    the deadline here, so the response rate counts exactly the dispatches and
+    their acknowledgements (see :mod:`gongzhi.cases.metrics`).
     """
     payload = payload or {}
     values = {"response_due": None, "on_time": None, "solved": None, "satisfaction": ""}
-    if action in _DUE_ACTIONS and payload.get("response_due"):
+    answers_reopening = action == "acknowledge" and bool(payload.get("reopened"))
+    if action in _DUE_ACTIONS and payload.get("response_due") and not answers_reopening:
         due = payload["response_due"]
         values["response_due"] = due if isinstance(due, datetime) else datetime.fromisoformat(due)
         if action == "acknowledge":

@@ -3,8 +3,13 @@
 A case merged into another (duplicate) waits in ``merged`` and follows its
 parent's outcome: when the parent closes, the child closes with the parent's
 reply; when the parent is cancelled or found invalid, the child is cancelled.
-An unsatisfied callback reopens the case (重办) to the same lead unit with a
-fresh resolution deadline; reopenings are counted.
+An unsatisfied callback reopens the case (重办): it goes back to the same lead
+unit (assisting units stay) as a new order, in state ``dispatched``, which the
+unit must acknowledge (签收) again by a fresh response deadline, or return, as
+any dispatched case; a fresh resolution deadline runs from the reopening too
+(both computed as at dispatch). Reopenings are counted. A reopening is not a
+dispatch in the response rate, and the acknowledgement that answers it is not
+counted either (see :mod:`gongzhi.cases.metrics`).
 """
 
 from __future__ import annotations
@@ -89,7 +94,7 @@ def reply_case(*, case: Case, actor, content: str, expected_version: int | None 
 
 def record_callback(*, case: Case, actor, solved: bool, satisfaction: str, comment: str = "",
                     expected_version: int | None = None, at: datetime | None = None) -> Case:
-    """Record the resident's verdict (回访); "unsatisfied" reopens the case to the same unit."""
+    """Record the resident's verdict (回访); "unsatisfied" reopens the case to the same unit, to acknowledge again."""
     at = at or timezone.now()
     if not isinstance(solved, bool):
         raise ValidationError({"solved": _("Say whether it was solved: true or false.")})
@@ -105,11 +110,16 @@ def record_callback(*, case: Case, actor, solved: bool, satisfaction: str, comme
         details = {"callback": callback.pk, "solved": solved, "satisfaction": satisfaction,
                    "by_resident": by_resident}
         if reopen:
+            due = deadlines.for_reopen(c.category, c.urgency, at)
             c.reopen_count += 1
             c.replied_at = None
-            c.resolution_due = deadlines.resolution_after(c.category, c.urgency, at)
-            clear_markers(c, AlertKind.RESOLUTION_DUE_SOON, AlertKind.RESOLUTION_OVERDUE)
-            details.update(reopen_count=c.reopen_count, resolution_due=c.resolution_due)
+            c.dispatched_at = at
+            c.acknowledged_at = None
+            c.response_due = due.response_due
+            c.resolution_due = due.resolution_due
+            clear_markers(c)  # both deadlines moved (the escalation marker stays: a case escalates once)
+            details.update(reopen_count=c.reopen_count, response_due=due.response_due,
+                           resolution_due=due.resolution_due)
         else:
             c.closed_at = at
         return details

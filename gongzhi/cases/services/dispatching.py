@@ -21,7 +21,7 @@ from gongzhi.accounts.models import Unit
 from .. import deadlines, notices
 from ..routing import route
 from ..machine import Action, transition
-from ..models import AlertKind, Case, DeadlineMarker
+from ..models import AlertKind, Case, CaseEvent, DeadlineMarker
 from . import checks
 
 MAX_ASSISTING = 10
@@ -61,6 +61,15 @@ def clear_markers(case: Case, *kinds: str) -> None:
     if kinds:
         queryset = queryset.filter(kind__in=kinds)
     queryset.delete()
+
+
+def answers_reopening(case: Case) -> bool:
+    """Whether the order the lead unit has now came from a reopening (重办) rather than a dispatch."""
+    if not case.reopen_count:
+        return False
+    last = (CaseEvent.objects.filter(case=case, action__in=(Action.DISPATCH, Action.DECIDE, Action.REOPEN))
+            .order_by("-id").values_list("action", flat=True).first())
+    return last == Action.REOPEN
 
 
 def _assign(case: Case, action: str, *, actor, unit, assisting_units, reason, binding, expected_version, at,
@@ -119,13 +128,21 @@ def decide_case(*, case: Case, actor, unit, assisting_units=(), reason: str = ""
 
 def acknowledge_case(*, case: Case, actor, expected_version: int | None = None,
                      at: datetime | None = None) -> Case:
-    """The lead unit takes the case on (签收); this is its "response"."""
+    """The lead unit takes the case on (签收); this is its "response".
+
+    The event says whether it answers a reopening (``reopened``: the order
+    being acknowledged came from an unsatisfied callback, not from a dispatch
+    or a binding decision); such an acknowledgement is not counted in the
+    response rate, as the reopening is not counted as a dispatch
+    (:func:`gongzhi.cases.models.case.figures_of`).
+    """
     at = at or timezone.now()
 
     def change(c: Case):
         c.acknowledged_at = at
         clear_markers(c, AlertKind.RESPONSE_DUE_SOON, AlertKind.RESPONSE_OVERDUE)
-        return {"response_due": c.response_due, "on_time": c.response_due is None or at <= c.response_due}
+        return {"response_due": c.response_due, "on_time": c.response_due is None or at <= c.response_due,
+                "reopened": answers_reopening(c)}
 
     with transaction.atomic():
         return transition(case, Action.ACKNOWLEDGE, actor=actor, change=change,

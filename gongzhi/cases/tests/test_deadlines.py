@@ -6,6 +6,7 @@ hours 09:00–12:00 and 13:30–17:30. Category 0201 (噪声扰民): response 4 
 hours (urgent 1), resolution 5 working days (urgent 1).
 """
 
+from datetime import datetime
 from io import StringIO
 
 import pytest
@@ -64,17 +65,72 @@ def test_an_approved_extension_moves_the_resolution_deadline_and_a_refused_one_d
         "refused", "approved"]
 
 
-@pytest.mark.django_db
-def test_a_reopened_case_gets_a_fresh_resolution_deadline(world, dispatched):
+def _reopened(world, dispatched):
+    """Acknowledged, replied and rated unsatisfied at 17:15 on 30 September, the eve of the holiday."""
     u = world.users
-    case = services.acknowledge_case(case=dispatched(), actor=u.cg_clerk, at=local(2025, 10, 9, 9, 30))
-    case = services.reply_case(case=case, actor=u.cg_clerk, content="已处理", at=local(2025, 10, 9, 15, 0))
-    case = services.record_callback(case=case, actor=u.resident, solved=False, satisfaction="unsatisfied",
-                                    comment="还是很吵", at=local(2025, 10, 10, 10, 0))
-    assert case.state == "in_progress"
-    assert case.reopen_count == 1
-    assert case.lead_unit == world.units.chengguan
-    assert case.resolution_due == local(2025, 10, 16, 10, 0)  # 11 (调休), 13, 14, 15, 16 → Thursday 16
+    case = services.acknowledge_case(case=dispatched(), actor=u.cg_clerk, at=local(2025, 9, 30, 16, 30))
+    case = services.reply_case(case=case, actor=u.cg_clerk, content="已处理", at=local(2025, 9, 30, 17, 0))
+    return services.record_callback(case=case, actor=u.resident, solved=False, satisfaction="unsatisfied",
+                                    comment="还是很吵", at=local(2025, 9, 30, 17, 15))
+
+
+@pytest.mark.django_db
+def test_a_reopened_case_is_a_new_order_to_acknowledge_with_fresh_deadlines_across_the_holiday(world, dispatched):
+    u = world.users
+    case = _reopened(world, dispatched)
+    assert case.state == "dispatched"
+    assert (case.reopen_count, case.lead_unit) == (1, world.units.chengguan)
+    assert (case.dispatched_at, case.acknowledged_at, case.replied_at) == (local(2025, 9, 30, 17, 15), None, None)
+    # 4 working hours: 17:15–17:30 on 30 September, then 09:00–12:00 and 13:30–14:15 on 9 October.
+    assert case.response_due == local(2025, 10, 9, 14, 15)
+    # 5 working days: 9, 10, 11 (调休 Saturday), 13, 14 October; same clock time.
+    assert case.resolution_due == local(2025, 10, 14, 17, 15)
+    event = CaseEvent.objects.get(case=case, action="reopen")
+    assert (event.from_state, event.to_state) == ("replied", "dispatched")
+    assert event.payload["response_due"] == "2025-10-09T14:15:00+08:00"
+    assert event.payload["resolution_due"] == "2025-10-14T17:15:00+08:00"
+    assert event.response_due is None  # not a dispatch in the response rate
+    # The unit is told it has a reopened order to acknowledge, and by when.
+    notice = Notification.objects.filter(user=u.cg_clerk, kind="cases.reopened").get()
+    assert "2025-10-09 14:15" in notice.title
+
+    # The unit acknowledges it again (签收), as any dispatched case; the deadline it met is on the event.
+    case = services.acknowledge_case(case=case, actor=u.cg_clerk, at=local(2025, 10, 9, 10, 0))
+    assert (case.state, case.acknowledged_at) == ("in_progress", local(2025, 10, 9, 10, 0))
+    again = CaseEvent.objects.filter(case=case, action="acknowledge").latest("id")
+    assert (again.payload["on_time"], again.payload["reopened"]) == (True, True)
+    assert datetime.fromisoformat(again.payload["response_due"]) == local(2025, 10, 9, 14, 15)
+    assert (again.response_due, again.on_time) == (None, None)  # not counted in the response rate
+    first = CaseEvent.objects.filter(case=case, action="acknowledge").earliest("id")
+    assert first.payload["reopened"] is False and first.on_time is True
+    case = services.reply_case(case=case, actor=u.cg_clerk, content="已再次处理", at=local(2025, 10, 10, 9, 0))
+    assert services.record_callback(case=case, actor=u.resident, solved=True, satisfaction="satisfied",
+                                    at=local(2025, 10, 10, 10, 0)).state == "closed"
+
+
+@pytest.mark.django_db
+def test_the_sweep_watches_the_new_response_deadline_of_a_reopened_case(world, dispatched, settings):
+    settings.CASE_DUE_SOON_WORKING_HOURS = 2
+    u = world.users
+    case = _reopened(world, dispatched)
+    assert sweep_deadlines(now=local(2025, 9, 30, 17, 20)) == {}  # almost 4 working hours left
+    assert sweep_deadlines(now=local(2025, 10, 5, 12, 0)) == {}  # holiday
+    assert sweep_deadlines(now=local(2025, 10, 9, 12, 30)) == {AlertKind.RESPONSE_DUE_SOON: 1}  # 0.75 h left
+    late = local(2025, 10, 9, 14, 16)
+    assert sweep_deadlines(now=late) == {AlertKind.RESPONSE_OVERDUE: 1, AlertKind.ESCALATED: 1}
+    assert sweep_deadlines(now=late) == {}
+    assert sweep_deadlines(now=local(2025, 10, 10, 9, 0)) == {}  # overdue once
+    alerts = CaseEvent.objects.filter(case=case, action="deadline_alert")
+    assert [(e.payload["kind"], datetime.fromisoformat(e.payload["due"])) for e in alerts] == [
+        ("response_due_soon", local(2025, 10, 9, 14, 15)), ("response_overdue", local(2025, 10, 9, 14, 15))]
+    assert _inbox(u.cg_clerk) == ["cases.dispatched", "cases.reopened", "cases.deadline.response_due_soon",
+                                  "cases.deadline.response_overdue"]
+    # Acknowledged late: the resolution clock runs; the case does not escalate a second time.
+    case = services.acknowledge_case(case=case, actor=u.cg_clerk, at=local(2025, 10, 9, 15, 0))
+    assert CaseEvent.objects.filter(case=case, action="acknowledge").latest("id").payload["on_time"] is False
+    assert _alerts(case) == ["escalated"]
+    assert sweep_deadlines(now=local(2025, 10, 14, 17, 16)) == {AlertKind.RESOLUTION_OVERDUE: 1}
+    assert _inbox(u.district_clerk) == ["cases.escalated"]
 
 
 def _alerts(case):

@@ -40,6 +40,7 @@ def payload_keys_written_by_the_services(world, new_case):
     case = services.reply_case(case=case, actor=u.cg_clerk, content="已处理。", at=MONDAY)
     case = services.record_callback(case=case, actor=u.dispatcher, solved=False, satisfaction="unsatisfied",
                                     at=MONDAY)
+    case = services.acknowledge_case(case=case, actor=u.cg_clerk, at=MONDAY)  # the reopened order, again
     case = services.reply_case(case=case, actor=u.cg_clerk, content="已处理。", at=MONDAY)
     services.record_callback(case=case, actor=u.dispatcher, solved=True, satisfaction="satisfied", at=MONDAY)
     services.return_case(case=services.dispatch_case(case=new_case(), actor=u.dispatcher,
@@ -77,6 +78,16 @@ def test_the_history_is_what_the_state_machine_would_have_written(world, seed, n
         assert case.created_at == history[0].at and case.updated_at == history[-1].at
         if case.state == "closed" and case.category.is_consultation is False:
             assert case.closed_at == history[-1].at and case.replied_at is not None
+    # A reopening is a new order to the same unit, acknowledged again; that acknowledgement is not counted.
+    reopenings = 0
+    for history in events.values():
+        for before, after in zip(history, history[1:], strict=False):
+            if before.action == "reopen":
+                reopenings += 1
+                assert (after.action, after.unit_id, after.payload["reopened"]) == ("acknowledge", before.unit_id, True)
+                assert after.payload["response_due"] == before.payload["response_due"]
+                assert (after.response_due, after.on_time) == (None, None)
+    assert reopenings
     callbacks = Callback.objects.filter(case_id__in=cases)
     assert callbacks.count() == written.callbacks
     by_id = {c.pk: c for c in callbacks}

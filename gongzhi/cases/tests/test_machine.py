@@ -129,3 +129,27 @@ def test_each_transition_writes_its_event_and_an_audit_event(world, case_in):
     assert dispatch.actor == world.users.dispatcher
     assert dispatch.payload["unit"] == "U-CG"
     assert reload(case).version == 5
+
+
+@pytest.mark.django_db
+def test_a_reopened_case_waits_for_the_unit_to_acknowledge_it_again(world, case_in):
+    u = world.users
+    case = services.record_callback(case=case_in(S.REPLIED), actor=u.resident, solved=False,
+                                    satisfaction="unsatisfied", at=MONDAY)
+    assert TABLE[(S.REPLIED, A.REOPEN)].to == S.DISPATCHED and case.state == S.DISPATCHED
+    # Only what any dispatched case allows: the lead unit acknowledges or returns it.
+    assert {a for a in ALL_ACTIONS if may(case, a, u.cg_clerk)} == {A.ACKNOWLEDGE, A.RETURN, A.ATTACH}
+    assert not may(case, A.ACKNOWLEDGE, u.water_clerk)
+    events_before = CaseEvent.objects.filter(case=case).count()
+    for action in (A.REPLY, A.REQUEST_EXTENSION, A.APPROVE_EXTENSION, A.REFUSE_EXTENSION, A.CALLBACK, A.REOPEN,
+                   A.ANSWER, A.DECIDE, A.REFER):
+        with pytest.raises(TransitionNotAllowed):
+            transition(case, action, actor=u.admin)
+    with pytest.raises(TransitionNotAllowed):
+        services.reply_case(case=case, actor=u.cg_clerk, content="直接再答复", at=MONDAY)
+    with pytest.raises(TransitionNotAllowed):
+        services.record_callback(case=case, actor=u.resident, solved=False, satisfaction="unsatisfied", at=MONDAY)
+    fresh = reload(case)
+    assert (fresh.state, fresh.version) == (S.DISPATCHED, case.version)
+    assert CaseEvent.objects.filter(case=case).count() == events_before
+    assert services.acknowledge_case(case=case, actor=u.cg_clerk, at=MONDAY).state == S.IN_PROGRESS

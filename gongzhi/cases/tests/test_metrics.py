@@ -32,7 +32,9 @@ def month(world, new_case):
       F on time; G (29 Sep) not acknowledged in September (acknowledged late in October): 3 of 6.
     D re-dispatched to 水务, acknowledged on time: 水务 1 of 1.
     Callbacks in September, all for 城管: A solved/satisfied, B solved/basically, C unsolved/unsatisfied (reopens),
-      C again solved/basically: 4 called back, 3 solved, 1 + 2 × 0.8 satisfied.
+      C again solved/basically: 4 called back, 3 solved, 1 + 2 × 0.8 satisfied. C's reopening (18 Sep 11:00, a
+      new response deadline at 16:30) and its acknowledgement in time (12:00) count in neither term of the
+      response rate: a reopening is not a dispatch (else 城管 would be 3 of 7 or 4 of 6).
     In October: E dispatched 30 Sep 16:00 with its deadline after the National Day holiday, acknowledged on
       time on 9 Oct; F's callback on 10 Oct.
     """
@@ -44,6 +46,8 @@ def month(world, new_case):
 
     def close(case, at, clerk=u.cg_clerk, verdicts=((True, "satisfied"),)):
         for solved, satisfaction in verdicts:
+            if case.state == "dispatched":  # reopened: the unit acknowledges it again first
+                case = services.acknowledge_case(case=case, actor=clerk, at=at)
             case = services.reply_case(case=case, actor=clerk, content="已处理。", at=at)
             at += timedelta(hours=1)
             case = services.record_callback(case=case, actor=u.dispatcher, solved=solved,
@@ -247,3 +251,57 @@ def test_events_carry_the_counted_facts_and_old_events_are_backfilled(world, mon
     # The backfill ran before the monthly rollup existed (a raw rewrite of events must rebuild it).
     Rollup.objects.all().delete()
     assert figures(metrics.by_unit(world.users.admin, SEPTEMBER))["U-CG"] == (6, 3, 4, 3, 1, 2, 1)
+
+
+@pytest.mark.django_db
+def test_a_reopening_and_its_acknowledgement_count_in_neither_term_of_the_response_rate(world, new_case):
+    """November, 城管, by hand (response deadline: 4 working hours after dispatch or reopening).
+
+    X dispatched Mon 3 Nov 10:00 (due 15:30), acknowledged 10:30 in time; replied; unsolved/unsatisfied on 4 Nov
+      11:00: reopened (new deadline 16:30), acknowledged again late on 5 Nov 09:00; replied; solved/satisfied.
+    Y dispatched 3 Nov 10:00, acknowledged late at 16:00.
+    Z dispatched Thu 6 Nov 10:00, acknowledged late at 16:00; replied; unsolved/unsatisfied on 7 Nov 10:00:
+      reopened (new deadline 15:30), acknowledged again in time at 10:30.
+    Dispatched 3 (X, Y, Z), acknowledged in time 1 (X): 1/3. Counting the reopenings as dispatches would give
+    2/5; counting the acknowledgements again without them 2/3. Called back 3 (X twice, Z), solved 1,
+    satisfied 1, unsatisfied 2.
+    """
+    from gongzhi.cases import rollup
+
+    u = world.users
+
+    def dispatch(at):
+        case = new_case(at=at - timedelta(hours=1))
+        return services.dispatch_case(case=case, actor=u.dispatcher, unit=world.units.chengguan, at=at)
+
+    def ack(case, at):
+        return services.acknowledge_case(case=case, actor=u.cg_clerk, at=at)
+
+    def rate(case, at, solved, satisfaction):
+        case = services.reply_case(case=case, actor=u.cg_clerk, content="已处理。", at=at - timedelta(minutes=30))
+        return services.record_callback(case=case, actor=u.dispatcher, solved=solved, satisfaction=satisfaction,
+                                        at=at)
+
+    x = ack(dispatch(local(2025, 11, 3, 10, 0)), local(2025, 11, 3, 10, 30))
+    x = rate(x, local(2025, 11, 4, 11, 0), False, "unsatisfied")
+    assert (x.state, x.response_due) == ("dispatched", local(2025, 11, 4, 16, 30))
+    x = ack(x, local(2025, 11, 5, 9, 0))
+    x = rate(x, local(2025, 11, 5, 11, 0), True, "satisfied")
+    ack(dispatch(local(2025, 11, 3, 10, 0)), local(2025, 11, 3, 16, 0))
+    z = ack(dispatch(local(2025, 11, 6, 10, 0)), local(2025, 11, 6, 16, 0))
+    z = rate(z, local(2025, 11, 7, 10, 0), False, "unsatisfied")
+    assert z.response_due == local(2025, 11, 7, 15, 30)
+    z = ack(z, local(2025, 11, 7, 10, 30))
+
+    november = metrics.Period.month("2025-11")
+    report = metrics.by_unit(u.admin, november)
+    assert figures(report) == {"U-CG": (3, 1, 3, 1, 1, 0, 2)}
+    assert report.rows[0].response_rate == pytest.approx(1 / 3)
+    # The rolled-up month is the live count, and later work changes nothing in it.
+    assert Rollup.objects.filter(first_day=date(2025, 11, 1)).exists()
+    live = list(rollup.live_rate_rows(november.start, november.end).values())
+    assert figures(metrics.by_unit(u.admin, november, rows=live)) == figures(report)
+    z = rate(z, local(2025, 12, 2, 10, 0), False, "unsatisfied")  # reopened a second time, in December
+    ack(z, local(2025, 12, 2, 11, 0))
+    assert figures(metrics.by_unit(u.admin, november)) == {"U-CG": (3, 1, 3, 1, 1, 0, 2)}
+    assert figures(metrics.by_unit(u.admin, metrics.Period.month("2025-12"))) == {"U-CG": (0, 0, 1, 0, 0, 0, 1)}

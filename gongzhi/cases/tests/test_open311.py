@@ -330,6 +330,17 @@ def test_one_request_and_the_404s(client, two_cases, fmt):
 
 
 @pytest.mark.django_db
+def test_a_reopened_request_is_open_again_with_its_fresh_deadline(client, world, case_in):
+    case = services.record_callback(case=case_in("replied"), actor=world.users.resident, solved=False,
+                                    satisfaction="unsatisfied", at=MONDAY)
+    [row] = client.get(f"{BASE}requests/{case.pk}.json").json()
+    assert (row["status"], row["status_notes"]) == ("open", str(case.get_state_display()))
+    assert row["agency_responsible"] == "朝阳区城管执法局"
+    assert row["expected_datetime"] == "2025-09-22T10:00:00+08:00"  # 5 working days after Monday 15 Sep
+    assert "已责令工地夜间停工。" not in row["status_notes"]  # the reply that did not satisfy is no status
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_jurisdiction_and_method_checks(client, two_cases, fmt):
     assert client.get(f"{BASE}services.{fmt}", {"jurisdiction_id": "gongzhi.local"}).status_code == 200

@@ -117,13 +117,34 @@ def test_an_unsatisfied_callback_reopens_to_the_same_unit_and_is_counted(world, 
     case = case_in(S.REPLIED)
     case = services.record_callback(case=case, actor=u.resident, solved=False, satisfaction="unsatisfied",
                                     comment="还在施工")
-    assert (case.state, case.reopen_count, case.lead_unit) == (S.IN_PROGRESS, 1, world.units.chengguan)
+    assert (case.state, case.reopen_count, case.lead_unit) == (S.DISPATCHED, 1, world.units.chengguan)
     assert "cases.reopened" in inbox(u.cg_clerk)
+    case = services.acknowledge_case(case=case, actor=u.cg_clerk)
     case = services.reply_case(case=case, actor=u.cg_clerk, content="已再次执法")
     case = services.record_callback(case=case, actor=u.resident, solved=False, satisfaction="unsatisfied")
     assert case.reopen_count == 2
     with pytest.raises(ValidationError):
         services.record_callback(case=case, actor=u.dispatcher, solved="yes", satisfaction="satisfied")
+
+
+@pytest.mark.django_db
+def test_a_reopened_case_keeps_its_units_and_may_be_returned_like_any_dispatched_case(world, case_in):
+    u, un = world.users, world.units
+    case = case_in(S.DISPATCHED)
+    case = services.dispatch_case(case=case, actor=u.dispatcher, unit=un.chengguan, assisting_units=[un.water])
+    case = services.acknowledge_case(case=case, actor=u.cg_clerk)
+    case = services.reply_case(case=case, actor=u.cg_clerk, content="已办")
+    case = services.record_callback(case=case, actor=u.dispatcher, solved=False, satisfaction="unsatisfied")
+    assert case.state == S.DISPATCHED
+    assert (case.lead_unit, list(case.assisting_units.all())) == (un.chengguan, [un.water])
+    assert inbox(u.water_clerk)[-1] == "cases.assisting"  # the assisting unit hears of the reopening too
+    case = services.return_case(case=case, actor=u.cg_clerk, reason="已移交水务")
+    assert (case.state, case.lead_unit, case.return_count, case.response_due) == (S.RETURNED, None, 1, None)
+    case = services.dispatch_case(case=case, actor=u.dispatcher, unit=un.water)
+    case = services.acknowledge_case(case=case, actor=u.water_clerk)
+    # This acknowledgement answers a dispatch, not the reopening: it counts as any other.
+    event = CaseEvent.objects.filter(case=case, action="acknowledge").latest("id")
+    assert event.payload["reopened"] is False and event.on_time is True
 
 
 @pytest.mark.django_db
@@ -198,6 +219,7 @@ def test_every_action_of_the_table_is_reachable_through_the_services(world, case
     case = services.approve_extension(case=case, actor=u.dispatcher)
     case = services.reply_case(case=case, actor=u.cg_clerk, content="已办")
     case = services.record_callback(case=case, actor=u.resident, solved=False, satisfaction="unsatisfied")
+    case = services.acknowledge_case(case=case, actor=u.cg_clerk)
     case = services.reply_case(case=case, actor=u.cg_clerk, content="再办")
     services.record_callback(case=case, actor=u.resident, solved=True, satisfaction="satisfied")
     parent = new_case()

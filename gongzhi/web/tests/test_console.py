@@ -5,6 +5,7 @@ filters with Chinese search, deadline board."""
 import re
 
 import pytest
+from django.utils import timezone
 
 from gongzhi.cases import services
 from gongzhi.cases.models import Case, CaseState
@@ -168,3 +169,21 @@ def test_leader_sees_cases_read_only(world, signed_in, new_case):
     assert actions_on(html) == set()
     assert Case.objects.get(pk=case.pk).state == CaseState.RECEIVED
 
+
+
+@pytest.mark.django_db
+def test_a_reopened_case_is_acknowledged_again_through_the_console(world, signed_in, case_in):
+    case = services.record_callback(case=case_in(CaseState.REPLIED), actor=world.users.dispatcher, solved=False,
+                                    satisfaction="unsatisfied", comment="仍有噪声")
+    client = signed_in(world.users.cg_clerk)
+    url = f"/console/cases/{case.pk}/"
+    html = client.get(url).content.decode()
+    assert actions_on(html) == {"acknowledge", "return", "attach"}
+    due = timezone.localtime(case.response_due).strftime("%Y-%m-%d %H:%M")
+    assert f"must acknowledge it again by {due}." in html
+    assert f'data-case="{case.pk}"' in client.get("/console/").content.decode()  # in the unit's queue
+    assert client.post(url, {"action": "acknowledge", "version": case.version}).status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_PROGRESS
+    html = client.get(url).content.decode()
+    assert "took it on again." in html and "reply" in actions_on(html)

@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from gongzhi.cases import services
 from gongzhi.cases.models import Case, CaseState
 
 from .conftest import POINT_A1, png_bytes
@@ -108,6 +109,22 @@ def test_resident_rates_the_reply_in_plain_words(world, signed_in, case_in):
     assert case.state == CaseState.CLOSED
     callback = case.callbacks.get()
     assert callback.by_resident and callback.solved
+
+
+@pytest.mark.django_db
+def test_an_unsatisfied_rating_reopens_the_request_in_plain_words(world, signed_in, case_in):
+    case = case_in(CaseState.REPLIED)
+    client = signed_in(world.users.resident)
+    response = client.post(f"/r/cases/{case.pk}/", {"action": "rate", "version": case.version, "solved": "no",
+                                                     "satisfaction": "unsatisfied", "comment": "还是很吵"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.state, case.reopen_count) == (CaseState.DISPATCHED, 1)
+    html = client.get(f"/r/cases/{case.pk}/").content.decode()
+    assert "It was reopened and goes back to 朝阳区城管执法局." in html
+    assert "must acknowledge it again" not in html and "Rate the reply" not in html
+    services.acknowledge_case(case=case, actor=world.users.cg_clerk)
+    assert "朝阳区城管执法局 took it on again." in client.get(f"/r/cases/{case.pk}/").content.decode()
 
 
 @pytest.mark.django_db
