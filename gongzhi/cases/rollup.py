@@ -28,9 +28,10 @@ When a span is (re)computed:
   it, a callback recorded in it), a newer case received in it, or a newer
   event of an action not in :data:`KEEPS_INTAKE` on a case received in it
   (an action that could change where or in what category the case was
-  received) makes the span stale. Every read first looks at the events and
-  cases written since (a primary-key range scan) and recomputes the stale
-  spans before counting. A late event dated in a past month (a hotline
+  received) makes the span stale. Every read first asks for the events and
+  cases written since (a primary-key range scan) that carry a moment before
+  the end of the latest span, and recomputes the stale spans before
+  counting. A late event dated in a past month (a hotline
   import, a correction) is therefore never lost;
 - ``manage.py rollup --rebuild`` recomputes every month (needed only after
   rewriting events in place, which the application never does).
@@ -298,7 +299,11 @@ def _moments(action, at, due, on_time, solved, received) -> list[datetime]:
 def stale(headers: list[Rollup]) -> tuple[set[tuple[str, date]], int]:
     """The spans of ``headers`` that events or cases written since they were computed change.
 
-    Returns (their keys, how many new events were looked at).
+    Returns (their keys, how many new events there are to look through).
+    Normal work writes only moments of today or later, which touch no closed
+    span; so the database hands back only the new rows with a moment before
+    the end of the latest span (:func:`_moments` decides then), and the rows
+    of today's work, however many, never reach Python.
     """
     if not headers:
         return set(), 0
@@ -312,17 +317,21 @@ def stale(headers: list[Rollup]) -> tuple[set[tuple[str, date]], int]:
             if header is not None and row_id > getattr(header, attribute):
                 found.add(key)
 
-    seen = 0
-    new_events = (CaseEvent.objects.filter(id__gt=min(h.event_id for h in headers)).order_by()
-                  .values_list("id", "action", "at", "response_due", "on_time", "solved", "case__created_at"))
-    for event_id, *facts in new_events.iterator(chunk_size=2000):
-        seen += 1
+    end = max(span_range(h.span, h.first_day)[1] for h in headers)
+    since_event = min(h.event_id for h in headers)
+    new_events = CaseEvent.objects.filter(id__gt=since_event).order_by()
+    past = (Q(response_due__lt=end, action__in=DISPATCHES) | Q(response_due__lt=end, action=ACKNOWLEDGE, on_time=True)
+            | Q(solved__isnull=False, at__lt=end) | (~Q(action__in=KEEPS_INTAKE) & Q(case__created_at__lt=end)))
+    rows = new_events.filter(past).values_list("id", "action", "at", "response_due", "on_time", "solved",
+                                               "case__created_at")
+    for event_id, *facts in rows.iterator(chunk_size=2000):
         for moment in _moments(*facts):
             touch(moment, event_id, "event_id")
-    new_cases = Case.objects.filter(id__gt=min(h.case_id for h in headers)).order_by().values_list("id", "created_at")
+    new_cases = (Case.objects.filter(id__gt=min(h.case_id for h in headers), created_at__lt=end).order_by()
+                 .values_list("id", "created_at"))
     for case_id, received in new_cases.iterator(chunk_size=2000):
         touch(received, case_id, "case_id")
-    return found, seen
+    return found, new_events.count()
 
 
 def _keys_q(keys) -> Q:

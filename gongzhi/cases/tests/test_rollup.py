@@ -90,3 +90,19 @@ def test_the_command_computes_what_is_missing_and_moves_forward(world, month, ne
     assert stale == {(Span.MONTH, SEPTEMBER.start.date())}
     rollup.refresh()
     assert rollup.stale(list(Rollup.objects.all()))[0] == set()
+
+
+@pytest.mark.django_db
+def test_todays_work_makes_no_span_stale_and_is_counted_for_moving_forward(world, month, new_case):
+    """Work dated today never touches a closed span; the check still counts it, to move the headers forward."""
+    from django.utils import timezone
+
+    rollup.refresh()
+    headers = list(Rollup.objects.all())
+    now = timezone.now()
+    case = new_case(at=now)
+    services.dispatch_case(case=case, actor=world.users.dispatcher, unit=world.units.chengguan, at=now)
+    outdated, seen = rollup.stale(headers)
+    assert outdated == set() and seen == 2  # the intake and the dispatch
+    rollup.advance()
+    assert rollup.stale(list(Rollup.objects.all())) == (set(), 0)
