@@ -82,3 +82,28 @@ def test_rates_and_rankings_equal_the_api(world, signed_in, case_in):
     score = regions["total"]["score"]
     assert re.search(rf'data-rate="score">{score:.1f}<', html)
     assert 'id="ranking"' in html and "2025-09" in html
+
+
+@pytest.mark.django_db
+def test_every_change_shows_at_once_unless_work_streams_in(world, signed_in, new_case, monkeypatch):
+    """A quiet office sees each new case on the next load; in a busy stream of work (at least
+    BUSY_EVENTS events since the last build) a build a few seconds old is shown, saying when it is of."""
+    from gongzhi.web import dashboard_data
+
+    client = signed_in(world.users.leader)
+
+    def received():
+        html = client.get("/dashboard/", PERIOD).content.decode()
+        assert re.search(r'id="as-of">Figures as of \d\d:\d\d:\d\d<', html)
+        return tile(html, "received")[1]
+
+    new_case()
+    assert received() == 1
+    new_case()
+    assert received() == 2  # one change: not a busy stream, shown at once
+    monkeypatch.setattr(dashboard_data, "BUSY_EVENTS", 2)
+    new_case()
+    new_case()
+    assert received() == 2  # two events within seconds of the last build: the same figures
+    monkeypatch.setattr(dashboard_data, "COALESCE_SECONDS", 0)
+    assert received() == 4  # older than the window: built again
