@@ -255,6 +255,13 @@ def _not_allowed(case: Case, action: str, state: str) -> TransitionNotAllowed:
     return TransitionNotAllowed(case_id=case.pk, action=action_label, state=state, state_label=state_label)
 
 
+# ``expected_version`` of an action that only adds to a case (a photo): it
+# acts on the current row whatever changed since the caller read it, since
+# nothing the caller saw can have been made wrong by the change. The rule for
+# the action is still checked against the current state, under the row lock.
+ANY_VERSION = -1
+
+
 def transition(
     case: Case,
     action: str,
@@ -276,7 +283,7 @@ def transition(
     the lead unit after the change). ``expected_version`` is the version the
     caller saw (default: the version of the ``case`` object passed in); if the
     row has moved on since, :class:`ConflictError` is raised and nothing
-    changes. On PostgreSQL the row is locked with SELECT … FOR UPDATE, so a
+    changes (:data:`ANY_VERSION`: no such check, for additive actions). On PostgreSQL the row is locked with SELECT … FOR UPDATE, so a
     concurrent actor waits and then sees the new version; on SQLite the write
     lock and the ``version`` condition of the UPDATE do the same.
     """
@@ -292,7 +299,7 @@ def transition(
         else:
             current = _lock(case)
             expected = case.version if expected_version is None else expected_version
-            if current.version != expected:
+            if expected != ANY_VERSION and current.version != expected:
                 raise ConflictError(case_id=case.pk, expected=expected, current=current.version)
             state = current.state
         rule = rule_for(state, action)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import files
 
 from ..images import check_image
-from ..machine import LEAD_UNIT, Action, is_party, transition
+from ..machine import ANY_VERSION, LEAD_UNIT, Action, is_party, transition
 from ..models import Attachment, AttachmentPurpose, Case
 from . import checks
 
@@ -61,6 +61,9 @@ def add_attachment(*, case: Case, actor, content, name: str = "", purpose: str =
         return {"attachment": attachment.pk, "purpose": purpose, "content_type": image.content_type,
                 "size": attachment.size, "location_kept": image.location_kept}
 
+    # A photo only adds to the case: without a version from the caller it is attached to the case
+    # as it is now (a dispatch while the resident was uploading does not refuse their photo).
     with files.atomic():
-        transition(case, Action.ATTACH, actor=actor, change=change, expected_version=expected_version, at=at)
+        transition(case, Action.ATTACH, actor=actor, change=change, at=at,
+                   expected_version=ANY_VERSION if expected_version is None else expected_version)
     return created["attachment"]

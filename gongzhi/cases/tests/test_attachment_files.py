@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from gongzhi.cases import machine, services
-from gongzhi.cases.models import Attachment, CaseEvent
+from gongzhi.cases.models import Attachment, Case, CaseEvent
 from gongzhi.core import files
 
 
@@ -60,3 +60,18 @@ def test_a_later_refusal_in_the_same_transaction_deletes_the_earlier_photo(world
 def test_a_committed_photo_keeps_its_file(world, new_case, media):
     attachment = services.add_attachment(case=new_case(), actor=world.users.resident, content=png())
     assert [p.name for p in files_in(media)] == [Path(attachment.file.name).name]
+
+
+@pytest.mark.django_db
+def test_a_photo_is_attached_after_a_change_the_uploader_did_not_see(world, new_case, media):
+    """Found by the load test: a resident's photo was refused (409) because a dispatcher had
+    dispatched the case between the submission and the upload. A photo only adds to the case."""
+    seen = new_case()
+    services.dispatch_case(case=Case.objects.get(pk=seen.pk), actor=world.users.dispatcher,
+                           unit=world.units.chengguan)
+    services.add_attachment(case=seen, actor=world.users.resident, content=png())
+    now = Case.objects.get(pk=seen.pk)
+    assert now.state == "dispatched" and now.attachments.count() == 1 and now.version == seen.version == 3
+    # A caller that names the version it saw is still told when the case has moved on.
+    with pytest.raises(machine.ConflictError):
+        services.add_attachment(case=seen, actor=world.users.resident, content=png("red"), expected_version=0)
