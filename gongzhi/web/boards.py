@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from gongzhi.accounts.roles import can
 from gongzhi.cases import selectors
-from gongzhi.cases.models import Case, CaseState, ExtensionState
+from gongzhi.cases.models import Case, CaseState, ExtensionRequest, ExtensionState
 
 CLOCKED = (CaseState.DISPATCHED, CaseState.IN_PROGRESS)
 
@@ -95,8 +95,11 @@ def work_queue(actor, *, limit: int = 20, now: datetime | None = None) -> dict:
     if can(actor, "cases.dispatch"):
         sections["to_dispatch"] = list(selectors.list_cases(
             actor, selectors.CaseFilters(state="received,returned,arbitration"))[:limit + 1])
-        sections["extensions"] = list(selectors.visible_cases(actor).filter(
-            extension_requests__state=ExtensionState.PENDING).select_related("category", "lead_unit")[:limit + 1])
+        # Driven from the few pending requests (their partial unique index), not from every case:
+        # joined from the case side, SQLite walked all cases by category (171 ms of 228 with 120,000 cases).
+        pending = ExtensionRequest.objects.filter(state=ExtensionState.PENDING).values("case_id")
+        sections["extensions"] = list(selectors.visible_cases(actor).filter(pk__in=pending)
+                                      .select_related("category", "lead_unit")[:limit + 1])
     unit = getattr(actor, "unit", None)
     if unit is not None and can(actor, "cases.handle"):
         mine = selectors.list_cases(actor, selectors.CaseFilters(unit=unit.code))

@@ -187,3 +187,15 @@ def test_a_reopened_case_is_acknowledged_again_through_the_console(world, signed
     assert case.state == CaseState.IN_PROGRESS
     html = client.get(url).content.decode()
     assert "took it on again." in html and "reply" in actions_on(html)
+
+
+@pytest.mark.django_db
+def test_dispatcher_queue_lists_pending_extension_requests_only(world, signed_in, case_in):
+    asked = case_in(CaseState.IN_PROGRESS)
+    services.request_extension(case=asked, actor=world.users.cg_clerk, days=3, reason="需协调多个部门")
+    decided = case_in(CaseState.IN_PROGRESS)
+    decided = services.request_extension(case=decided, actor=world.users.cg_clerk, days=2, reason="材料待补")
+    services.refuse_extension(case=decided, actor=world.users.dispatcher, reason="期限足够")
+    html = signed_in(world.users.dispatcher).get("/console/").content.decode()
+    section = html.split("Extension requests to decide", 1)[1].split("</section>", 1)[0]
+    assert f'data-case="{asked.pk}"' in section and f'data-case="{decided.pk}"' not in section
