@@ -1,78 +1,116 @@
 """Admin of the core mechanisms: the calendar overrides.
 
-CalendarOverride is deployment-wide, not region-bound, so this admin is not a
-ScopedAuditedAdmin: it checks the capability ``calendar.manage`` and writes
-through :func:`gongzhi.core.workcal.set_override` / ``remove_override``, which
-audit the change and refresh the calendar cache.
+A ``ScopedAuditedAdmin`` for the capability ``calendar.manage``: an
+administrator without an area sees and changes every override; one with an
+area sees the overrides inside it and may create them only there (a
+deployment-wide override, blank region, needs no area). Writes go through
+:func:`gongzhi.core.workcal.set_override` / ``remove_override``, which check
+the same, audit the change and refresh the calendar cache. ``core`` imports no
+app's models: region names are looked up through the app registry.
 """
 
+from django import forms
+from django.apps import apps
 from django.contrib import admin
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.accounts.roles import can
+from gongzhi.audit.admin_base import ScopedAuditedAdmin
 
 from . import workcal
 from .models import CalendarOverride
 
 
+def region_names(codes) -> dict[str, str]:
+    """Names of the regions whose significant prefix is one of ``codes``."""
+    codes = {code for code in codes if code}
+    if not codes:
+        return {}
+    region_model = apps.get_model("regions", "Region")
+    candidates = {code if len(code) >= 12 else code.ljust(12, "0") for code in codes}
+    names = {}
+    for region in region_model.objects.filter(code__in=candidates).only("code", "name", "level"):
+        if region.prefix in codes:
+            names[region.prefix] = region.name
+    return names
+
+
+class RegionCodeFilter(admin.SimpleListFilter):
+    title = _("region")
+    parameter_name = "region_code"
+    EVERYWHERE = "-"
+
+    def lookups(self, request, model_admin):
+        codes = sorted(set(model_admin.get_queryset(request).values_list("region_code", flat=True)))
+        names = region_names(codes)
+        return [(code or self.EVERYWHERE, f"{names.get(code, '')} {code}".strip() if code else _("Everywhere"))
+                for code in codes]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(region_code="" if value == self.EVERYWHERE else value)
+
+
+class CalendarOverrideForm(forms.ModelForm):
+    request = None  # set by CalendarOverrideAdmin.get_form
+
+    class Meta:
+        model = CalendarOverride
+        fields = ("date", "region_code", "kind", "note")
+
+    def clean_region_code(self):
+        try:
+            code = workcal.region_prefix(self.cleaned_data.get("region_code"))
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+        try:
+            workcal.ensure_may_manage(self.request.user, code)
+        except PermissionDenied:
+            if code:
+                raise ValidationError(_("This region is outside your area."), code="scope") from None
+            raise ValidationError(_("Only an administrator without an area may set an override for everywhere: "
+                                    "enter a region of your area."), code="scope") from None
+        return code
+
+
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
-    list_display = ("date", "weekday", "kind", "note", "updated_at")
-    list_filter = ("kind",)
-    search_fields = ("note",)
+class CalendarOverrideAdmin(ScopedAuditedAdmin):
+    capability_view = workcal.CAPABILITY
+    capability_change = workcal.CAPABILITY
+    form = CalendarOverrideForm
+    list_display = ("date", "weekday", "region", "kind", "note", "updated_at")
+    list_filter = ("kind", RegionCodeFilter)
+    search_fields = ("note", "region_code")
     date_hierarchy = "date"
-    fields = ("date", "kind", "note")
+    fields = ("date", "region_code", "kind", "note")
 
-    # --- capability ---------------------------------------------------------
-    def _allowed(self, request) -> bool:
-        return can(request.user, workcal.CAPABILITY)
-
-    def has_module_permission(self, request):
-        return self._allowed(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_add_permission(self, request):
-        return self._allowed(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._allowed(request)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"request": request})
 
     def get_readonly_fields(self, request, obj=None):
-        # An override is keyed by its day: to move it, remove it and add another.
-        return ("date",) if obj is not None else ()
+        # An override is keyed by its day and region: to move it, remove it and add another.
+        return ("date", "region_code") if obj is not None else ()
 
     @admin.display(description=_("weekday"))
     def weekday(self, obj):
         return date_format(obj.date, "l")
 
+    @admin.display(description=_("region"), ordering="region_code")
+    def region(self, obj):
+        if not obj.region_code:
+            return _("Everywhere")
+        name = region_names([obj.region_code]).get(obj.region_code, "")
+        return f"{name} ({obj.region_code})" if name else obj.region_code
+
     # --- writes through the audited services ----------------------------------
     def save_model(self, request, obj, form, change):
-        saved = workcal.set_override(actor=request.user, date=obj.date, kind=obj.kind, note=obj.note, reason="admin")
+        saved = workcal.set_override(actor=request.user, date=obj.date, kind=obj.kind, note=obj.note,
+                                     region=obj.region_code, reason="admin")
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
-        workcal.remove_override(actor=request.user, date=obj.date, reason="admin")
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for obj in queryset:
-                self.delete_model(request, obj)
-
-    def log_addition(self, *args, **kwargs):  # the audit trail replaces Django's LogEntry
-        return None
-
-    def log_change(self, *args, **kwargs):
-        return None
-
-    def log_deletion(self, *args, **kwargs):
-        return None
-
-    def log_deletions(self, *args, **kwargs):
-        return None
+        workcal.remove_override(actor=request.user, date=obj.date, region=obj.region_code, reason="admin")

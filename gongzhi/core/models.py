@@ -1,15 +1,20 @@
 """Data of the core mechanisms.
 
 Only :class:`CalendarOverride` lives here: the deployment's own corrections to
-the working-day calendar (:mod:`gongzhi.core.workcal`). It is deployment-wide,
-not region-bound, so it declares no ``scoping``; who may change it is decided
-by the capability ``calendar.manage``. Write it only through
-``workcal.set_override`` / ``workcal.remove_override`` (audited, and they
-refresh the calendar cache at once).
+the working-day calendar (:mod:`gongzhi.core.workcal`). An override applies to
+the whole deployment (blank ``region_code``) or to one part of the region tree
+(the significant prefix of a region's code); it is scoped by that code, and who
+may change it is decided by the capability ``calendar.manage``. ``core``
+imports no app, so the region is a code, not a foreign key: the services check
+that it names a known region. Write it only through ``workcal.set_override`` /
+``workcal.remove_override`` (audited, and they refresh the calendar cache at
+once).
 """
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .scoping import ScopeSpec
 
 
 class OverrideKind(models.TextChoices):
@@ -23,10 +28,23 @@ class CalendarOverride(models.Model):
     A local holiday (e.g. a city's own day off, or an office closed for an
     emergency) makes a working day non-working; an extra working day makes a
     weekend or holiday working. The override wins over the State Council
-    calendar and over the Monday–Friday rule.
+    calendar and over the Monday–Friday rule. With a region code it applies
+    only inside that part of the region tree (a prefecture's own holiday, a
+    district office closed for an emergency); for a place, the override with
+    the longest region code that is a prefix of the place's code wins, a
+    blank one applying everywhere.
     """
 
-    date = models.DateField(_("date"), unique=True)
+    scoping = ScopeSpec(region="region_code")
+
+    date = models.DateField(_("date"))
+    # Blank: the whole deployment. Else the significant prefix of a region's code (6 digits for a
+    # district, 9 for a subdistrict, 12 for a community, 15 for a grid; 2 or 4 for a province or
+    # prefecture of which the deployment holds districts). Checked by workcal.region_prefix().
+    region_code = models.CharField(
+        _("region code"), max_length=15, blank=True, default="",
+        help_text=_("Blank: everywhere. Else the code of the region (district, subdistrict, community or grid) "
+                    "where the day differs, or a 2- or 4-digit province or prefecture prefix."))
     kind = models.CharField(_("kind"), max_length=16, choices=OverrideKind.choices)
     note = models.CharField(_("note"), max_length=200, blank=True,
                             help_text=_("Why this day differs, e.g. the notice that decided it."))
@@ -37,10 +55,19 @@ class CalendarOverride(models.Model):
     class Meta:
         verbose_name = _("calendar override")
         verbose_name_plural = _("calendar overrides")
-        ordering = ["-date"]
+        ordering = ["-date", "region_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "region_code"], name="calendar_override_day_region",
+                                    violation_error_message=_("This day already has an override for this region.")),
+        ]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+        where = f" [{self.region_code}]" if self.region_code else ""
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}{where}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region_code
 
     @property
     def is_working(self) -> bool:

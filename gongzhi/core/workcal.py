@@ -8,7 +8,12 @@ figure is computed here, so that all of them agree.
 
 Which days are working days
     1. a :class:`~gongzhi.core.models.CalendarOverride` for the day wins
-       (a local holiday, or an extra working day);
+       (a local holiday, or an extra working day). Every public function
+       takes ``region=``, the region code of the place it computes for (a
+       case's ``region_code``, a person's grid code); of the day's overrides
+       whose region code is a prefix of it, the longest wins, a blank one
+       (the whole deployment) applying everywhere. Without ``region`` only
+       deployment-wide overrides count;
     2. otherwise the State Council calendar from the ``chinesecalendar``
        package: statutory holidays are off, adjusted working days (调休, the
        Saturdays/Sundays worked to bridge a holiday) are on;
@@ -81,7 +86,10 @@ Speed and freshness
     Working-day flags are kept per year with prefix counts, so counting the
     working days between two dates, or finding the n-th working day, costs a
     bisection per year spanned instead of a loop over days; no call queries
-    the database per day. Overrides are loaded once into memory. Every few
+    the database per day. Overrides are loaded once into memory; the flags
+    are built once per distinct set of override regions that apply to a
+    place and looked up per region code (a dictionary lookup), so a call with
+    a region is as fast as one without. Every few
     seconds (:data:`RECHECK_SECONDS`) a process compares a cheap version of
     the override table (row count and latest ``updated_at``) and reloads on
     change, so an override made in another process takes effect within
@@ -109,7 +117,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from django.conf import settings
 from django.core import checks
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models import Count, Max
@@ -120,6 +128,7 @@ from gongzhi.accounts.roles import require
 from gongzhi.audit.services import diff, record, snapshot
 
 from .models import CalendarOverride, OverrideKind
+from .scoping import scope_of
 
 logger = logging.getLogger(__name__)
 
@@ -316,13 +325,13 @@ class _Year:
         self.total = running
 
 
-class _Calendar:
-    """Working days with this process's view of the overrides; replaced, never mutated, on reload."""
+class _Days:
+    """Working days under one set of overrides (date -> working), built per year on first use."""
 
-    def __init__(self, overrides: dict[date, bool], version):
+    __slots__ = ("overrides", "_years")
+
+    def __init__(self, overrides: dict[date, bool]):
         self.overrides = overrides
-        self.version = version
-        self.checked_at = time.monotonic()
         self._years: dict[int, _Year] = {}
 
     def year(self, year: int) -> _Year:
@@ -375,13 +384,57 @@ class _Calendar:
         return date.fromordinal(table.first + bisect_left(table.cum, target) - 1)
 
 
+class _Calendar:
+    """This process's view of the overrides; replaced, never mutated, on reload.
+
+    ``by_region`` maps an override region code ("" for the whole deployment)
+    to its days. A region code is served by the :class:`_Days` of the override
+    codes that are prefixes of it, merged shortest first so the longest wins;
+    one :class:`_Days` is built per distinct set of matching codes and shared
+    by every region code with that set, and the answer is cached per region
+    code, so a call with a region costs one dictionary lookup more.
+    """
+
+    def __init__(self, by_region: dict[str, dict[date, bool]], version):
+        self.by_region = by_region
+        self.version = version
+        self.checked_at = time.monotonic()
+        self.prefixes = tuple(sorted((code for code in by_region if code), key=len))
+        self.base = _Days(by_region.get("", {}))
+        self._by_set: dict[tuple[str, ...], _Days] = {(): self.base}
+        self.views: dict[str, _Days] = {"": self.base}
+
+    def days(self, region: str) -> _Days:
+        days = self.views.get(region)
+        if days is not None:
+            return days
+        if not isinstance(region, str):
+            raise TypeError(f"region must be a region code (str), got {type(region).__name__}")
+        matching = tuple(code for code in self.prefixes if region.startswith(code))  # shortest first
+        days = self._by_set.get(matching)
+        if days is None:
+            merged = dict(self.base.overrides)
+            for code in matching:
+                merged.update(self.by_region[code])
+            days = self._by_set[matching] = _Days(merged)
+        self.views[region] = days
+        return days
+
+    def deciding(self, d: date, region: str) -> str | None:
+        """The region code of the override that decides ``d`` for ``region`` (None: no override)."""
+        for code in reversed(self.prefixes):
+            if region.startswith(code) and d in self.by_region[code]:
+                return code
+        return "" if d in self.base.overrides else None
+
+
 _calendar: _Calendar | None = None
 _unsettled = False  # a local write whose transaction has not been seen to commit
 _load_lock = threading.Lock()
 
 
 def _version_of(rows) -> tuple:
-    return (len(rows), max((row[2] for row in rows), default=None))
+    return (len(rows), max((row[-1] for row in rows), default=None))
 
 
 def _database_version() -> tuple:
@@ -389,18 +442,28 @@ def _database_version() -> tuple:
     return (agg["n"], agg["latest"])
 
 
-def _current() -> _Calendar:
-    global _calendar, _unsettled
+def _current(region: str = "") -> _Days:
+    """The working days for ``region`` ("" = no region: deployment-wide overrides only)."""
     calendar = _calendar
+    if calendar is not None and not _unsettled and time.monotonic() - calendar.checked_at < RECHECK_SECONDS:
+        if not region:
+            return calendar.base
+        days = calendar.views.get(region)
+        return days if days is not None else calendar.days(region)
+    return _reloaded().days(region)
+
+
+def _reloaded() -> _Calendar:
+    global _calendar, _unsettled
     now = time.monotonic()
-    if calendar is not None and not _unsettled and now - calendar.checked_at < RECHECK_SECONDS:
-        return calendar
     with _load_lock:
         calendar = _calendar
         if calendar is None or _database_version() != calendar.version:
-            rows = list(CalendarOverride.objects.values_list("date", "kind", "updated_at"))
-            overrides = {day: kind == OverrideKind.WORKING_DAY for day, kind, _updated in rows}
-            calendar = _Calendar(overrides, _version_of(rows))
+            rows = list(CalendarOverride.objects.values_list("date", "kind", "region_code", "updated_at"))
+            by_region: dict[str, dict[date, bool]] = {}
+            for day, kind, code, _updated in rows:
+                by_region.setdefault(code, {})[day] = kind == OverrideKind.WORKING_DAY
+            calendar = _Calendar(by_region, _version_of(rows))
             _calendar = calendar
         calendar.checked_at = now
         if _unsettled and not transaction.get_connection().in_atomic_block:
@@ -489,39 +552,41 @@ def _microseconds(hours) -> int:
 
 
 # --- the public functions -----------------------------------------------------------
+# Each takes ``region``: the code of the place the computation is for (a case's,
+# a person's grid...). "" means no place: deployment-wide overrides only.
 
-def is_working_day(d: date) -> bool:
+def is_working_day(d: date, *, region: str = "") -> bool:
     """True when the office works on ``d`` (an aware datetime counts as its local date)."""
-    return _current().is_working(_as_date(d))
+    return _current(region).is_working(_as_date(d))
 
 
-def nth_working_day(d: date, n: int) -> date:
+def nth_working_day(d: date, n: int, *, region: str = "") -> date:
     """The n-th working day after ``d`` (n > 0), before it (n < 0), or ``d`` itself (n = 0)."""
     d = _as_date(d)
     if n == 0:
         return d
-    calendar = _current()
+    calendar = _current(region)
     return calendar.nth_after(d, n) if n > 0 else calendar.nth_before(d, -n)
 
 
-def working_days_between(d1: date, d2: date) -> int:
+def working_days_between(d1: date, d2: date, *, region: str = "") -> int:
     """Working days after ``d1`` up to and including ``d2``; negative when ``d2`` < ``d1``."""
     d1, d2 = _as_date(d1), _as_date(d2)
     if d2 < d1:
-        return -working_days_between(d2, d1)
-    calendar = _current()
+        return -working_days_between(d2, d1, region=region)
+    calendar = _current(region)
     return calendar.count(d1, d2) - calendar.is_working(d1) + calendar.is_working(d2)
 
 
-def in_office_hours(moment: datetime) -> bool:
+def in_office_hours(moment: datetime, *, region: str = "") -> bool:
     """True when office time is running at ``moment`` (a period's closing instant excluded)."""
-    return next_working_moment(moment) == moment
+    return next_working_moment(moment, region=region) == moment
 
 
-def next_working_moment(moment: datetime) -> datetime:
+def next_working_moment(moment: datetime, *, region: str = "") -> datetime:
     """``moment`` if office time is running then, else the opening of the next office period."""
     day, tod = _local(moment)
-    hours, calendar = office_hours(), _current()
+    hours, calendar = office_hours(), _current(region)
     if calendar.is_working(day):
         for start, end in hours.periods:
             if tod < end:
@@ -529,16 +594,16 @@ def next_working_moment(moment: datetime) -> datetime:
     return _moment(calendar.nth_after(day, 1), hours.opens)
 
 
-def add_working_days(moment: datetime, days: int) -> datetime:
+def add_working_days(moment: datetime, days: int, *, region: str = "") -> datetime:
     """The deadline ``days`` working days after ``moment`` (rule in the module docstring)."""
     if isinstance(days, bool) or not isinstance(days, int):
         raise TypeError(f"days must be an int, got {type(days).__name__}")
     if days < 0:
         raise ValueError(f"days must not be negative, got {days}")
-    return add_working_hours(moment, timedelta(microseconds=days * office_hours().day_length))
+    return add_working_hours(moment, timedelta(microseconds=days * office_hours().day_length), region=region)
 
 
-def add_working_hours(moment: datetime, hours: float | Decimal | timedelta) -> datetime:
+def add_working_hours(moment: datetime, hours: float | Decimal | timedelta, *, region: str = "") -> datetime:
     """The earliest moment by which ``hours`` of office time have passed since ``moment``.
 
     ``hours`` is a number of hours or a timedelta of office time; negative goes
@@ -548,7 +613,7 @@ def add_working_hours(moment: datetime, hours: float | Decimal | timedelta) -> d
     day, tod = _local(moment)
     if amount == 0:
         return _moment(day, tod)
-    office, calendar = office_hours(), _current()
+    office, calendar = office_hours(), _current(region)
     length = office.day_length
     working = calendar.is_working(day)
     done = office.elapsed(tod) if working else 0
@@ -571,13 +636,13 @@ def add_working_hours(moment: datetime, hours: float | Decimal | timedelta) -> d
     return _moment(target, office.latest(full_days * length - remaining))
 
 
-def working_time_between(start: datetime, end: datetime) -> timedelta:
+def working_time_between(start: datetime, end: datetime, *, region: str = "") -> timedelta:
     """Office time from ``start`` to ``end``; negative when ``end`` is earlier."""
     day1, tod1 = _local(start)
     day2, tod2 = _local(end)
     if (day2, tod2) < (day1, tod1):
-        return -working_time_between(end, start)
-    office, calendar = office_hours(), _current()
+        return -working_time_between(end, start, region=region)
+    office, calendar = office_hours(), _current(region)
     before = office.elapsed(tod1) if calendar.is_working(day1) else 0
     after = office.elapsed(tod2) if calendar.is_working(day2) else 0
     return timedelta(microseconds=calendar.count(day1, day2) * office.day_length - before + after)
@@ -591,15 +656,18 @@ class DayInfo:
     working: bool
     source: str  # "override", "statutory" (holiday or 调休 working day), "weekday" or "weekend"
     note: str = ""
+    region_code: str = ""  # of the deciding override ("" for a deployment-wide one, or no override)
 
 
-def describe_day(d: date) -> DayInfo:
+def describe_day(d: date, *, region: str = "") -> DayInfo:
     d = _as_date(d)
-    calendar = _current()
-    working = calendar.is_working(d)
-    if d in calendar.overrides:
-        note = CalendarOverride.objects.filter(date=d).values_list("note", flat=True).first() or ""
-        return DayInfo(d, working, "override", note)
+    days = _current(region)
+    working = days.is_working(d)
+    code = _reloaded_or_current().deciding(d, region or "")
+    if code is not None:
+        note = (CalendarOverride.objects.filter(date=d, region_code=code).values_list("note", flat=True).first()
+                or "")
+        return DayInfo(d, working, "override", note, code)
     try:
         _off, name = chinese_calendar.get_holiday_detail(d)
     except NotImplementedError:
@@ -609,7 +677,50 @@ def describe_day(d: date) -> DayInfo:
     return DayInfo(d, working, "weekday" if working else "weekend")
 
 
+def _reloaded_or_current() -> _Calendar:
+    calendar = _calendar
+    return calendar if calendar is not None else _reloaded()
+
+
 # --- overrides: the audited writes --------------------------------------------------
+
+_PREFIX_OF_LEVEL = {"district": 6, "subdistrict": 9, "community": 12, "grid": 15}
+
+
+def region_prefix(code) -> str:
+    """The stored form of an override's region, or ValidationError when it names no known region.
+
+    "" (everywhere) stays ""; a region's code (``110105000000``) or its
+    significant prefix (``110105``) gives that prefix; a 2- or 4-digit
+    province or prefecture prefix is accepted when some region of the
+    deployment lies in it. ``core`` imports no app: the region table is
+    looked up through the app registry.
+    """
+    if code is None:
+        return ""
+    if not isinstance(code, str):
+        raise ValidationError({"region_code": _("Enter a region code.")})
+    code = code.strip()
+    if not code:
+        return ""
+    error = ValidationError({"region_code": _("%(code)s is not the code of a region of this deployment.")
+                             % {"code": code}})
+    if not code.isdigit() or len(code) not in (2, 4, 6, 9, 12, 15):
+        raise error
+    from django.apps import apps
+
+    region_model = apps.get_model("regions", "Region")
+    if len(code) in (2, 4):
+        if region_model.objects.filter(code__startswith=code).exists():
+            return code
+        raise error
+    full = code if len(code) >= 12 else code.ljust(12, "0")
+    level = region_model.objects.filter(code=full).values_list("level", flat=True).first()
+    prefix = full[:_PREFIX_OF_LEVEL.get(level, 0)]
+    if level is None or not prefix or (len(code) < 12 and prefix != code):
+        raise error
+    return prefix
+
 
 def _validated(day, kind, note) -> None:
     errors = {}
@@ -624,23 +735,36 @@ def _validated(day, kind, note) -> None:
         raise ValidationError(errors)
 
 
-def set_override(*, actor, date: date, kind: str, note: str = "", reason: str = "") -> CalendarOverride:
+def ensure_may_manage(actor, region_code: str) -> None:
+    """PermissionDenied unless ``actor`` may change overrides of ``region_code`` (an area-limited
+    actor: only inside their area; a deployment-wide override needs an actor without an area)."""
+    if not scope_of(actor).covers_code(region_code):
+        raise PermissionDenied(_("This is outside your area."))
+
+
+def set_override(*, actor, date: date, kind: str, note: str = "", reason: str = "",
+                 region: str = "") -> CalendarOverride:
     """Make ``date`` a holiday or a working day here, whatever the national calendar says.
 
-    Creates or updates the day's override; effective at once in this process
-    and within :data:`RECHECK_SECONDS` in the others.
+    ``region``: blank for the whole deployment, else a region code (see
+    :func:`region_prefix`); an actor with an area may set overrides only
+    inside it. Creates or updates the override of that day and region;
+    effective at once in this process and within :data:`RECHECK_SECONDS` in
+    the others.
     """
     require(actor, CAPABILITY)
     note = (note or "").strip() if isinstance(note, str) else note
     _validated(date, kind, note)
-    fields = ["date", "kind", "note"]
+    region = region_prefix(region)
+    ensure_may_manage(actor, region)
+    fields = ["date", "region_code", "kind", "note"]
     with transaction.atomic():
-        override = CalendarOverride.objects.select_for_update().filter(date=date).first()
+        override = CalendarOverride.objects.select_for_update().filter(date=date, region_code=region).first()
         before = snapshot(override, fields) if override else None
         if override is not None and override.kind == kind and override.note == note:
             return override
         if override is None:
-            override = CalendarOverride(date=date, kind=kind, note=note)
+            override = CalendarOverride(date=date, region_code=region, kind=kind, note=note)
         else:
             override.kind, override.note = kind, note
         override.save()
@@ -649,12 +773,17 @@ def set_override(*, actor, date: date, kind: str, note: str = "", reason: str = 
     return override
 
 
-def remove_override(*, actor, date: date, reason: str = "") -> None:
-    """Give ``date`` back to the national calendar."""
+def remove_override(*, actor, date: date, reason: str = "", region: str = "") -> None:
+    """Give ``date`` back to the national calendar (or, for a region, to the overrides above it)."""
     require(actor, CAPABILITY)
+    region = region_prefix(region)
+    ensure_may_manage(actor, region)
     with transaction.atomic():
-        override = CalendarOverride.objects.select_for_update().filter(date=date).first()
+        override = CalendarOverride.objects.select_for_update().filter(date=date, region_code=region).first()
         if override is None:
+            if region:
+                raise ValidationError({"date": _("There is no calendar override on %(date)s for region "
+                                                 "%(region)s.") % {"date": date, "region": region}})
             raise ValidationError({"date": _("There is no calendar override on %(date)s.") % {"date": date}})
         record(actor=actor, action="core.calendaroverride.delete", obj=override,
                changes={"kind": [override.kind, None], "note": [override.note, None]}, reason=reason)
