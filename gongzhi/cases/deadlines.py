@@ -5,7 +5,9 @@ deadline (办结) in working days, both from the moment of dispatch (or of the
 reopening after an unsatisfied callback, which is a new order to the same
 unit), with the numbers of the case's category for its urgency. All
 arithmetic is :mod:`gongzhi.core.workcal`'s; nothing here knows about
-weekends or holidays.
+weekends or holidays. Every function takes ``region``, the case's
+``region_code``, so that a local holiday of the case's place (a calendar
+override for part of the region tree) moves its deadlines and nobody else's.
 """
 
 from __future__ import annotations
@@ -26,30 +28,31 @@ class Deadlines:
     resolution_due: datetime
 
 
-def for_dispatch(category: Category, urgency: str, dispatched_at: datetime) -> Deadlines:
+def for_dispatch(category: Category, urgency: str, dispatched_at: datetime, *, region: str = "") -> Deadlines:
     return Deadlines(
-        response_due=workcal.add_working_hours(dispatched_at, category.response_hours(urgency)),
-        resolution_due=workcal.add_working_days(dispatched_at, category.resolution_days(urgency)),
+        response_due=workcal.add_working_hours(dispatched_at, category.response_hours(urgency), region=region),
+        resolution_due=workcal.add_working_days(dispatched_at, category.resolution_days(urgency), region=region),
     )
 
 
-def for_reopen(category: Category, urgency: str, reopened_at: datetime) -> Deadlines:
+def for_reopen(category: Category, urgency: str, reopened_at: datetime, *, region: str = "") -> Deadlines:
     """Fresh deadlines of a reopened case (重办): counted as at dispatch, from the reopening."""
-    return for_dispatch(category, urgency, reopened_at)
+    return for_dispatch(category, urgency, reopened_at, region=region)
 
 
-def extended(due: datetime, days: int) -> datetime:
+def extended(due: datetime, days: int, *, region: str = "") -> datetime:
     """The resolution deadline moved by an approved extension of ``days`` working days."""
-    return workcal.add_working_days(due, days)
+    return workcal.add_working_days(due, days, region=region)
 
 
-def working_time_left(due: datetime, now: datetime) -> timedelta:
+def working_time_left(due: datetime, now: datetime, *, region: str = "") -> timedelta:
     """Office time from ``now`` until ``due`` (negative once it has passed)."""
-    return workcal.working_time_between(now, due)
+    return workcal.working_time_between(now, due, region=region)
 
 
-def is_due_soon(due: datetime, now: datetime) -> bool:
-    return now < due and working_time_left(due, now) <= timedelta(hours=settings.CASE_DUE_SOON_WORKING_HOURS)
+def is_due_soon(due: datetime, now: datetime, *, region: str = "") -> bool:
+    return now < due and (working_time_left(due, now, region=region)
+                          <= timedelta(hours=settings.CASE_DUE_SOON_WORKING_HOURS))
 
 
 def clock_of(case: Case) -> tuple[str, datetime | None]:

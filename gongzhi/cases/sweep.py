@@ -86,7 +86,7 @@ def sweep_deadlines(*, now: datetime | None = None) -> Counter:
         if due is None or due > now + LOOKAHEAD:
             continue
         overdue = now >= due
-        if not overdue and not deadlines.is_due_soon(due, now):
+        if not overdue and not deadlines.is_due_soon(due, now, region=case.region_code):
             continue
         kind = KINDS[(clock, overdue)]
 

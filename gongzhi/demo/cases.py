@@ -273,17 +273,18 @@ def build_world(*, rng: random.Random, grids, actors: dict) -> World:
 # --- one case's life ------------------------------------------------------------------
 
 class _Deadlines:
-    """Deadlines of dispatches, cached by (category, urgency, moment): dispatch times are on a 5-minute grid."""
+    """Deadlines of dispatches, cached by (category, urgency, moment, region): dispatch times are on a 5-minute
+    grid; the region is the case's, whose local calendar overrides may move its deadlines."""
 
     def __init__(self):
         self.cache, self.day = {}, None
 
-    def dispatch(self, category, urgency, at):
+    def dispatch(self, category, urgency, at, region):
         if at.date() != self.day:  # the history is written day by day: keep one day's deadlines
             self.cache, self.day = {}, at.date()
-        key = (category.id, urgency, at)
+        key = (category.id, urgency, at, region)
         if key not in self.cache:
-            self.cache[key] = deadlines.for_dispatch(category, urgency, at)
+            self.cache[key] = deadlines.for_dispatch(category, urgency, at, region=region)
         return self.cache[key]
 
 
@@ -386,7 +387,8 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
             case["closed_at"] = at
         return case, life.events, life.callbacks, contact
 
-    at = _five_minutes(workcal.next_working_moment(created + dt.timedelta(minutes=rng.randint(10, 120))))
+    at = _five_minutes(workcal.next_working_moment(created + dt.timedelta(minutes=rng.randint(10, 120)),
+                                                   region=grid.code))
     unit = world.unit_for(category, grid)
     if unit is None:  # nobody to dispatch to: the case waits in the queue
         return case, life.events, life.callbacks, contact
@@ -403,7 +405,8 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
         case.update(lead_unit_id=None, dispatched_at=None, acknowledged_at=None, response_due=None,
                     resolution_due=None)
         unit = world.fallback_for(grid) or unit
-        at = _five_minutes(workcal.next_working_moment(at + dt.timedelta(minutes=rng.randint(10, 90))))
+        at = _five_minutes(workcal.next_working_moment(at + dt.timedelta(minutes=rng.randint(10, 90)),
+                                                       region=grid.code))
     if not _dispatch(life, due, category, urgency, unit, at, dispatcher):
         return case, life.events, life.callbacks, contact
 
@@ -439,7 +442,8 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
         callback_id = next_callback_id()
         payload = {"callback": callback_id, "solved": solved, "satisfaction": satisfaction, "by_resident": False}
         if reopen:  # 重办: a new order to the same unit, with fresh deadlines, to acknowledge again
-            deadline = deadlines.for_reopen(category, urgency, at)  # (not cached: dispatch times only)
+            deadline = deadlines.for_reopen(category, urgency, at,  # (not cached: dispatch times only)
+                                            region=case["region_code"])
             case["reopen_count"] += 1
             payload.update(reopen_count=case["reopen_count"], response_due=_iso(deadline.response_due),
                            resolution_due=_iso(deadline.resolution_due))
@@ -475,7 +479,7 @@ def _acknowledge(life: _Life, rng, habits: Habits, unit, staff: str, at, *, reop
 
 
 def _dispatch(life: _Life, due: _Deadlines, category, urgency, unit, at, dispatcher) -> bool:
-    deadline = due.dispatch(category, urgency, at)
+    deadline = due.dispatch(category, urgency, at, life.case["region_code"])
     if not life.act("dispatch", "dispatched", at, actor=dispatcher, label="demo", unit=unit, payload={
             "unit": unit.code, "assisting_units": [], "response_due": _iso(deadline.response_due),
             "resolution_due": _iso(deadline.resolution_due), "binding": False}):

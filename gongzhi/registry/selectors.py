@@ -217,9 +217,10 @@ class OverdueVisit:
 def overdue_visits(actor, *, grid: Region | None = None, today: dt.date | None = None) -> list[OverdueVisit]:
     """Persons whose care tags ask for a visit that has not happened in time.
 
-    A tag's interval counts working days (``gongzhi.core.workcal``) from the
-    later of the person's last visit and the day the tag was given; the visit
-    is overdue once that many working days have passed without one. Sorted
+    A tag's interval counts working days (``gongzhi.core.workcal``, on the
+    calendar of the person's grid, so a local holiday there is skipped) from
+    the later of the person's last visit and the day the tag was given; the
+    visit is overdue once that many working days have passed without one. Sorted
     most overdue first. Tags the actor may not see are left out.
     """
     today = today or timezone.localdate()
@@ -228,29 +229,30 @@ def overdue_visits(actor, *, grid: Region | None = None, today: dt.date | None =
         PersonCareTag.objects.filter(tag_id__in=list(rule_tags), person__status=PersonStatus.ACTIVE), actor)
     if grid is not None:
         links = links.filter(person__grid=grid)
-    link_rows = list(links.values_list("person_id", "tag_id", "since"))
+    link_rows = list(links.values_list("person_id", "tag_id", "since", "person__grid__code"))
     if not link_rows:
         return []
     last_visits = dict(
         Person.objects.filter(pk__in=links.values("person_id")).annotate(last=Max("visits__visited_at"))
         .values_list("pk", "last"))
-    due_cache: dict[tuple[dt.date, int], dt.date] = {}
-    worst: dict[int, tuple[dt.date, int]] = {}
-    for person_id, tag_id, since in link_rows:
+    due_cache: dict[tuple[dt.date, int, str], dt.date] = {}
+    worst: dict[int, tuple[dt.date, int, str]] = {}
+    for person_id, tag_id, since, region in link_rows:
+        region = region or ""
         last = last_visits.get(person_id)
         start = max(timezone.localdate(last), since) if last else since
         interval = rule_tags[tag_id].visit_interval_days
-        key = (start, interval)
+        key = (start, interval, region)
         if key not in due_cache:
-            due_cache[key] = workcal.nth_working_day(start, interval)
+            due_cache[key] = workcal.nth_working_day(start, interval, region=region)
         due = due_cache[key]
         if today > due and (person_id not in worst or due < worst[person_id][0]):
-            worst[person_id] = (due, tag_id)
+            worst[person_id] = (due, tag_id, region)
     people = Person.objects.select_related("grid", "dwelling").in_bulk(list(worst))
     result = [
         OverdueVisit(person=people[pid], tag=rule_tags[tag_id], last_visit=last_visits.get(pid), due_date=due,
-                     working_days_overdue=workcal.working_days_between(due, today))
-        for pid, (due, tag_id) in worst.items()
+                     working_days_overdue=workcal.working_days_between(due, today, region=region))
+        for pid, (due, tag_id, region) in worst.items()
     ]
     result.sort(key=lambda item: (item.due_date, item.person.grid.code, item.person.name_pinyin))
     return result

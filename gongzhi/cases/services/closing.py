@@ -110,7 +110,7 @@ def record_callback(*, case: Case, actor, solved: bool, satisfaction: str, comme
         details = {"callback": callback.pk, "solved": solved, "satisfaction": satisfaction,
                    "by_resident": by_resident}
         if reopen:
-            due = deadlines.for_reopen(c.category, c.urgency, at)
+            due = deadlines.for_reopen(c.category, c.urgency, at, region=c.region_code)
             c.reopen_count += 1
             c.replied_at = None
             c.dispatched_at = at

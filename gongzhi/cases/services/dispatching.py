@@ -80,7 +80,7 @@ def _assign(case: Case, action: str, *, actor, unit, assisting_units, reason, bi
     assisting = _units(lead, assisting_units, case)
 
     def change(c: Case):
-        due = deadlines.for_dispatch(c.category, c.urgency, at)
+        due = deadlines.for_dispatch(c.category, c.urgency, at, region=c.region_code)
         c.lead_unit = lead
         c.is_binding = binding
         c.dispatched_at = at

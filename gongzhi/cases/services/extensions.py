@@ -58,7 +58,7 @@ def approve_extension(*, case: Case, actor, reason: str = "", expected_version: 
     def change(c: Case):
         extension = _pending(c)
         old_due = c.resolution_due
-        new_due = deadlines.extended(old_due or at, extension.days)
+        new_due = deadlines.extended(old_due or at, extension.days, region=c.region_code)
         extension.state = ExtensionState.APPROVED
         extension.decided_by = actor if hasattr(actor, "username") else None
         extension.decided_at = at

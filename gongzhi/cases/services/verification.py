@@ -50,7 +50,7 @@ def request_verification(*, case: Case, actor, note: str = "", within_hours: flo
     if case.grid_id is None:
         raise ValidationError({"__all__": _("Case #%(id)s has no place in a grid: there is no grid worker to ask.")
                                % {"id": case.pk}})
-    due_at = workcal.add_working_hours(at, hours)
+    due_at = workcal.add_working_hours(at, hours, region=case.region_code)
     kind = VerificationKind.FIXED if case.state == CaseState.REPLIED else VerificationKind.EXISTS
 
     def change(c: Case):

@@ -60,7 +60,7 @@ def whistle_case(*, case: Case, actor, units, report_by: datetime | None = None,
             hours = 0
         if not 0 < hours <= 24 * 7:
             raise ValidationError({"report_within_hours": _("Give between 0 and 168 working hours.")})
-        report_by = workcal.add_working_hours(at, hours)
+        report_by = workcal.add_working_hours(at, hours, region=case.region_code)
     elif timezone.is_naive(report_by) or report_by <= at:
         raise ValidationError({"report_by": _("The report-in deadline must be a time in the future.")})
 

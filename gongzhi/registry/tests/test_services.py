@@ -6,6 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from gongzhi.audit.models import AuditEvent
+from gongzhi.core import workcal
+from gongzhi.core.models import CalendarOverride
 from gongzhi.registry import selectors, services
 from gongzhi.registry.models import CareTag, DwellingRole, Person, Relation, Residence
 
@@ -247,6 +249,22 @@ def test_never_visited_person_is_due_from_the_day_tagged(staff, tree):
     assert selectors.overdue_visits(staff["worker_a1"], today=dt.date(2025, 3, 10)) == []
     [late] = selectors.overdue_visits(staff["worker_a1"], today=dt.date(2025, 3, 11))
     assert late.last_visit is None and late.due_date == dt.date(2025, 3, 10)
+
+
+def test_overdue_visits_count_on_the_calendar_of_the_person_grid(staff, tree, request):
+    """Community A (grid A1) is closed on Wednesday 5 March 2025; grid B1 works."""
+    request.addfinalizer(workcal.reset)  # the override is rolled back without a signal
+    CalendarOverride.objects.create(date=dt.date(2025, 3, 5), kind="holiday", region_code=tree["comm_a"].code)
+    elderly = CareTag.objects.get(code="elderly_alone")  # every 5 working days
+    in_a = _person(staff, tree, name="孙奶奶")
+    in_b = _person(staff, tree, name="李爷爷", grid=tree["grid_b1"], actor=staff["worker_b1"])
+    services.tag_person(actor=staff["worker_a1"], person=in_a, tag=elderly, since=dt.date(2025, 3, 3))
+    services.tag_person(actor=staff["worker_b1"], person=in_b, tag=elderly, since=dt.date(2025, 3, 3))
+    assert selectors.overdue_visits(staff["worker_a1"], today=dt.date(2025, 3, 11)) == []  # due Tuesday 11
+    [late] = selectors.overdue_visits(staff["worker_b1"], today=dt.date(2025, 3, 11))  # due Monday 10
+    assert (late.person, late.due_date, late.working_days_overdue) == (in_b, dt.date(2025, 3, 10), 1)
+    [late] = selectors.overdue_visits(staff["worker_a1"], today=dt.date(2025, 3, 13))
+    assert (late.person, late.due_date, late.working_days_overdue) == (in_a, dt.date(2025, 3, 11), 2)
 
 
 def test_overdue_list_hides_sensitive_rules(staff, tree):
