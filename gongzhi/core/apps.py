@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core mechanisms")
 
     def ready(self):
-        from . import workcal  # noqa: F401  connects the calendar's cache invalidation and its system check
+        from django.db.models.signals import post_migrate
+
+        from . import maintenance, workcal  # noqa: F401  workcal connects its cache invalidation and system check
+
+        # Sent once per app after every migrate; this app's is enough to act once per run.
+        post_migrate.connect(maintenance.after_migrate, sender=self, dispatch_uid="core-statistics-after-migrate")
