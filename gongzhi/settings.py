@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "gongzhi.regions",
     "gongzhi.accounts",
     "gongzhi.audit",
+    "gongzhi.workdays",
     "gongzhi.registry",
     "gongzhi.notifications",
     "gongzhi.cases",

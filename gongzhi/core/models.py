@@ -6,9 +6,9 @@ the whole deployment (blank ``region_code``) or to one part of the region tree
 (the significant prefix of a region's code); it is scoped by that code, and who
 may change it is decided by the capability ``calendar.manage``. ``core``
 imports no app, so the region is a code, not a foreign key: the services check
-that it names a known region. Write it only through ``workcal.set_override`` /
-``workcal.remove_override`` (audited, and they refresh the calendar cache at
-once).
+that it names a known region. Write it only through
+``gongzhi.workdays.services.set_override`` / ``remove_override`` (audited, and
+the calendar cache is refreshed at once).
 """
 
 from django.db import models
@@ -40,7 +40,7 @@ class CalendarOverride(models.Model):
     date = models.DateField(_("date"))
     # Blank: the whole deployment. Else the significant prefix of a region's code (6 digits for a
     # district, 9 for a subdistrict, 12 for a community, 15 for a grid; 2 or 4 for a province or
-    # prefecture of which the deployment holds districts). Checked by workcal.region_prefix().
+    # prefecture of which the deployment holds districts). Checked by workdays.services.region_prefix().
     region_code = models.CharField(
         _("region code"), max_length=15, blank=True, default="",
         help_text=_("Blank: everywhere. Else the code of the region (district, subdistrict, community or grid) "

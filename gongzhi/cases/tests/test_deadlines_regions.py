@@ -13,6 +13,7 @@ from gongzhi.cases import services
 from gongzhi.cases.models import AlertKind, CaseEvent
 from gongzhi.cases.sweep import sweep_deadlines
 from gongzhi.core import workcal
+from gongzhi.workdays import services as workdays
 
 from .conftest import POINT_B1, local
 
@@ -26,7 +27,7 @@ def community_a_closed(world, settings):
     settings.OFFICE_HOURS = "09:00-12:00,13:30-17:30"
     workcal.reset()
     for day in (16, 24):
-        workcal.set_override(actor=world.users.admin, date=local(2025, 9, day).date(), kind="holiday",
+        workdays.set_override(actor=world.users.admin, date=local(2025, 9, day).date(), kind="holiday",
                              region=world.tree["comm_a"].code, note="社区停电检修")
     yield
     workcal.reset()

@@ -1,5 +1,6 @@
 """Files stored in a transaction are deleted when it rolls back, kept when it commits."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import DatabaseError, transaction
 
 from gongzhi.core import files
-from gongzhi.regions.models import Level, Region
+from gongzhi.core.models import CalendarOverride
 
 
 class FakeFieldFile:
@@ -73,12 +74,13 @@ def test_a_caught_inner_failure_deletes_only_the_inner_files(storage):
 
 
 @pytest.mark.django_db
-def test_a_swallowed_database_error_rolls_back_and_deletes(storage, tree):
+def test_a_swallowed_database_error_rolls_back_and_deletes(storage):
+    CalendarOverride.objects.create(date=date(2025, 5, 6), kind="holiday")
     with files.atomic():
         store(storage)
         try:
             with transaction.atomic(savepoint=False):
-                Region.objects.create(code=tree["grid_a1"].code, name="dup", level=Level.GRID)  # unique code
+                CalendarOverride.objects.create(date=date(2025, 5, 6), kind="holiday")  # unique day and region
         except DatabaseError:
             pass  # the block is marked for rollback: nothing of it is committed
     assert stored_files(storage) == []

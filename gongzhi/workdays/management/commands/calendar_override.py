@@ -10,8 +10,8 @@
 ``--region`` names the region an override applies to (blank: everywhere), or
 the place whose calendar ``show`` describes.
 
-Writes go through :func:`gongzhi.core.workcal.set_override` / ``remove_override``
-as the named user, so they are permission-checked and audited like the admin.
+Writes go through :func:`gongzhi.workdays.services.set_override` /
+``remove_override`` as the named user, so they are permission-checked and audited like the admin.
 """
 
 from datetime import date, timedelta
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.models import User
 from gongzhi.core import workcal
 from gongzhi.core.models import CalendarOverride, OverrideKind
+from gongzhi.workdays import services
 
 
 def _date(value: str) -> date:
@@ -87,17 +88,17 @@ class Command(BaseCommand):
         if year:
             rows = rows.filter(date__year=year)
         if region is not None:
-            rows = rows.filter(region_code=workcal.region_prefix(region))
+            rows = rows.filter(region_code=services.region_prefix(region))
         for row in rows:
             where = row.region_code or "*"
             self.stdout.write(f"{row.date:%Y-%m-%d} {row.date:%a}  {where:<15} {row.kind:<12} {row.note}".rstrip())
 
     def _set(self, date, kind, note, actor, region="", **options):
-        override = workcal.set_override(actor=self._actor(actor), date=_date(date), kind=kind, note=note,
+        override = services.set_override(actor=self._actor(actor), date=_date(date), kind=kind, note=note,
                                         region=region, reason="calendar_override command")
         self.stdout.write(self.style.SUCCESS(str(override)))
 
     def _remove(self, date, actor, region="", **options):
         day = _date(date)
-        workcal.remove_override(actor=self._actor(actor), date=day, region=region, reason="calendar_override command")
+        services.remove_override(actor=self._actor(actor), date=day, region=region, reason="calendar_override command")
         self.stdout.write(self.style.SUCCESS(_("Override on %(date)s removed.") % {"date": day}))

@@ -13,7 +13,7 @@ from gongzhi.cases.machine import NEW, TABLE
 from gongzhi.cases.models import Callback, Case, CaseContact, CaseEvent
 from gongzhi.demo.cases import seed_case_history
 
-from .conftest import MONDAY
+from gongzhi.cases.tests.conftest import MONDAY
 
 TODAY = date(2025, 12, 1)
 

@@ -16,6 +16,7 @@ from gongzhi.accounts.roles import Role
 from gongzhi.audit.models import AuditEvent
 from gongzhi.core import workcal
 from gongzhi.core.models import CalendarOverride
+from gongzhi.workdays import services
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_a_local_holiday_makes_a_weekday_non_working_at_once(admin_user):
     assert workcal.is_working_day(WEDNESDAY)
     assert workcal.add_working_days(at(2025, 3, 4, 10, 0), 1) == at(2025, 3, 5, 10, 0)
 
-    workcal.set_override(actor=admin_user, date=WEDNESDAY, kind="holiday", note="City flood emergency")
+    services.set_override(actor=admin_user, date=WEDNESDAY, kind="holiday", note="City flood emergency")
 
     assert not workcal.is_working_day(WEDNESDAY)
     assert workcal.add_working_days(at(2025, 3, 4, 10, 0), 1) == at(2025, 3, 6, 10, 0)
@@ -72,39 +73,39 @@ def test_a_local_holiday_makes_a_weekday_non_working_at_once(admin_user):
 
 def test_an_extra_working_day_makes_a_saturday_working(admin_user):
     assert workcal.add_working_hours(at(2025, 3, 7, 17, 0), 1) == at(2025, 3, 10, 9, 30)
-    workcal.set_override(actor=admin_user, date=SATURDAY, kind="working_day", note="Census weekend")
+    services.set_override(actor=admin_user, date=SATURDAY, kind="working_day", note="Census weekend")
     assert workcal.is_working_day(SATURDAY)
     assert workcal.add_working_hours(at(2025, 3, 7, 17, 0), 1) == at(2025, 3, 8, 9, 30)
     assert workcal.working_days_between(date(2025, 3, 7), date(2025, 3, 10)) == 2
 
 
 def test_an_override_can_cancel_a_statutory_holiday_and_an_adjusted_working_day(admin_user):
-    workcal.set_override(actor=admin_user, date=date(2025, 10, 8), kind="working_day")
-    workcal.set_override(actor=admin_user, date=date(2025, 10, 11), kind="holiday")
+    services.set_override(actor=admin_user, date=date(2025, 10, 8), kind="working_day")
+    services.set_override(actor=admin_user, date=date(2025, 10, 11), kind="holiday")
     assert workcal.add_working_days(at(2025, 9, 30, 16, 0), 3) == at(2025, 10, 10, 16, 0)
 
 
 def test_changing_and_removing_an_override_is_audited(admin_user):
-    workcal.set_override(actor=admin_user, date=WEDNESDAY, kind="holiday")
-    workcal.set_override(actor=admin_user, date=WEDNESDAY, kind="holiday")  # nothing changes, nothing recorded
+    services.set_override(actor=admin_user, date=WEDNESDAY, kind="holiday")
+    services.set_override(actor=admin_user, date=WEDNESDAY, kind="holiday")  # nothing changes, nothing recorded
     assert events("update").count() == 0
-    workcal.set_override(actor=admin_user, date=WEDNESDAY, kind="working_day", note="Cancelled")
+    services.set_override(actor=admin_user, date=WEDNESDAY, kind="working_day", note="Cancelled")
     assert workcal.is_working_day(WEDNESDAY)
     assert events("update").get().changes == {"kind": ["holiday", "working_day"], "note": ["", "Cancelled"]}
 
-    workcal.remove_override(actor=admin_user, date=WEDNESDAY, reason="back to normal")
+    services.remove_override(actor=admin_user, date=WEDNESDAY, reason="back to normal")
     assert not CalendarOverride.objects.exists()
     assert events("delete").get().reason == "back to normal"
     with pytest.raises(ValidationError) as error:
-        workcal.remove_override(actor=admin_user, date=WEDNESDAY)
+        services.remove_override(actor=admin_user, date=WEDNESDAY)
     assert "date" in error.value.message_dict
 
 
 def test_only_calendar_managers_may_change_the_calendar(leader):
     with pytest.raises(PermissionDenied):
-        workcal.set_override(actor=leader, date=WEDNESDAY, kind="holiday")
+        services.set_override(actor=leader, date=WEDNESDAY, kind="holiday")
     with pytest.raises(PermissionDenied):
-        workcal.set_override(actor=None, date=WEDNESDAY, kind="holiday")
+        services.set_override(actor=None, date=WEDNESDAY, kind="holiday")
     assert not CalendarOverride.objects.exists() and not AuditEvent.objects.exists()
 
 
@@ -116,7 +117,7 @@ def test_only_calendar_managers_may_change_the_calendar(leader):
 ])
 def test_bad_overrides_are_refused_naming_the_field(admin_user, values, field):
     with pytest.raises(ValidationError) as error:
-        workcal.set_override(actor=admin_user, **values)
+        services.set_override(actor=admin_user, **values)
     assert list(error.value.message_dict) == [field]
     assert not CalendarOverride.objects.exists()
 
@@ -126,7 +127,7 @@ def test_bad_overrides_are_refused_naming_the_field(admin_user, values, field):
 def test_a_rolled_back_override_is_forgotten(admin_user, monkeypatch):
     monkeypatch.setattr(workcal, "RECHECK_SECONDS", 3600.0)  # not the periodic recheck: the rollback itself
     with pytest.raises(RuntimeError), transaction.atomic():
-        workcal.set_override(actor=admin_user, date=WEDNESDAY, kind="holiday")
+        services.set_override(actor=admin_user, date=WEDNESDAY, kind="holiday")
         assert not workcal.is_working_day(WEDNESDAY)
         raise RuntimeError("the surrounding work failed")
     assert workcal.is_working_day(WEDNESDAY)
@@ -149,7 +150,7 @@ def test_writes_of_other_processes_are_seen_at_the_next_recheck(monkeypatch):
 
 def test_an_unchanged_table_costs_one_small_query_per_recheck_and_none_between(
         admin_user, monkeypatch, django_assert_num_queries):
-    workcal.set_override(actor=admin_user, date=WEDNESDAY, kind="holiday")
+    services.set_override(actor=admin_user, date=WEDNESDAY, kind="holiday")
     workcal.reset()  # as if the write had been committed long ago
     assert not workcal.is_working_day(WEDNESDAY)
     monkeypatch.setattr(workcal, "RECHECK_SECONDS", 0.0)

@@ -1,25 +1,24 @@
-"""Admin of the core mechanisms: the calendar overrides.
+"""Admin of the calendar overrides (``core.CalendarOverride``; listed under the core mechanisms).
 
 A ``ScopedAuditedAdmin`` for the capability ``calendar.manage``: an
 administrator without an area sees and changes every override; one with an
 area sees the overrides inside it and may create them only there (a
 deployment-wide override, blank region, needs no area). Writes go through
-:func:`gongzhi.core.workcal.set_override` / ``remove_override``, which check
-the same, audit the change and refresh the calendar cache. ``core`` imports no
-app's models: region names are looked up through the app registry.
+:func:`gongzhi.workdays.services.set_override` / ``remove_override``, which
+check the same, audit the change and refresh the calendar cache.
 """
 
 from django import forms
-from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.audit.admin_base import ScopedAuditedAdmin
+from gongzhi.core.models import CalendarOverride
+from gongzhi.regions.models import Region
 
-from . import workcal
-from .models import CalendarOverride
+from . import services
 
 
 def region_names(codes) -> dict[str, str]:
@@ -27,10 +26,9 @@ def region_names(codes) -> dict[str, str]:
     codes = {code for code in codes if code}
     if not codes:
         return {}
-    region_model = apps.get_model("regions", "Region")
     candidates = {code if len(code) >= 12 else code.ljust(12, "0") for code in codes}
     names = {}
-    for region in region_model.objects.filter(code__in=candidates).only("code", "name", "level"):
+    for region in Region.objects.filter(code__in=candidates).only("code", "name", "level"):
         if region.prefix in codes:
             names[region.prefix] = region.name
     return names
@@ -63,11 +61,11 @@ class CalendarOverrideForm(forms.ModelForm):
 
     def clean_region_code(self):
         try:
-            code = workcal.region_prefix(self.cleaned_data.get("region_code"))
+            code = services.region_prefix(self.cleaned_data.get("region_code"))
         except ValidationError as error:
             raise ValidationError(error.messages) from None
         try:
-            workcal.ensure_may_manage(self.request.user, code)
+            services.ensure_may_manage(self.request.user, code)
         except PermissionDenied:
             if code:
                 raise ValidationError(_("This region is outside your area."), code="scope") from None
@@ -78,8 +76,8 @@ class CalendarOverrideForm(forms.ModelForm):
 
 @admin.register(CalendarOverride)
 class CalendarOverrideAdmin(ScopedAuditedAdmin):
-    capability_view = workcal.CAPABILITY
-    capability_change = workcal.CAPABILITY
+    capability_view = services.CAPABILITY
+    capability_change = services.CAPABILITY
     form = CalendarOverrideForm
     list_display = ("date", "weekday", "region", "kind", "note", "updated_at")
     list_filter = ("kind", RegionCodeFilter)
@@ -108,9 +106,9 @@ class CalendarOverrideAdmin(ScopedAuditedAdmin):
 
     # --- writes through the audited services ----------------------------------
     def save_model(self, request, obj, form, change):
-        saved = workcal.set_override(actor=request.user, date=obj.date, kind=obj.kind, note=obj.note,
+        saved = services.set_override(actor=request.user, date=obj.date, kind=obj.kind, note=obj.note,
                                      region=obj.region_code, reason="admin")
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
-        workcal.remove_override(actor=request.user, date=obj.date, region=obj.region_code, reason="admin")
+        services.remove_override(actor=request.user, date=obj.date, region=obj.region_code, reason="admin")

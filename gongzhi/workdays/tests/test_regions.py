@@ -13,6 +13,7 @@ from gongzhi.accounts.roles import Role
 from gongzhi.audit.models import AuditEvent
 from gongzhi.core import workcal
 from gongzhi.core.models import CalendarOverride
+from gongzhi.workdays import services
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +49,9 @@ def street_admin(make_user, tree):
 @pytest.fixture
 def local_holiday(admin_user, tree):
     """Friday off in the district, but worked in community A (grids A1, A2)."""
-    workcal.set_override(actor=admin_user, date=FRIDAY, kind="holiday", region=tree["district"].code,
+    services.set_override(actor=admin_user, date=FRIDAY, kind="holiday", region=tree["district"].code,
                          note="District holiday")
-    workcal.set_override(actor=admin_user, date=FRIDAY, kind="working_day", region=tree["comm_a"].code,
+    services.set_override(actor=admin_user, date=FRIDAY, kind="working_day", region=tree["comm_a"].code,
                          note="Community A works")
     return tree
 
@@ -91,21 +92,21 @@ def test_the_longest_matching_region_code_decides(local_holiday):
 
 
 def test_a_deployment_wide_override_applies_where_no_regional_one_decides(admin_user, tree):
-    workcal.set_override(actor=admin_user, date=FRIDAY, kind="holiday", note="Citywide closure")
-    workcal.set_override(actor=admin_user, date=FRIDAY, kind="working_day", region=tree["street"].code)
+    services.set_override(actor=admin_user, date=FRIDAY, kind="holiday", note="Citywide closure")
+    services.set_override(actor=admin_user, date=FRIDAY, kind="working_day", region=tree["street"].code)
     assert not workcal.is_working_day(FRIDAY)
     assert not workcal.is_working_day(FRIDAY, region=ELSEWHERE)
     assert workcal.is_working_day(FRIDAY, region=tree["grid_b1"].code)
     assert CalendarOverride.objects.filter(date=FRIDAY).count() == 2  # one per (day, region)
 
-    workcal.remove_override(actor=admin_user, date=FRIDAY, region=tree["street"].code)
+    services.remove_override(actor=admin_user, date=FRIDAY, region=tree["street"].code)
     assert not workcal.is_working_day(FRIDAY, region=tree["grid_b1"].code)  # back to the wider override
     with pytest.raises(ValidationError):
-        workcal.remove_override(actor=admin_user, date=FRIDAY, region=tree["street"].code)
+        services.remove_override(actor=admin_user, date=FRIDAY, region=tree["street"].code)
 
 
 def test_regional_overrides_are_stored_as_the_region_prefix_and_audited(admin_user, tree):
-    override = workcal.set_override(actor=admin_user, date=FRIDAY, kind="holiday", region="110105000000")
+    override = services.set_override(actor=admin_user, date=FRIDAY, kind="holiday", region="110105000000")
     assert override.region_code == "110105"
     event = AuditEvent.objects.get(action="core.calendaroverride.create")
     assert event.changes["region_code"] == [None, "110105"]
@@ -120,7 +121,7 @@ def test_regional_overrides_are_stored_as_the_region_prefix_and_audited(admin_us
     ("1101", "1101"), ("11", "11"),  # a prefecture, a province holding districts of the deployment
 ])
 def test_region_codes_of_known_regions_are_accepted(tree, given, stored):
-    assert workcal.region_prefix(given) == stored
+    assert services.region_prefix(given) == stored
 
 
 @pytest.mark.parametrize("given", [
@@ -129,19 +130,19 @@ def test_region_codes_of_known_regions_are_accepted(tree, given, stored):
 ])
 def test_unknown_region_codes_are_refused(admin_user, tree, given):
     with pytest.raises(ValidationError) as error:
-        workcal.set_override(actor=admin_user, date=FRIDAY, kind="holiday", region=given)
+        services.set_override(actor=admin_user, date=FRIDAY, kind="holiday", region=given)
     assert list(error.value.message_dict) == ["region_code"]
     assert not CalendarOverride.objects.exists()
 
 
 def test_an_admin_with_an_area_may_set_overrides_only_inside_it(street_admin, tree):
-    workcal.set_override(actor=street_admin, date=FRIDAY, kind="holiday", region=tree["comm_b"].code)
-    workcal.set_override(actor=street_admin, date=FRIDAY, kind="holiday", region=tree["street"].code)
+    services.set_override(actor=street_admin, date=FRIDAY, kind="holiday", region=tree["comm_b"].code)
+    services.set_override(actor=street_admin, date=FRIDAY, kind="holiday", region=tree["street"].code)
     for region in (tree["district"].code, "", "1101"):
         with pytest.raises(PermissionDenied):
-            workcal.set_override(actor=street_admin, date=FRIDAY, kind="holiday", region=region)
+            services.set_override(actor=street_admin, date=FRIDAY, kind="holiday", region=region)
     with pytest.raises(PermissionDenied):
-        workcal.remove_override(actor=street_admin, date=FRIDAY, region="")
+        services.remove_override(actor=street_admin, date=FRIDAY, region="")
     assert set(CalendarOverride.objects.values_list("region_code", flat=True)) == {"110105001002", "110105001"}
 
 
@@ -176,7 +177,7 @@ def test_a_bad_region_argument_is_refused(local_holiday):
 # --- the admin ------------------------------------------------------------------------------------
 
 def test_admin_lists_and_filters_by_region(client, admin_user, local_holiday):
-    workcal.set_override(actor=admin_user, date=THURSDAY, kind="holiday", note="Everywhere off")
+    services.set_override(actor=admin_user, date=THURSDAY, kind="holiday", note="Everywhere off")
     client.force_login(admin_user)
     url = reverse("admin:core_calendaroverride_changelist")
     page = client.get(url).content.decode()
