@@ -19,9 +19,9 @@ the grids).
 3. HTTP API: a real server process (gunicorn, ``--workers`` processes, 4
    threads each) on a free 127.0.0.1 port against the same database file;
    ``--threads`` client threads POST to ``/api/v1/cases/`` with the key, over
-   keep-alive connections. Fewer cases than in step 1 by default
-   (``--http-cases``, 10,000), to keep the run short; the rate does not
-   depend on how many cases are already stored.
+   keep-alive connections: 100,000 cases by default, as the issue asks
+   (about six minutes here); ``--http-cases`` sets fewer for a quick run, the
+   rate hardly depends on how many cases are already stored.
 
 Each rate is printed with its ratio to the raw insert of the same run. The
 service layer runs with ``DEBUG`` off unless the environment says otherwise
@@ -228,7 +228,7 @@ def post_all(port: int, key: str, rows: list[dict], threads: int) -> tuple[float
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--http-cases", type=int, default=10_000)
+    parser.add_argument("--http-cases", type=int, default=100_000)
     parser.add_argument("--batched-cases", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
