@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from gongzhi.audit.models import AuditEvent
-from gongzhi.core.tests.test_maintenance import planner_rows
+from gongzhi.core.tests.statistics import planner_rows
 from gongzhi.registry.importing import import_registry
 from gongzhi.registry.models import (
     Building,
