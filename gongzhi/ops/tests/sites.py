@@ -24,6 +24,10 @@ from gongzhi.audit.services import record
 from gongzhi.regions.models import Level, Region
 
 call_command("migrate", interactive=False, verbosity=0)
+# A copy of the session's test database holds no migration data when a transactional test
+# emptied it before (they restore it only for themselves): the default categories again.
+from gongzhi.cases.services import seed_categories
+seed_categories()
 with transaction.atomic():
     district = Region.objects.create(code="110105000000", name="朝阳区", level=Level.DISTRICT)
     street = Region.objects.create(code="110105001000", name="建外街道", level=Level.SUBDISTRICT, parent=district)

@@ -52,6 +52,10 @@ from gongzhi.cases.models import Category
 from gongzhi.regions.models import CommunityType, Level, Region
 
 call_command("migrate", interactive=False, verbosity=0)
+# A copy of the session's test database holds no migration data when a transactional test
+# emptied it before (they restore it only for themselves): the default categories again.
+from gongzhi.cases.services import seed_categories
+seed_categories()
 
 def square(lon, lat, size=0.01):
     return {"type": "Polygon", "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size],
