@@ -29,20 +29,6 @@ def at(*args):
     return datetime(*args, tzinfo=SH)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_calendar(settings):
-    settings.OFFICE_HOURS = "09:00-12:00,13:30-17:30"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users
-    workcal.reset()
-    yield
-    workcal.reset()
-
-
-@pytest.fixture
-def admin_user(make_user):
-    return make_user("cal-admin", role=Role.ADMIN, is_staff=True)
-
-
 @pytest.fixture
 def leader(make_user):
     return make_user("leader", role=Role.LEADER, is_staff=True)

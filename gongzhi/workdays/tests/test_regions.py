@@ -28,19 +28,6 @@ def at(*args):
     return datetime(*args, tzinfo=SH)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_calendar(settings):
-    settings.OFFICE_HOURS = "09:00-12:00,13:30-17:30"
-    workcal.reset()
-    yield
-    workcal.reset()
-
-
-@pytest.fixture
-def admin_user(make_user):
-    return make_user("cal-admin", role=Role.ADMIN, is_staff=True)
-
-
 @pytest.fixture
 def street_admin(make_user, tree):
     return make_user("street-admin", role=Role.ADMIN, region=tree["street"], is_staff=True)
