@@ -10,6 +10,6 @@ class OpsConfig(AppConfig):
     def ready(self):
         # Built-in scrape-time gauges and periodic jobs; other apps add theirs
         # from their own ready() (see docs/deploy.md).
-        from . import builtin
+        from . import builtin, checks  # noqa: F401  checks registers the deployment checks
 
         builtin.register()
