@@ -446,7 +446,7 @@ async def drive(options, port, spots, photo, processes):
             if status == 200:
                 break
         except OSError:
-            pass
+            pass  # not listening yet: gunicorn is still starting; the deadline below bounds the wait
         if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
             raise SystemExit("the stack did not get ready; see var/bench/load/stack.log")
         await asyncio.sleep(0.5)

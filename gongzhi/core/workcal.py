@@ -658,7 +658,7 @@ def describe_day(d: date, *, region: str = "") -> DayInfo:
     d = _as_date(d)
     days = _current(region)
     working = days.is_working(d)
-    code = _reloaded_or_current().deciding(d, region or "")
+    code = _calendar.deciding(d, region or "")  # loaded and fresh: _current() just ran
     if code is not None:
         note = (CalendarOverride.objects.filter(date=d, region_code=code).values_list("note", flat=True).first()
                 or "")
@@ -672,6 +672,3 @@ def describe_day(d: date, *, region: str = "") -> DayInfo:
     return DayInfo(d, working, "weekday" if working else "weekend")
 
 
-def _reloaded_or_current() -> _Calendar:
-    calendar = _calendar
-    return calendar if calendar is not None else _reloaded()
