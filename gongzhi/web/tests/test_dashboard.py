@@ -46,6 +46,7 @@ def test_export_has_what_is_shown(world, signed_in, case_in):
     response = signed_in(world.users.leader).get("/dashboard/export.xlsx", PERIOD)
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(response.content))
+    assert re.fullmatch(r"Figures as of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d", book["Summary"]["G1"].value)
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Received"] == 1 and summary["Closed"] == 1
     assert [row for row in book["Categories"].iter_rows(min_row=2, values_only=True)] == [("环境保护", 1, 1.0)]

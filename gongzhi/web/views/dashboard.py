@@ -7,6 +7,7 @@ import io
 from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from openpyxl import Workbook
@@ -76,7 +77,8 @@ def export(request):
     sheet = book.active
     sheet.title = _("Summary")[:31]
     sheet.append([_("From"), period.start.isoformat(), _("Until"), period.end.isoformat(),
-                  _("Region"), period.region or _("My whole area")])
+                  _("Region"), period.region or _("My whole area"),
+                  _("Figures as of %(time)s") % {"time": timezone.localtime(data["as_of"]).strftime("%Y-%m-%d %H:%M:%S")}])
     for tile in data["tiles"]:
         sheet.append([str(TILE_LABELS[tile["key"]]), tile["value"]])
     for row in data.get("rates") or []:
