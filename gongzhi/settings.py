@@ -159,7 +159,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["gongzhi.accounts.backends.ThrottledModelBackend"]
+AUTHENTICATION_BACKENDS = ["gongzhi.accounts.backends.ThrottledModelBackend",
+                           "gongzhi.accounts.backends.PhoneCodeBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -169,6 +170,15 @@ LOGOUT_REDIRECT_URL = "login"
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Residents' sign-in by mobile number and one-time SMS code (gongzhi.accounts.phone_signin):
+# how long a code lasts, how many digits it has, how many wrong guesses spend it, and the
+# limits per number (one code per interval, so many a day) and per client address (an hour).
+SMS_CODE_TTL = env_int("SMS_CODE_TTL", 5 * 60)
+SMS_CODE_LENGTH = env_int("SMS_CODE_LENGTH", 6)
+SMS_CODE_MAX_ATTEMPTS = env_int("SMS_CODE_MAX_ATTEMPTS", 5)
+SMS_CODE_INTERVAL = env_int("SMS_CODE_INTERVAL", 60)
+SMS_CODE_PER_NUMBER_DAY = env_int("SMS_CODE_PER_NUMBER_DAY", 10)
+SMS_CODE_PER_ADDRESS_HOUR = env_int("SMS_CODE_PER_ADDRESS_HOUR", 30)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -236,9 +246,15 @@ TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django.tasks.backends.
 # Outbound channels of notifications, each a class behind one interface
 # (gongzhi.notifications.channels.Channel). The default only logs; swap in a
 # real sender per channel with NOTIFICATION_<NAME>_BACKEND.
+# A channel's other options come from NOTIFICATION_<NAME>_<OPTION> when set: for the SMS
+# provider's HTTP API (gongzhi.notifications.channels.HttpSmsChannel) URL, TOKEN, SIGN_NAME
+# and TIMEOUT (docs/deploy.md).
+NOTIFICATION_CHANNEL_OPTIONS = ("URL", "TOKEN", "SIGN_NAME", "TIMEOUT")
 NOTIFICATION_CHANNELS = {
     name: {"BACKEND": env_str(f"NOTIFICATION_{name.upper()}_BACKEND",
-                              "gongzhi.notifications.channels.LoggingChannel")}
+                              "gongzhi.notifications.channels.LoggingChannel"),
+           **{option: env_str(f"NOTIFICATION_{name.upper()}_{option}") for option in NOTIFICATION_CHANNEL_OPTIONS
+              if env_str(f"NOTIFICATION_{name.upper()}_{option}")}}
     for name in env_list("NOTIFICATION_CHANNEL_NAMES", ["sms", "wechat", "email"])
 }
 

@@ -33,3 +33,18 @@ class ThrottledModelBackend(ModelBackend):
         else:
             lockout.clear_failures(username)
         return user
+
+
+class PhoneCodeBackend(ModelBackend):
+    """Sign-in with a mobile number and a one-time SMS code (``authenticate(phone=, code=)``).
+
+    The checks and the sign-up on first use are :func:`gongzhi.accounts.phone_signin.sign_in`;
+    its ValidationError and PermissionDenied reach the caller, which shows them.
+    """
+
+    def authenticate(self, request, phone=None, code=None, **kwargs):
+        if phone is None or code is None:
+            return None  # not a code sign-in
+        from .phone_signin import sign_in
+
+        return sign_in(phone=phone, code=code, client_ip=current().client_ip)

@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import crypto
+from gongzhi.core.crypto import EncryptedTextField
 from gongzhi.core.scoping import Scope, ScopeSpec
 
 from .roles import Role
@@ -69,13 +71,32 @@ class User(AbstractUser):
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
+    # The mobile number a resident signs in with (one-time SMS code) and is texted on: personal
+    # data like any other, so encrypted, with a blind index for the one exact lookup sign-in needs.
+    phone = EncryptedTextField(_("mobile number"), kind="phone")
+    phone_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(fields=["phone_index"], condition=~models.Q(phone_index=""),
+                                    name="one_account_per_mobile_number"),
+        ]
 
     def __str__(self):
         return self.display_name or self.username
+
+    def save(self, *args, **kwargs):
+        self.phone_index = crypto.blind_index("phone", self.phone) if self.phone else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_index"}
+        super().save(*args, **kwargs)
+
+    @property
+    def phone_masked(self) -> str:
+        return crypto.mask_phone(self.phone)
 
     @property
     def scope(self) -> Scope:
@@ -191,3 +212,25 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = _("failed sign-in")
         verbose_name_plural = _("failed sign-ins")
+
+
+class PhoneCode(models.Model):
+    """A one-time sign-in code sent by SMS (短信验证码).
+
+    Only a keyed hash of the code is kept, and the number only as its blind
+    index. The rows are also the rate limiter's memory (per number and per
+    client address), so every process agrees on the limits.
+    """
+
+    phone_index = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    client_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in code")
+        verbose_name_plural = _("sign-in codes")
+        ordering = ["-created_at", "-id"]

@@ -6,3 +6,10 @@ class NotificationsConfig(AppConfig):
     name = "gongzhi.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from gongzhi.accounts import phone_signin
+
+        from .services import send_sign_in_code
+
+        phone_signin.register_sender(send_sign_in_code)

@@ -78,3 +78,22 @@ def mark_all_read(*, actor) -> int:
             record(actor=actor, action="notifications.read_all", object_type="notifications.notification",
                    changes={"count": count})
     return count
+
+
+def send_sign_in_code(phone: str, code: str) -> None:
+    """Text a resident's one-time sign-in code on the ``sms`` channel, at once and outside the inbox.
+
+    Registered with :func:`gongzhi.accounts.phone_signin.register_sender`. A code
+    is not a notification: it has no recipient account yet (sign-up) and must
+    not wait for a worker, so it goes straight through the channel.
+    """
+    from . import channels as outbound
+
+    channel = outbound.configured().get("sms")
+    if channel is None:
+        raise outbound.NoAddress("no sms channel is configured")
+    minutes = max(1, settings.SMS_CODE_TTL // 60)
+    channel.send(outbound.OutboundMessage(
+        channel="sms", notification_id=0, user_id=0, username="", email="", link="", phone=phone,
+        title=_("Your sign-in code is %(code)s") % {"code": code},
+        body=_("It is valid for %(minutes)d minutes. Do not tell anyone.") % {"minutes": minutes}))

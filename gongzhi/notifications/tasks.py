@@ -41,7 +41,8 @@ def deliver_notification(notification_id: int) -> dict:
         user = notification.user
         message = outbound.OutboundMessage(
             channel=name, notification_id=notification.pk, user_id=user.pk, username=user.get_username(),
-            email=user.email or "", title=notification.title, body=notification.body, link=notification.link)
+            email=user.email or "", title=notification.title, body=notification.body, link=notification.link,
+            phone=user.phone or "")
         error = ""
         try:
             channel.send(message)

@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import views
 from .forms import LoginForm
-from .views import console, dashboard, grid, notices, resident, saved_views
+from .views import console, dashboard, grid, notices, phone, resident, saved_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,7 @@ urlpatterns = [
                                      redirect_authenticated_user=True),
         name="login",
     ),
+    path("login/phone/", phone.phone_sign_in, name="phone_login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
