@@ -318,6 +318,9 @@ TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 14)
 # Logs: one JSON object per line in production (LOG_FORMAT=json), plain text
 # in development; every line carries the request id (gongzhi.ops.logs).
 LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "plain")
+# Where gunicorn's workers share their request metrics (set by deploy/gunicorn.conf.py; the
+# prometheus_client library reads the same variable itself when it is imported).
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
 if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
 LOGGING["filters"] = {**LOGGING.get("filters", {}), "request_id": {"()": "gongzhi.ops.logs.RequestIdFilter"}}

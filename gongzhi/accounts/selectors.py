@@ -26,10 +26,6 @@ def users_for(actor) -> QuerySet:
     return scope_queryset(User.objects.select_related("region", "unit"), actor)
 
 
-def api_keys_for(actor) -> QuerySet:
-    return scope_queryset(ApiKey.objects.select_related("unit__region", "created_by"), actor)
-
-
 def login_failures_for(actor) -> QuerySet:
     """Failed sign-ins an administrator may look at.
 

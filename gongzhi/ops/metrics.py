@@ -22,10 +22,10 @@ Two kinds of figures:
 """
 
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
@@ -108,7 +108,7 @@ REGISTRY.register(SCRAPE_TIME)
 
 def render() -> bytes:
     """The text exposition of every metric, summed over processes when multi-process."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.PROMETHEUS_MULTIPROC_DIR:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         registry.register(SCRAPE_TIME)

@@ -130,15 +130,6 @@ def tags_of(actor, person: Person) -> list[PersonCareTag]:
     return list(PersonCareTag.objects.filter(person=person, tag__in=visible_care_tags(actor)).select_related("tag"))
 
 
-def tags_by_person(actor, person_ids) -> dict[int, list[CareTag]]:
-    """{person id: visible tags} for a page of persons, in one query."""
-    result: dict[int, list[CareTag]] = {}
-    links = PersonCareTag.objects.filter(person_id__in=list(person_ids), tag__in=visible_care_tags(actor))
-    for link in links.select_related("tag").order_by("tag__position"):
-        result.setdefault(link.person_id, []).append(link.tag)
-    return result
-
-
 def with_visible_tags(actor, queryset: QuerySet) -> QuerySet:
     """Prefetch each person's visible care tags into ``visible_tag_links``."""
     links = PersonCareTag.objects.filter(tag__in=visible_care_tags(actor)).select_related("tag").order_by(

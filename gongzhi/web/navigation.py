@@ -51,10 +51,6 @@ def publishes_notices(user) -> bool:
     return can(user, "notices.publish") and not is_grid_worker(user)
 
 
-def administers(user) -> bool:
-    return user.is_staff and (user.is_superuser or can(user, "accounts.manage"))
-
-
 @dataclass(frozen=True)
 class Item:
     name: str  # URL name

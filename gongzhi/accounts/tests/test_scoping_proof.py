@@ -8,11 +8,15 @@ apps add later are covered without touching this file):
 - structurally: the ``Q`` built for each model only ever admits the grid
   worker's own grid prefix, their own user id, or nothing; its lookup paths
   end at a region code, a unit and a user, and the query runs;
-- with rows: for each model that has a factory, a row placed in A1 is seen
-  and a row placed in B1 is not. Factories for this file's models are below;
-  another app adds its own in ``<app>/tests/scoping_factories.py`` as
-  ``FACTORIES = {Model: make(place: Region, n: int) -> instance}``
-  (the instance must lie in ``place``).
+- with rows, for every scoped model (a model without a factory fails the
+  suite): a row placed in A1 is seen and a row placed in B1 is not. Factories
+  for this file's models are below; another app adds its own in
+  ``<app>/tests/scoping_factories.py`` as
+  ``FACTORIES = {Model: make(place: Region, n: int) -> instance}`` (the
+  instance must lie in ``place``); a model that belongs to a user whatever the
+  area (an inbox row, a saved view) in ``OWNED = {Model: make(owner: User, n)}``
+  (the grid worker sees their own rows, not another's); a catalogue the scope
+  admits nobody to (``ScopeSpec()``) in ``CATALOGUES = {Model: make(n)}``.
 
 Also: department staff see their unit's rows, an administrator without an
 area sees everything, an inactive user sees nothing, an API key sees its unit.
@@ -70,7 +74,8 @@ OWN_FACTORIES = {
 
 
 def discovered_factories():
-    factories = dict(OWN_FACTORIES)
+    """(placed, owned, catalogues): the factories of every app's tests/scoping_factories.py."""
+    placed, owned, catalogues = dict(OWN_FACTORIES), {}, {}
     for config in apps.get_app_configs():
         module_name = f"{config.name}.tests.scoping_factories"
         try:
@@ -79,11 +84,13 @@ def discovered_factories():
             if exc.name in (module_name, f"{config.name}.tests"):
                 continue
             raise
-        factories.update(module.FACTORIES)
-    return factories
+        placed.update(module.FACTORIES)
+        owned.update(getattr(module, "OWNED", {}))
+        catalogues.update(getattr(module, "CATALOGUES", {}))
+    return placed, owned, catalogues
 
 
-FACTORIES = discovered_factories()
+FACTORIES, OWNED_FACTORIES, CATALOGUE_FACTORIES = discovered_factories()
 
 
 # --- structure of the Q, for every scoped model --------------------------------
@@ -202,6 +209,35 @@ def test_rows_of_grid_b_are_invisible_to_the_grid_worker_of_grid_a(model, grid_w
     assert theirs.pk not in visible
     everything = set(scope_queryset(model._default_manager.all(), global_admin).values_list("pk", flat=True))
     assert {mine.pk, theirs.pk} <= everything
+
+
+def test_every_scoped_model_has_a_factory_so_real_rows_of_it_are_proved():
+    known = set(FACTORIES) | set(OWNED_FACTORIES) | set(CATALOGUE_FACTORIES)
+    missing = [m._meta.label for m in SCOPED_MODELS if m not in known]
+    assert not missing, (
+        f"no scoping factory for {missing}: add one to <app>/tests/scoping_factories.py (see this module's docstring)")
+
+
+@pytest.mark.parametrize("model", sorted(OWNED_FACTORIES, key=lambda m: m._meta.label), ids=lambda m: m._meta.label)
+def test_rows_owned_by_another_user_are_invisible_to_the_grid_worker(model, grid_worker, make_user, global_admin,
+                                                                     tree):
+    other = make_user(f"owner_b_{next(_counter)}", role=Role.GRID_WORKER, region=tree["grid_b1"])
+    mine = OWNED_FACTORIES[model](grid_worker, next(_counter))
+    theirs = OWNED_FACTORIES[model](other, next(_counter))
+    visible = set(scope_queryset(model._default_manager.all(), grid_worker).values_list("pk", flat=True))
+    assert mine.pk in visible and theirs.pk not in visible
+    everything = set(scope_queryset(model._default_manager.all(), global_admin).values_list("pk", flat=True))
+    assert {mine.pk, theirs.pk} <= everything
+
+
+@pytest.mark.parametrize("model", sorted(CATALOGUE_FACTORIES, key=lambda m: m._meta.label),
+                         ids=lambda m: m._meta.label)
+def test_catalogue_rows_are_admitted_to_nobody_by_the_scope(model, grid_worker, make_user, global_admin, units):
+    row = CATALOGUE_FACTORIES[model](next(_counter))
+    clerk = make_user(f"clerk_{next(_counter)}", role=Role.DEPARTMENT, unit=units["chengguan"])
+    for actor in (grid_worker, clerk):
+        assert not scope_queryset(model._default_manager.filter(pk=row.pk), actor).exists()
+    assert scope_queryset(model._default_manager.filter(pk=row.pk), global_admin).exists()
 
 
 def test_department_staff_see_their_units_rows(make_user, units):
