@@ -1,0 +1,252 @@
+"""The registry admin is a face like the others (#13.2) and names nothing outside the area (#11.2).
+
+Its add and change forms print no name or address of a person, dwelling or
+household outside the user's area, whatever ids the query string carries; its
+saves and deletes go through the services, so they leave the services' audit
+events, and what a service refuses comes back as the form's errors.
+"""
+
+import json
+
+import pytest
+
+from gongzhi.audit.models import AuditEvent
+from gongzhi.registry import services
+from gongzhi.registry.models import (
+    Building,
+    Compound,
+    Dwelling,
+    Entrance,
+    Household,
+    HouseholdMember,
+    HouseholdVisit,
+    Person,
+    Relation,
+)
+
+from .conftest import id_number_for
+
+pytestmark = pytest.mark.django_db
+
+
+def management(prefix, rows=()):
+    """Inline formset data: ``rows`` are dicts of a new row's fields."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{name}": value for name, value in row.items()})
+    return data
+
+
+def actions():
+    return list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+
+
+@pytest.fixture
+def outside(tree, make_person):
+    """A household of grid B1, its head and its dwelling, with names and an address to look for."""
+    dwelling = Dwelling(grid=tree["grid_b1"], room="1203", street_address="光华路9号")
+    dwelling.refresh_address_text()
+    dwelling.save()
+    head = make_person(tree["grid_b1"], name="欧阳秘密")
+    household = Household.objects.create(grid=tree["grid_b1"], dwelling=dwelling, head=head)
+    return {"dwelling": dwelling, "head": head, "household": household}
+
+
+# --- #11.2: the add forms of the issue ------------------------------------------------------
+
+
+def assert_names_nothing(body, outside):
+    for text in ("欧阳秘密", "光华路9号", "1203", "光华里"):
+        assert text not in body, text
+
+
+def test_household_add_form_names_no_head_or_dwelling_outside_the_grid(client, staff, outside):
+    client.force_login(staff["worker_a1"])
+    response = client.get("/admin/registry/household/add/",
+                          {"head": outside["head"].pk, "dwelling": outside["dwelling"].pk})
+    assert response.status_code == 200
+    assert_names_nothing(response.content.decode(), outside)
+    form = response.context["adminform"].form
+    assert "head" not in form.initial and "dwelling" not in form.initial  # ids from outside are dropped
+
+
+def test_visit_add_form_names_no_household_outside_the_grid(client, staff, outside):
+    client.force_login(staff["worker_a1"])
+    response = client.get("/admin/registry/householdvisit/add/",
+                          {"household": outside["household"].pk, "dwelling": outside["dwelling"].pk,
+                           "persons": str(outside["head"].pk)})
+    assert response.status_code == 200
+    assert_names_nothing(response.content.decode(), outside)
+
+
+def test_add_form_still_names_what_lies_inside_the_grid(client, staff, tree, place, make_person):
+    inside = make_person(tree["grid_a1"], name="李内部")
+    client.force_login(staff["worker_a1"])
+    response = client.get("/admin/registry/household/add/", {"head": inside.pk, "dwelling": place["dwelling"].pk})
+    body = response.content.decode()
+    assert "李内部" in body and place["dwelling"].address_text in body
+
+
+def test_raw_id_label_of_a_row_refering_outside_names_nothing(client, staff, tree, outside, make_person):
+    """A household of A1 whose head was set (by a bug or an old import) to a person of B1."""
+    household = Household.objects.create(grid=tree["grid_a1"], head=outside["head"], dwelling=outside["dwelling"])
+    client.force_login(staff["worker_a1"])
+    response = client.get(f"/admin/registry/household/{household.pk}/change/")
+    assert response.status_code == 200
+    assert_names_nothing(response.content.decode().replace(str(household), ""), outside)
+
+
+def test_inline_raw_id_labels_are_scoped(client, staff, tree, outside):
+    household = Household.objects.create(grid=tree["grid_a1"])
+    HouseholdMember.objects.create(household=household, person=outside["head"], relation=Relation.SPOUSE)
+    client.force_login(staff["worker_a1"])
+    body = client.get(f"/admin/registry/household/{household.pk}/change/").content.decode()
+    assert "欧阳秘密" not in body.replace(str(HouseholdMember.objects.get(household=household)), "")
+
+
+def test_autocomplete_answers_only_rows_of_the_area(client, staff, tree, outside, make_person):
+    make_person(tree["grid_a1"], name="欧阳内部")
+    client.force_login(staff["worker_a1"])
+    response = client.get("/admin/autocomplete/", {"app_label": "registry", "model_name": "household",
+                                                   "field_name": "head", "term": "欧阳"})
+    assert response.status_code == 200
+    names = [item["text"] for item in json.loads(response.content)["results"]]
+    assert names == ["欧阳内部"]
+
+
+# --- #13.2: saves and deletes through the services ------------------------------------------
+
+
+def test_admin_places_leave_the_services_audit_events(client, staff, tree):
+    client.force_login(staff["worker_a1"])
+    grid = tree["grid_a1"].pk
+    response = client.post("/admin/registry/compound/add/", {"name": "安和小区", "kind": "compound", "grid": grid,
+                                                             "street_address": "安和路1号", "external_id": ""})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    compound = Compound.objects.get(name="安和小区")
+    response = client.post("/admin/registry/building/add/", {
+        "compound": compound.pk, "number": "5", "grid": grid, "name": "", "floors": "6", "external_id": "",
+        **management("entrances", [{"number": "1"}])})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    building = Building.objects.get(compound=compound)
+    entrance = Entrance.objects.get(building=building)
+    response = client.post("/admin/registry/dwelling/add/", {
+        "grid": grid, "compound": compound.pk, "building": building.pk, "entrance": entrance.pk, "room": "302",
+        "floor": "3", "street_address": "", "floor_area": "70", "use": "owner_occupied", "external_id": "",
+        "note": ""})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    dwelling = Dwelling.objects.get(room="302")
+    assert dwelling.address_text == "安和小区 5号楼 1单元 302室"
+    response = client.post(f"/admin/registry/compound/{compound.pk}/change/", {
+        "name": "安和新村", "kind": "compound", "grid": grid, "street_address": "安和路1号", "external_id": ""})
+    assert response.status_code == 302
+    dwelling.refresh_from_db()
+    assert dwelling.address_text.startswith("安和新村")  # the service refreshes the printed addresses
+    assert actions() == ["registry.compound.create", "registry.building.create", "registry.entrance.create",
+                         "registry.dwelling.create", "registry.compound.update"]
+    assert set(AuditEvent.objects.values_list("reason", flat=True)) <= {"", "admin"}
+
+
+def test_admin_persons_and_households_leave_the_services_audit_events(client, staff, tree, place):
+    client.force_login(staff["worker_a1"])
+    number = id_number_for()
+    response = client.post("/admin/registry/person/add/", {
+        "name": "王五", "id_type": "resident_id", "new_id_number": number, "new_phone": "13900001111",
+        "gender": "", "birth_date": "", "residence_type": "registered", "status": "active",
+        "grid": tree["grid_a1"].pk, "dwelling": place["dwelling"].pk, "dwelling_role": "owner",
+        "external_id": "", "note": "", **management("tag_links"), **management("residences")})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    person = Person.objects.get(name="王五")
+    assert person.birth_date is not None and person.residences.count() == 1  # derived and moved in by the service
+    response = client.post("/admin/registry/household/add/", {
+        "grid": tree["grid_a1"].pk, "dwelling": place["dwelling"].pk, "head": person.pk, "external_id": "H-1",
+        "note": "", **management("members")})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    household = Household.objects.get(external_id="H-1")
+    assert household.members.get().relation == Relation.HEAD
+    response = client.post(f"/admin/registry/household/{household.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Household.objects.filter(pk=household.pk).exists()
+    assert actions() == ["registry.person.create", "registry.household.create", "registry.household.delete"]
+    event = AuditEvent.objects.get(action="registry.person.create")
+    assert number not in json.dumps(event.changes, ensure_ascii=False)
+
+
+def test_admin_visit_is_recorded_by_the_service(client, staff, tree, make_person):
+    head = make_person(tree["grid_a1"], name="赵六")
+    household = services.create_household(actor=staff["admin"], head=head)
+    before = AuditEvent.objects.count()
+    client.force_login(staff["worker_a1"])
+    response = client.post("/admin/registry/householdvisit/add/", {
+        "household": household.pk, "dwelling": "", "persons": "", "visited_at_0": "2026-01-05",
+        "visited_at_1": "10:00:00", "longitude": "", "latitude": "", "notes": "一切正常",
+        "follow_up_needed": "", "follow_up_note": ""})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    visit = HouseholdVisit.objects.get()
+    assert visit.visitor == staff["worker_a1"] and visit.grid == tree["grid_a1"]
+    assert list(visit.persons.all()) == [head]  # the service's default: the household's members
+    assert actions()[before:] == ["registry.visit.create"]
+
+
+def test_service_refusals_are_form_errors_and_nothing_is_written(client, staff, tree, place, make_person):
+    client.force_login(staff["worker_a1"])
+    other = Building.objects.create(number="9", grid=tree["grid_a1"])
+    response = client.post("/admin/registry/dwelling/add/", {
+        "grid": tree["grid_a1"].pk, "compound": "", "building": other.pk, "entrance": place["entrance"].pk,
+        "room": "101", "floor": "", "street_address": "x路1号", "floor_area": "", "use": "owner_occupied",
+        "external_id": "", "note": ""})
+    assert response.status_code == 200
+    assert "The entrance belongs to another building." in response.content.decode()
+    assert not Dwelling.objects.filter(room="101").exists()
+    # a second head, added through the inline: the service refuses, nothing of the household is kept
+    taken = make_person(tree["grid_a1"], name="孙七")
+    head = make_person(tree["grid_a1"], name="周八")
+    before = AuditEvent.objects.count()
+    response = client.post("/admin/registry/household/add/", {
+        "grid": tree["grid_a1"].pk, "dwelling": "", "head": head.pk, "external_id": "H-2", "note": "",
+        **management("members", [{"person": taken.pk, "relation": "head"}])})
+    assert response.status_code == 200
+    assert "The household already has a head." in response.content.decode()
+    assert not Household.objects.filter(external_id="H-2").exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_duplicate_id_number_is_refused_on_the_new_id_number_field(client, staff, tree, make_person):
+    number = id_number_for()
+    make_person(tree["grid_a1"], name="甲", id_number=number)
+    client.force_login(staff["worker_a1"])
+    response = client.post("/admin/registry/person/add/", {
+        "name": "乙", "id_type": "resident_id", "new_id_number": number, "new_phone": "", "gender": "",
+        "birth_date": "", "residence_type": "registered", "status": "active", "grid": tree["grid_a1"].pk,
+        "dwelling": "", "dwelling_role": "", "external_id": "", "note": "",
+        **management("tag_links"), **management("residences")})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["new_id_number"] == [
+        "A person with this ID number is already registered."]
+    assert not Person.objects.filter(name="乙").exists()
+
+
+def test_a_refused_delete_of_an_inline_row_is_a_form_error(client, staff, tree, place):
+    """An entrance that a dwelling still refers to: refused, the form again, nothing deleted or audited."""
+    client.force_login(staff["admin"])
+    entrance = place["entrance"]
+    response = client.post(f"/admin/registry/building/{place['building'].pk}/change/", {
+        "compound": place["compound"].pk, "number": "3", "grid": tree["grid_a1"].pk, "name": "", "floors": "",
+        "external_id": "", "entrances-TOTAL_FORMS": "1", "entrances-INITIAL_FORMS": "1",
+        "entrances-MIN_NUM_FORMS": "0", "entrances-MAX_NUM_FORMS": "1000", "entrances-0-id": entrance.pk,
+        "entrances-0-building": place["building"].pk, "entrances-0-number": "2", "entrances-0-DELETE": "on"})
+    assert response.status_code == 200  # the form again, with the refusal
+    assert "protected" in response.content.decode()
+    assert Entrance.objects.filter(pk=entrance.pk).exists()
+    assert not AuditEvent.objects.filter(action="registry.entrance.delete").exists()
+
+
+def test_services_refuse_outside_the_area_through_the_admin_too(client, staff, tree, outside):
+    client.force_login(staff["worker_a1"])
+    response = client.post("/admin/registry/household/add/", {
+        "grid": tree["grid_a1"].pk, "dwelling": "", "head": outside["head"].pk, "external_id": "H-3", "note": "",
+        **management("members")})
+    assert response.status_code == 200
+    assert not Household.objects.filter(external_id="H-3").exists()
+    assert "欧阳秘密" not in response.content.decode()
