@@ -5,10 +5,12 @@ The admin is one more face over the same mechanisms as pages and API:
 - choices of related, region-bound objects are scoped too (foreign keys,
   many-to-many, and the choices of related list filters, which would
   otherwise list the names of every area), so nobody can move a row into an
-  area they do not hold, and a save is re-checked after it;
+  area they do not hold (and the services check the area of every write);
 - what a user may do comes from role capabilities (:mod:`gongzhi.accounts.roles`),
   not from Django's per-model permission tables;
-- every save and delete writes an audit event in the same transaction.
+- every save and delete goes through the service of that action (its validation,
+  capability and area checks, audit event): subclasses implement ``save_model`` /
+  ``delete_model`` with it, or refuse the action; the base class refuses to write.
 
 Related-object lookups are scoped by :class:`ScopedLookupsMixin` (used by the
 base class and by :class:`ScopedInline`): the choices of foreign keys and
@@ -26,7 +28,7 @@ nothing written) or as messages, never as a server error.
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
@@ -34,7 +36,6 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.roles import can
 from gongzhi.core.scoping import ensure_in_scope, scope_queryset
 
-from .services import diff, record, snapshot
 
 
 def is_scoped(model) -> bool:
@@ -230,17 +231,12 @@ class ScopedAuditedAdmin(ScopedLookupsMixin, admin.ModelAdmin):
 
     # --- audit --------------------------------------------------------------
     def save_model(self, request, obj, form, change):
-        before = snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else None
-        with transaction.atomic():
-            obj.save()
-            ensure_in_scope(obj, request.user)  # rolls back a move out of the user's area
-            record(actor=request.user, action=f"{obj._meta.label_lower}.{'update' if change else 'create'}",
-                   obj=obj, changes=diff(obj, before), reason="admin")
+        raise ImproperlyConfigured(f"{type(self).__name__} must save through the service of the action "
+                                   "(its checks and audit event), not through the form")
 
     def delete_model(self, request, obj):
-        with transaction.atomic():
-            record(actor=request.user, action=f"{obj._meta.label_lower}.delete", obj=obj, reason="admin")
-            obj.delete()
+        raise ImproperlyConfigured(f"{type(self).__name__} must delete through the service of the action, "
+                                   "or refuse deletions (has_delete_permission)")
 
     def delete_queryset(self, request, queryset):
         """All or nothing; a refusal of one row is shown as a message and nothing is deleted."""

@@ -120,3 +120,23 @@ def test_a_refused_bulk_delete_is_a_message_and_deletes_nothing(client, comm_adm
     assert "Still in use." in shown and not any("Successfully" in m for m in shown)
     assert Region.objects.filter(pk__in=[tree["grid_a2"].pk, extra.pk]).count() == 2
     assert not AuditEvent.objects.filter(action="regions.region.delete").exists()
+
+
+def test_every_admin_that_writes_saves_and_deletes_through_a_service(global_admin):
+    """The base class refuses to write; an admin that lets anyone add, change or delete must say how."""
+    from gongzhi.audit.admin_base import ScopedAuditedAdmin
+
+    request = RequestFactory().get("/admin/")
+    request.user = global_admin
+    missing = []
+    for model, model_admin in admin.site._registry.items():
+        if not model._meta.app_config.name.startswith("gongzhi."):
+            continue  # Django's and libraries' own (auth groups, task results)
+        assert isinstance(model_admin, ScopedAuditedAdmin), f"{model._meta.label}: not a ScopedAuditedAdmin"
+        writes = model_admin.has_add_permission(request) or model_admin.has_change_permission(request)
+        if writes and type(model_admin).save_model is ScopedAuditedAdmin.save_model:
+            missing.append(f"{model._meta.label}.save_model")
+        if model_admin.has_delete_permission(request) and (
+                type(model_admin).delete_model is ScopedAuditedAdmin.delete_model):
+            missing.append(f"{model._meta.label}.delete_model")
+    assert not missing, missing
