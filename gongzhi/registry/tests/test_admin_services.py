@@ -250,3 +250,89 @@ def test_services_refuse_outside_the_area_through_the_admin_too(client, staff, t
     assert response.status_code == 200
     assert not Household.objects.filter(external_id="H-3").exists()
     assert "欧阳秘密" not in response.content.decode()
+
+
+# --- the services the admin needed: area, capability, audit ----------------------------------
+
+
+def test_the_new_update_services_refuse_rows_outside_the_area(staff, tree):
+    from django.core.exceptions import PermissionDenied
+
+    from .scoping_factories import FACTORIES
+
+    worker = staff["worker_a1"]
+    b1 = tree["grid_b1"]
+    attempts = [
+        lambda: services.update_building(actor=worker, building=FACTORIES[Building](b1, 1), name="x"),
+        lambda: services.update_entrance(actor=worker, entrance=FACTORIES[Entrance](b1, 2), number="9"),
+        lambda: services.update_household(actor=worker, household=FACTORIES[Household](b1, 3), note="x"),
+        lambda: services.update_visit(actor=worker, visit=FACTORIES[HouseholdVisit](b1, 4), notes="x"),
+        lambda: services.delete_record(actor=worker, obj=FACTORIES[Compound](b1, 5)),
+        lambda: services.delete_record(actor=worker, obj=FACTORIES[HouseholdMember](b1, 6)),
+    ]
+    for attempt in attempts:
+        with pytest.raises(PermissionDenied):
+            attempt()
+    assert not AuditEvent.objects.exists()
+
+
+def test_moving_a_household_into_another_grid_is_refused(staff, tree):
+    from django.core.exceptions import PermissionDenied
+
+    household = Household.objects.create(grid=tree["grid_a1"])
+    with pytest.raises(PermissionDenied):
+        services.update_household(actor=staff["worker_a1"], household=household, grid=tree["grid_b1"])
+    household.refresh_from_db()
+    assert household.grid == tree["grid_a1"]
+
+
+def test_a_new_head_becomes_the_head_member(staff, tree, make_person):
+    old, new = make_person(tree["grid_a1"], name="老户主"), make_person(tree["grid_a1"], name="新户主")
+    household = services.create_household(actor=staff["worker_a1"], head=old)
+    services.update_household(actor=staff["worker_a1"], household=household, head=new, reason="户主变更")
+    relations = dict(household.members.values_list("person__name", "relation"))
+    assert relations == {"老户主": Relation.OTHER, "新户主": Relation.HEAD}
+    event = AuditEvent.objects.get(action="registry.household.update")
+    assert event.changes == {"head_id": [old.pk, new.pk]} and event.reason == "户主变更"
+
+
+def test_admin_care_tag_inline_and_list_go_through_the_services(client, staff, tree, make_person):
+    from gongzhi.registry.models import CareTag, PersonCareTag
+
+    person = make_person(tree["grid_a1"], name="钱九")
+    tag = CareTag.objects.filter(sensitivity="normal").first()
+    client.force_login(staff["worker_a1"])
+    response = client.post(f"/admin/registry/person/{person.pk}/change/", {
+        "name": "钱九", "id_type": "resident_id", "new_id_number": "", "new_phone": "", "gender": person.gender,
+        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        "residence_type": person.residence_type, "status": person.status, "grid": tree["grid_a1"].pk,
+        "external_id": "", "note": "", **management("tag_links", [{"tag": tag.pk, "since": "2026-01-05",
+                                                                     "note": ""}]),
+        **management("residences")})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert PersonCareTag.objects.get(person=person).tag == tag
+    assert actions() == ["registry.person.tag"]
+    client.force_login(staff["admin"])
+    response = client.post("/admin/registry/caretag/", {
+        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": tag.pk, "form-0-position": "42", "_save": "Save"}, follow=True)
+    assert response.status_code == 200
+    tag.refresh_from_db()
+    assert tag.position == 42
+    assert AuditEvent.objects.filter(action="registry.care_tag.save", object_id=str(tag.pk)).exists()
+
+
+def test_admin_patrol_is_recorded_by_the_service(client, staff, tree):
+    from gongzhi.registry.models import Patrol
+
+    client.force_login(staff["worker_a1"])
+    response = client.post("/admin/registry/patrol/add/", {
+        "grid": tree["grid_a1"].pk, "started_at_0": "2026-01-05", "started_at_1": "09:00:00", "ended_at_0": "",
+        "ended_at_1": "", "route": "[[116.441, 39.901], [116.442, 39.902]]", "notes": "",
+        **management("problems", [{"description": "井盖缺失", "category": "", "found_at_0": "2026-01-05",
+                                   "found_at_1": "09:10:00", "longitude": "", "latitude": "",
+                                   "resolved_on_the_spot": ""}])})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    patrol = Patrol.objects.get()
+    assert patrol.patroller == staff["worker_a1"] and patrol.problems.count() == 1
+    assert actions() == ["registry.patrol.create", "registry.patrol.problem"]
