@@ -48,6 +48,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.roles import can, require
 from gongzhi.audit.services import record
 from gongzhi.core import crypto
@@ -750,7 +751,7 @@ def _field_names(model, attnames) -> list[str]:
 
 
 def _user(actor):
-    return actor if hasattr(actor, "username") else None
+    return user_of(actor)
 
 
 def _write_households(rows: list[MemberRow], dwellings: dict[str, Dwelling], persons: dict, ctx: _Context,

@@ -7,13 +7,13 @@ any row is wrong; nothing is written then.
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from gongzhi.accounts.actors import add_actor_argument, command_actor_from
 from gongzhi.cases.importing import import_cases
 
 
@@ -23,19 +23,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check and count, write nothing.")
-        parser.add_argument("--as-user", default="", help="User name whose area and rights apply "
-                                                          "(default: an administrator without area).")
+        add_actor_argument(parser, "--as-user")
         parser.add_argument("--region", default="", help="Region code for rows with neither a point nor a "
                                                          "区划代码.")
         parser.add_argument("--language", default="", help="Language of the report, e.g. zh-hans or en.")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, file, dry_run, as_user, region, language, no_progress, **options):
+    def handle(self, *args, file, dry_run, region, language, no_progress, **options):
         if language:
             translation.activate(language)
         if not file.is_file():
             raise CommandError(_("There is no file %(file)s.") % {"file": file})
-        actor = self._actor(as_user)
+        actor = command_actor_from(options, "import_cases")
         bars = []
 
         def progress(phase, total):
@@ -64,16 +63,3 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(_("Dry run: nothing was written.")))
         else:
             self.stdout.write(self.style.SUCCESS(_("Import finished.")))
-
-    def _actor(self, username):
-        users = get_user_model().objects
-        if username:
-            user = users.filter(username=username, is_active=True).first()
-            if user is None:
-                raise CommandError(_("There is no active user %(name)s.") % {"name": username})
-            return user
-        user = users.filter(is_active=True, is_superuser=True).order_by("pk").first() or users.filter(
-            is_active=True, role="admin", region__isnull=True).order_by("pk").first()
-        if user is None:
-            raise CommandError(_("No administrator exists; name the importing user with --as-user."))
-        return user
