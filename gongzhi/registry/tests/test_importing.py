@@ -240,3 +240,23 @@ def test_the_command_without_as_acts_as_its_system_actor_not_the_first_superuser
     assert all(label.startswith("system:import_registry (") for label in events.values_list("actor_label", flat=True))
     with pytest.raises(CommandError, match="nobody"):
         call_command("import_registry", str(path), "--no-progress", "--as", "nobody", stdout=StringIO())
+
+
+def test_600_problems_are_counted_as_600_and_the_first_500_listed(staff, tree, tmp_path):
+    def wrong_check_digit(number):
+        return number[:-1] + ("0" if number[-1] != "0" else "1")
+
+    bad = [{**person_values(i, grid=GRID_A1)} for i in range(600)]
+    for record in bad:
+        record["证件号码"] = wrong_check_digit(record["证件号码"])
+    path = tmp_path / "bad.csv"
+    path.write_bytes(csv_bytes("persons", bad))
+    report = import_registry(actor=staff["community_a"], data=path.read_bytes(), filename="bad.csv")
+    assert report.error_count == 600 and len(report.errors) == 500 and report.truncated
+    assert report.errors[0].row == 2 and report.errors[-1].row == 501
+    err = StringIO()
+    with pytest.raises(CommandError, match="600 problems found"):
+        call_command("import_registry", str(path), "--as", "community_a", "--no-progress", "--language", "en",
+                     stderr=err)
+    assert err.getvalue().count("column 证件号码") == 500
+    assert Person.objects.count() == 0

@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
 from gongzhi.accounts.actors import add_actor_argument, command_actor_from
+from gongzhi.core.import_commands import ProgressBars, fail_with_problems
 from gongzhi.cases.importing import import_cases
 
 
@@ -35,28 +35,14 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(_("There is no file %(file)s.") % {"file": file})
         actor = command_actor_from(options, "import_cases")
-        bars = []
-
-        def progress(phase, total):
-            if bars:
-                bars[-1].close()
-            bars.append(tqdm(total=total, desc=phase, unit=_("rows"), disable=no_progress))
-            return bars[-1].update
-
         try:
-            report = import_cases(actor=actor, data=file.read_bytes(), filename=file.name, dry_run=dry_run,
-                                  default_region=region, progress=progress)
+            with ProgressBars(disable=no_progress) as progress:
+                report = import_cases(actor=actor, data=file.read_bytes(), filename=file.name, dry_run=dry_run,
+                                      default_region=region, progress=progress)
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from None
-        finally:
-            for bar in bars:
-                bar.close()
         if not report.ok:
-            for error in report.errors:
-                self.stderr.write(str(error))
-            if report.truncated:
-                self.stderr.write(_("… more errors were not listed."))
-            raise CommandError(_("%(n)d problems found; nothing was imported.") % {"n": len(report.errors)})
+            fail_with_problems(self, report)
         self.stdout.write(_("%(rows)d rows: %(created)d cases created, %(skipped)d imported before.")
                           % {"rows": report.rows, "created": report.created, "skipped": report.skipped})
         if dry_run:

@@ -7,12 +7,13 @@ when any row is wrong; nothing is written then.
 
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
 from gongzhi.accounts.actors import add_actor_argument, command_actor_from
+from gongzhi.core.import_commands import ProgressBars, fail_with_problems
 from gongzhi.registry.importing import import_registry
 from gongzhi.registry.spreadsheets import IMPORT_ORDER
 
@@ -36,26 +37,14 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(_("There is no file %(file)s.") % {"file": file})
         actor = command_actor_from(options, "import_registry")
-        bars = []
-
-        def progress(phase, total):
-            if bars:
-                bars[-1].close()
-            bars.append(tqdm(total=total, desc=phase, unit=_("rows"), disable=no_progress))
-            return bars[-1].update
-
         try:
-            report = import_registry(actor=actor, data=file.read_bytes(), filename=file.name, dry_run=dry_run,
-                                     kind=kind, progress=progress)
-        finally:
-            for bar in bars:
-                bar.close()
+            with ProgressBars(disable=no_progress) as progress:
+                report = import_registry(actor=actor, data=file.read_bytes(), filename=file.name,
+                                         dry_run=dry_run, kind=kind, progress=progress)
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from None
         if not report.ok:
-            for error in report.errors:
-                self.stderr.write(str(error))
-            if report.truncated:
-                self.stderr.write(_("… more errors were not listed."))
-            raise CommandError(_("%(n)d problems found; nothing was imported.") % {"n": len(report.errors)})
+            fail_with_problems(self, report)
         for kind_name, counts in report.counts().items():
             self.stdout.write(_("%(kind)s: %(rows)d rows, %(created)d created, %(updated)d updated, "
                                 "%(unchanged)d unchanged") % {"kind": kind_name, **counts})
