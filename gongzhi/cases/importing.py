@@ -83,7 +83,7 @@ RowError = tabular.Problem
 
 
 @dataclass
-class ImportReport:
+class ImportReport(tabular.ProblemReport):
     filename: str
     dry_run: bool
     rows: int = 0
@@ -91,23 +91,6 @@ class ImportReport:
     skipped: int = 0  # imported before (same hotline id)
     problems: tabular.Problems = field(default_factory=tabular.Problems)
     case_ids: list[int] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def errors(self) -> list[RowError]:
-        """The problems listed (the first ``problems.limit``); ``error_count`` counts them all."""
-        return self.problems.listed
-
-    @property
-    def error_count(self) -> int:
-        return self.problems.total
-
-    @property
-    def truncated(self) -> bool:
-        return self.problems.truncated
 
 
 @dataclass

@@ -128,6 +128,29 @@ class Problems:
         return len(self.listed)
 
 
+class ProblemReport:
+    """What an import report with a ``problems`` field answers: ok, the problems listed, all counted."""
+
+    problems: Problems
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems listed (the first ``problems.limit``); ``error_count`` counts them all."""
+        return self.problems.listed
+
+    @property
+    def error_count(self) -> int:
+        return self.problems.total
+
+    @property
+    def truncated(self) -> bool:
+        return self.problems.truncated
+
+
 @dataclass
 class Table:
     """One sheet (or a CSV file): the columns found and the non-blank rows, numbered as in the file."""

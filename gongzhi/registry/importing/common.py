@@ -25,7 +25,7 @@ RowError = tabular.Problem
 
 
 @dataclass
-class ImportReport:
+class ImportReport(tabular.ProblemReport):
     filename: str
     dry_run: bool
     problems: tabular.Problems = field(default_factory=tabular.Problems)
@@ -33,23 +33,6 @@ class ImportReport:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def errors(self) -> list[RowError]:
-        """The problems listed (the first ``problems.limit``); ``error_count`` counts them all."""
-        return self.problems.listed
-
-    @property
-    def error_count(self) -> int:
-        return self.problems.total
-
-    @property
-    def truncated(self) -> bool:
-        return self.problems.truncated
 
     @property
     def changed(self) -> bool:
@@ -262,3 +245,28 @@ def resolve_dwellings_of(rows, sheet, ctx: Context, errors: Errors) -> None:
 def field_names(model, attnames) -> list[str]:
     by_attname = {f.attname: f.name for f in model._meta.concrete_fields}
     return [by_attname[a] for a in attnames]
+
+
+def match_existing(rows, sheet, ctx: Context, errors: Errors, *, model, key_field: str, key_of, key_column: str,
+                   two_records: str, elsewhere: str) -> None:
+    """Set ``row.existing_pk`` where a row names a registered record, by external id or natural key.
+
+    The natural key is ``key_field`` of ``model`` (a person's ID-number blind index, an
+    organisation's credit code), ``key_of(row)`` its value in the row. A row whose two keys name
+    two records, or that names a record outside the importer's area, is reported instead.
+    """
+    by_key = existing_in_chunks(model, key_field, [key_of(r) for r in rows])
+    by_external = existing_in_chunks(model, "external_id", [r.external_id for r in rows])
+    for row in rows:
+        match_ext = by_external.get(row.external_id) if row.external_id else None
+        match_key = by_key.get(key_of(row)) if key_of(row) else None
+        if match_ext and match_key and match_ext[0] != match_key[0]:
+            errors.add(sheet, row.row, "external_id", two_records)
+            continue
+        match = match_ext or match_key
+        if match is None:
+            continue
+        if not covers(ctx, match[1]):
+            errors.add(sheet, row.row, key_column if match_key else "external_id", elsewhere)
+            continue
+        row.existing_pk = match[0]

@@ -19,10 +19,9 @@ from .common import (
     Errors,
     ImportReport,
     choice,
-    covers,
-    existing_in_chunks,
     field_names,
     grid_in_area,
+    match_existing,
     objects_in_chunks,
     resolve_dwellings_of,
     text_reader,
@@ -128,23 +127,11 @@ def check_organisations(sheet: SheetData, ctx: Context, errors: Errors, tick) ->
 
 
 def _match_existing_organisations(rows, sheet, ctx: Context, errors: Errors) -> None:
-    by_code = existing_in_chunks(Organisation, "credit_code", [r.credit_code for r in rows])
-    by_external = existing_in_chunks(Organisation, "external_id", [r.external_id for r in rows])
-    for row in rows:
-        match_ext = by_external.get(row.external_id) if row.external_id else None
-        match_code = by_code.get(row.credit_code) if row.credit_code else None
-        if match_ext and match_code and match_ext[0] != match_code[0]:
-            errors.add(sheet, row.row, "external_id", _("The organisation number and the credit code belong to two "
-                                                        "different registered organisations."))
-            continue
-        match = match_ext or match_code
-        if match is None:
-            continue
-        if not covers(ctx, match[1]):
-            errors.add(sheet, row.row, "credit_code" if match_code else "external_id",
-                       _("This organisation is registered in another area."))
-            continue
-        row.existing_pk = match[0]
+    match_existing(rows, sheet, ctx, errors, model=Organisation, key_field="credit_code",
+                   key_of=lambda r: r.credit_code, key_column="credit_code",
+                   two_records=_("The organisation number and the credit code belong to two different registered "
+                                 "organisations."),
+                   elsewhere=_("This organisation is registered in another area."))
 
 
 _ORGANISATION_FIELDS = ("name", "kind", "credit_code", "legal_representative", "contact_name", "contact_phone",

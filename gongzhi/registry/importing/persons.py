@@ -24,10 +24,10 @@ from .common import (
     ImportReport,
     PersonRow,
     choice,
-    covers,
     existing_in_chunks,
     field_names,
     grid_in_area,
+    match_existing,
     objects_in_chunks,
     resolve_dwellings_of,
     text_reader,
@@ -150,23 +150,10 @@ def _care_tags(value: str, ctx: Context, sheet, number: int, errors: Errors) -> 
 
 
 def _match_existing_persons(rows, sheet, ctx: Context, errors: Errors) -> None:
-    by_index = existing_in_chunks(Person, "id_number_index", [r.id_index for r in rows])
-    by_external = existing_in_chunks(Person, "external_id", [r.external_id for r in rows])
-    for row in rows:
-        match_ext = by_external.get(row.external_id) if row.external_id else None
-        match_idx = by_index.get(row.id_index) if row.id_index else None
-        if match_ext and match_idx and match_ext[0] != match_idx[0]:
-            errors.add(sheet, row.row, "external_id", _("The person number and the ID number belong to two "
-                                                        "different registered persons."))
-            continue
-        match = match_ext or match_idx
-        if match is None:
-            continue
-        if not covers(ctx, match[1]):
-            errors.add(sheet, row.row, "id_number" if match_idx else "external_id",
-                       _("This person is registered in another area; that area must move them out first."))
-            continue
-        row.existing_pk = match[0]
+    match_existing(rows, sheet, ctx, errors, model=Person, key_field="id_number_index", key_of=lambda r: r.id_index,
+                   key_column="id_number",
+                   two_records=_("The person number and the ID number belong to two different registered persons."),
+                   elsewhere=_("This person is registered in another area; that area must move them out first."))
 
 
 _PERSON_FIELDS = ("name", "name_pinyin", "name_initials", "id_type", "id_number", "id_number_index", "gender",
