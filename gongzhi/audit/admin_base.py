@@ -48,6 +48,14 @@ def scoped_choices(model, request):
     return scope_queryset(model._default_manager.all(), request.user)
 
 
+def adopt_saved(obj, saved) -> None:
+    """Make the admin's unsaved form instance the row a service saved (for the admin's messages and redirect)."""
+    obj.pk = saved.pk
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+    obj.refresh_from_db()
+
+
 def refusal_messages(refusal) -> list[str]:
     if isinstance(refusal, ValidationError):
         return refusal.messages

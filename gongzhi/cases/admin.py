@@ -9,7 +9,7 @@ refuses shows as the form's errors. Neither is deleted: deactivate instead.
 
 from django.contrib import admin
 
-from gongzhi.audit.admin_base import ScopedAuditedAdmin, ScopedInline
+from gongzhi.audit.admin_base import ScopedAuditedAdmin, ScopedInline, adopt_saved
 
 from .models import Case, CaseEvent, Category, RoutingRule
 from .services import configuration
@@ -29,8 +29,7 @@ class ConfigurationAdmin(ScopedAuditedAdmin):
             saved = self.update(request, current, changes) if changes else current
         else:
             saved = self.create(request, dict(form.cleaned_data))
-        obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
-        obj.refresh_from_db()
+        adopt_saved(obj, saved)
 
 
 @admin.register(Category)

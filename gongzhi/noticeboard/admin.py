@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from gongzhi.audit.admin_base import ScopedAuditedAdmin
+from gongzhi.audit.admin_base import ScopedAuditedAdmin, adopt_saved
 
 from . import services
 from .models import Notice
@@ -25,8 +25,7 @@ class NoticeAdmin(ScopedAuditedAdmin):
             saved = services.change_notice(actor=request.user, notice=Notice.objects.get(pk=obj.pk), **values)
         else:
             saved = services.publish_notice(actor=request.user, **values)
-        obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
-        obj.refresh_from_db()
+        adopt_saved(obj, saved)
 
     def has_delete_permission(self, request, obj=None):
         return False  # withdraw instead: the record stays

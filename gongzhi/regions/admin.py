@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.audit.admin_base import ScopedAuditedAdmin
+from gongzhi.audit.admin_base import ScopedAuditedAdmin, adopt_saved
 
 from . import services
 from .models import Grid, Level, Region
@@ -80,8 +80,7 @@ class RegionAdmin(ScopedAuditedAdmin):
                 actor=request.user, code=obj.code, name=obj.name, level=obj.level,
                 parent_code=obj.parent.code if obj.parent_id else None, community_type=obj.community_type,
                 boundary=form.cleaned_data.get("boundary"), reason="admin")
-        obj.pk, obj._state.adding, obj._state.db = saved.pk, False, saved._state.db
-        obj.refresh_from_db()
+        adopt_saved(obj, saved)
 
     def delete_model(self, request, obj):
         services.delete_region(actor=request.user, region=obj, reason="admin")

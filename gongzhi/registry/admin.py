@@ -25,7 +25,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.roles import can
-from gongzhi.audit.admin_base import ScopedAuditedAdmin
+from gongzhi.audit.admin_base import ScopedAuditedAdmin, adopt_saved
 from gongzhi.audit.admin_base import ScopedInline as BaseScopedInline
 
 from . import selectors, services
@@ -57,14 +57,6 @@ def call(service, **values):
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         values = {name: value for name, value in values.items() if name in parameters}
     return service(**values)
-
-
-def adopt(obj, saved) -> None:
-    """Make the admin's unsaved form instance the row the service saved."""
-    obj.pk = saved.pk
-    obj._state.adding = False
-    obj._state.db = saved._state.db
-    obj.refresh_from_db()
 
 
 def form_values(form, fields, renamed, change) -> dict:
@@ -102,7 +94,7 @@ class RegistryAdmin(ScopedAuditedAdmin):
             saved = self.update(request, type(obj)._default_manager.get(pk=obj.pk), values)
         else:
             saved = self.create(request, values)
-        adopt(obj, saved)
+        adopt_saved(obj, saved)
 
     def create(self, request, values):
         return call(self.create_service, actor=request.user, **values)

@@ -28,6 +28,13 @@ def _by_code(model, value, field: str, missing: str):
     return found
 
 
+def _refuse_unknown(changes: dict, allowed: set[str]) -> None:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %(fields)s.")
+                              % {"fields": ", ".join(sorted(unknown))})
+
+
 def _check_rule(actor, *, category, region, unit) -> None:
     """The rule's region lies in the actor's area and the unit is active and has jurisdiction there."""
     if unit is None:
@@ -74,10 +81,7 @@ def update_routing_rule(*, actor, rule: RoutingRule, reason: str = "", **changes
     require(actor, CONFIGURE)
     if rule.region_id:
         ensure_in_scope(rule.region, actor)
-    unknown = set(changes) - _RULE_FIELDS
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %(fields)s.")
-                              % {"fields": ", ".join(sorted(unknown))})
+    _refuse_unknown(changes, _RULE_FIELDS)
     before = snapshot(rule)
     if "note" in changes:
         changes["note"] = checks.text(changes["note"], "note", max_length=200, required=False)
@@ -119,10 +123,7 @@ _CATEGORY_FIELDS = {"code", "name", "parent", "sort_order", "default_unit_kind",
 
 
 def _save_category(actor, category: Category, changes: dict, before: dict | None, reason: str) -> Category:
-    unknown = set(changes) - _CATEGORY_FIELDS
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: %(fields)s.")
-                              % {"fields": ", ".join(sorted(unknown))})
+    _refuse_unknown(changes, _CATEGORY_FIELDS)
     for name, value in changes.items():
         setattr(category, name, value)
     category.code = checks.text(category.code, "code", max_length=16, label=_("The code"))
