@@ -336,3 +336,42 @@ def test_admin_patrol_is_recorded_by_the_service(client, staff, tree):
     patrol = Patrol.objects.get()
     assert patrol.patroller == staff["worker_a1"] and patrol.problems.count() == 1
     assert actions() == ["registry.patrol.create", "registry.patrol.problem"]
+
+
+def test_admin_changes_of_organisations_dwellings_and_members_go_through_the_services(
+        client, staff, tree, place, make_person):
+    from gongzhi.registry.models import Organisation
+
+    client.force_login(staff["community_a"])
+    org_form = {"name": "永安里物业", "kind": "property_company", "credit_code": "", "legal_representative": "",
+                "contact_name": "", "new_contact_phone": "137-0000-1111", "address": "", "longitude": "",
+                "latitude": "", "grid": tree["grid_a1"].pk, "dwelling": "", "external_id": "", "note": ""}
+    response = client.post("/admin/registry/organisation/add/", org_form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    org = Organisation.objects.get()
+    assert org.contact_phone == "13700001111"  # normalised by the service
+    response = client.post(f"/admin/registry/organisation/{org.pk}/change/", {
+        **org_form, "new_contact_phone": "", "longitude": "116.44"})
+    assert response.status_code == 200  # longitude without latitude: the service's rule
+    assert "Give both longitude and latitude, or neither." in response.content.decode()
+    dwelling = place["dwelling"]
+    response = client.post(f"/admin/registry/dwelling/{dwelling.pk}/change/", {
+        "grid": tree["grid_a1"].pk, "compound": place["compound"].pk, "building": place["building"].pk,
+        "entrance": place["entrance"].pk, "room": "502", "floor": "5", "street_address": "", "floor_area": "86.50",
+        "use": "owner_occupied", "external_id": "", "note": ""})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    dwelling.refresh_from_db()
+    assert dwelling.address_text.endswith("502室")
+    head, spouse = make_person(tree["grid_a1"], name="户主甲"), make_person(tree["grid_a1"], name="配偶乙")
+    household = services.create_household(actor=staff["community_a"], head=head)
+    member = household.members.get()
+    response = client.post(f"/admin/registry/household/{household.pk}/change/", {
+        "grid": tree["grid_a1"].pk, "dwelling": "", "head": head.pk, "external_id": "", "note": "",
+        "members-TOTAL_FORMS": "2", "members-INITIAL_FORMS": "1", "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000", "members-0-id": member.pk, "members-0-household": household.pk,
+        "members-0-person": head.pk, "members-0-relation": "head", "members-1-person": spouse.pk,
+        "members-1-relation": "spouse"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert dict(household.members.values_list("person__name", "relation")) == {"户主甲": "head", "配偶乙": "spouse"}
+    assert actions()[-4:] == ["registry.organisation.create", "registry.dwelling.update",
+                              "registry.household.create", "registry.household.add_member"]
