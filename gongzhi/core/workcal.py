@@ -578,6 +578,28 @@ def _warn_unscheduled(year: int) -> None:
             year)
 
 
+# From this day (month, day) on, next year's missing schedule is reported (the State Council publishes in
+# late October or November; deadlines set in December already reach into January).
+WARN_FROM = (11, 1)
+
+
+def today() -> date:
+    """The local date now (``django.utils.timezone.now()``); tests replace this function to set the clock."""
+    from django.utils import timezone
+
+    return timezone.localdate(timezone.now())
+
+
+def missing_schedule_years(on: date | None = None) -> list[int]:
+    """The unscheduled years that matter ``on`` a day (default :func:`today`): this year always, next
+    year from 1 November. Reported by the admin home page, ``check --deploy``, ``/readyz`` and ``/metrics``."""
+    on = on or today()
+    years = [on.year]
+    if (on.month, on.day) >= WARN_FROM:
+        years.append(on.year + 1)
+    return [year for year in years if not is_year_scheduled(year)]
+
+
 def schedule_source(year: int) -> str:
     """Where the holidays of ``year`` come from: "loaded", "package" or "" (unscheduled)."""
     if year in _loaded().scheduled_years:
