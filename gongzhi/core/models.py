@@ -1,7 +1,9 @@
 """Data of the core mechanisms.
 
-Only :class:`CalendarOverride` lives here: the deployment's own corrections to
-the working-day calendar (:mod:`gongzhi.core.workcal`). An override applies to
+:class:`CalendarOverride`, the deployment's own corrections to the
+working-day calendar (:mod:`gongzhi.core.workcal`), and :class:`ScheduleDay`,
+each year's loaded holiday schedule (written only through
+``gongzhi.workdays.services.load_year`` / ``set_day`` / ``remove_day``). An override applies to
 the whole deployment (blank ``region_code``) or to one part of the region tree
 (the significant prefix of a region's code); it is scoped by that code, and who
 may change it is decided by the capability ``calendar.manage``. ``core``

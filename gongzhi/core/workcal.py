@@ -28,9 +28,10 @@ Which days are working days
        which no national schedule day is loaded is *unscheduled*
        (:func:`is_year_scheduled`): a warning is logged once per year and
        process, deadlines computed in it are marked on the case, and from
-       1 November the missing schedule of next year is reported by the
-       admin home page, ``check --deploy``, ``/readyz`` and ``/metrics``
-       (:mod:`gongzhi.workdays.warnings`).
+       1 November the missing schedule of next year is reported
+       (:func:`missing_schedule_years`) by the admin home page
+       (:mod:`gongzhi.workdays.warnings`), ``check --deploy``, ``/readyz``
+       and ``/metrics`` (:mod:`gongzhi.ops`).
 
 Office hours
     ``settings.OFFICE_HOURS`` lists the day's working periods, e.g.

@@ -1,4 +1,5 @@
-"""The audited writes of the working-day calendar: local overrides (holidays, extra working days).
+"""The audited writes of the working-day calendar: local overrides (holidays, extra working days) and
+each year's holiday schedule (the State Council's notice: ``load_year``, ``set_day``, ``remove_day``).
 
 The calendar itself, what is a working day and every deadline computed on it,
 is :mod:`gongzhi.core.workcal`; its overrides are the

@@ -10,8 +10,6 @@ def _override_in(place, n):
                                            kind="holiday")
 
 
-
-
 def _schedule_day_in(place, n):
     return ScheduleDay.objects.create(date=date(2027, 1, 1) + timedelta(days=n), region_code=place.prefix,
                                       kind="holiday", name=f"local {n}")
