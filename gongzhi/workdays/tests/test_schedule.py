@@ -257,3 +257,21 @@ def test_the_banner_is_for_calendar_managers_in_the_console_too(client, admin_us
     assert "data-calendar-warning" in page
     client.force_login(make_user("resident", role=Role.RESIDENT))
     assert "data-calendar-warning" not in client.get(reverse("inbox")).content.decode()
+
+
+def test_the_documented_sample_file_loads():
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[3] / "docs" / "samples" / "holidays-2027.csv"
+    year, rows = services.parse_schedule(sample.read_bytes())
+    assert year == 2027
+    festival = {row.date for row in rows if row.name == "春节"}
+    assert festival == set(FESTIVAL)
+
+
+def test_the_banner_speaks_chinese(client, admin_user, clock):
+    clock(date(2026, 11, 1))
+    client.force_login(admin_user)
+    with translation.override("zh-hans"):
+        page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "2027 年尚无放假安排" in page
