@@ -96,3 +96,14 @@ def test_a_deadline_inside_a_known_year_is_not_marked(world, new_case):
                                   at=local(2026, 3, 2, 10, 0))
     assert "calendar_unscheduled" not in CaseEvent.objects.get(case=case, action="dispatch").payload
     assert not selectors.has_unscheduled_deadline(case)
+
+
+def test_a_whistle_whose_report_in_falls_in_an_unscheduled_year_is_marked(world, new_case):
+    at = local(2026, 12, 31, 16, 0)
+    case = services.dispatch_case(case=new_case(at=at), actor=world.users.dispatcher, unit=world.units.chengguan,
+                                  at=at)
+    case = services.acknowledge_case(case=case, actor=world.users.cg_clerk, at=at)
+    # 1.5 working hours on 31 December, the other 2.5 in January 2027, which has no schedule.
+    case = services.whistle_case(case=case, actor=world.users.dispatcher, units=[world.units.water],
+                                 report_within_hours=4, at=at)
+    assert CaseEvent.objects.get(case=case, action="whistle").payload["calendar_unscheduled"] is True
