@@ -19,7 +19,7 @@ from django.conf import settings
 
 from gongzhi.core import workcal
 
-from .models import Case, Category
+from .models import Case, CaseState, Category
 
 
 # The key a case event's payload carries when a deadline it set was counted across a year without a
@@ -76,8 +76,8 @@ def is_due_soon(due: datetime, now: datetime, *, region: str = "") -> bool:
 
 def clock_of(case: Case) -> tuple[str, datetime | None]:
     """Which deadline the case is on now: ("response", due), ("resolution", due) or ("", None)."""
-    if case.state == "dispatched":
+    if case.state == CaseState.DISPATCHED:
         return "response", case.response_due
-    if case.state == "in_progress":
+    if case.state == CaseState.IN_PROGRESS:
         return "resolution", case.resolution_due
     return "", None

@@ -55,19 +55,20 @@ from django.utils import timezone
 
 from gongzhi.core.scoping import Scope, scope_of, scope_q
 
-from .models import Case, CaseEvent, Satisfaction
+from .models import Action, Case, CaseEvent, Satisfaction
 from .models.rollup import Rollup, RollupIntake, RollupRates, Span
 
 COUNTS = ("dispatched", "responded", "called_back", "solved", "satisfied", "basically_satisfied", "unsatisfied")
-DISPATCHES = ("dispatch", "decide")
-ACKNOWLEDGE = "acknowledge"
+DISPATCHES = (Action.DISPATCH, Action.DECIDE)
+ACKNOWLEDGE = Action.ACKNOWLEDGE
 # Actions that never change when, where or in which category a case was received.
 # Any other action (intake, on-site verification, any action added later) on a
 # case received in a rolled-up span makes that span's intake counts stale.
 KEEPS_INTAKE = frozenset({
-    "answer_consultation", "dispatch", "acknowledge", "return", "refer", "decide", "whistle", "report_in",
-    "request_extension", "approve_extension", "refuse_extension", "reply", "callback", "reopen", "merge",
-    "follow_close", "follow_cancel", "cancel", "invalidate", "attach", "request_verification",
+    Action.ANSWER, Action.DISPATCH, Action.ACKNOWLEDGE, Action.RETURN, Action.REFER, Action.DECIDE, Action.WHISTLE,
+    Action.REPORT_IN, Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION, Action.REPLY,
+    Action.CALLBACK, Action.REOPEN, Action.MERGE, Action.FOLLOW_CLOSE, Action.FOLLOW_CANCEL, Action.CANCEL,
+    Action.INVALIDATE, Action.ATTACH, Action.REQUEST_VERIFICATION,
 })
 # A read that had to look through more new events than this moves the headers forward.
 ADVANCE_AFTER = 2000

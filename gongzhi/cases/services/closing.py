@@ -26,8 +26,8 @@ from gongzhi.accounts.actors import user_of
 from gongzhi.core.scoping import ensure_in_scope
 
 from .. import deadlines, notices
-from ..machine import Action, transition
-from ..models import AlertKind, Callback, Case, CaseState, Satisfaction
+from ..machine import transition
+from ..models import Action, AlertKind, Callback, Case, CaseState, Satisfaction
 from . import checks
 from .dispatching import clear_markers
 

@@ -20,8 +20,8 @@ from gongzhi.accounts.models import Unit
 
 from .. import deadlines, notices
 from ..routing import route
-from ..machine import Action, transition
-from ..models import AlertKind, Case, CaseEvent, DeadlineMarker
+from ..machine import transition
+from ..models import Action, AlertKind, Case, CaseEvent, DeadlineMarker
 from . import checks
 
 MAX_ASSISTING = 10

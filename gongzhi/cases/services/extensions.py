@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.actors import user_of
+
 from .. import deadlines, notices
-from ..machine import Action, transition
-from ..models import AlertKind, Case, ExtensionRequest, ExtensionState
+from ..machine import transition
+from ..models import Action, AlertKind, Case, ExtensionRequest, ExtensionState
 from . import checks
 from .dispatching import clear_markers
 

@@ -24,8 +24,8 @@ from gongzhi.core import workcal
 
 from .. import deadlines, notices
 from ..images import check_image
-from ..machine import Action, transition
-from ..models import FINDINGS_OF, Attachment, AttachmentPurpose, Case, CaseState, Verification, VerificationKind
+from ..machine import transition
+from ..models import FINDINGS_OF, Action, Attachment, AttachmentPurpose, Case, CaseState, Verification, VerificationKind
 from . import checks
 
 NOTE_MAX = 2000

@@ -14,8 +14,8 @@ from gongzhi.accounts.models import Unit
 from gongzhi.core import workcal
 
 from .. import deadlines, notices
-from ..machine import Action, transition
-from ..models import Case, Whistle, WhistleResponse
+from ..machine import transition
+from ..models import Action, Case, Whistle, WhistleResponse
 from . import checks
 
 MAX_SUMMONED = 20
