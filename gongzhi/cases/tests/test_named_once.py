@@ -12,7 +12,6 @@ from gongzhi.cases import machine, rollup
 from gongzhi.cases.models import OPEN_STATES, UNREPLIED_STATES, Action, CaseEvent, CaseState
 from gongzhi.cases.models import case as case_models
 from gongzhi.cases.open311 import documents
-from gongzhi.web.forms.filters import OPEN_FILTER
 
 CASES = Path(machine.__file__).parent
 
@@ -67,7 +66,6 @@ def test_events_record_only_actions_of_action():
 def test_open_is_one_set_of_states_everywhere():
     assert OPEN_STATES == {CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.RETURNED,
                            CaseState.ARBITRATION, CaseState.REPLIED}
-    assert set(OPEN_FILTER.split(",")) == OPEN_STATES  # the console's and the grid pages' "open"
     assert documents.CLOSED_STATES == set(CaseState.values) - OPEN_STATES  # Open311's
     assert {state for state, action in machine.TABLE if action == Action.WHISTLE} == UNREPLIED_STATES
     assert {state for state, action in machine.TABLE if action == Action.ATTACH} == OPEN_STATES
