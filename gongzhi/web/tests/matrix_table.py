@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - a table, one line per endpoint
 """What each caller gets from each endpoint: the table of test_authorisation_matrix.py.
 
 One line per endpoint: ``"METHOD /route": "anon resident grid community dispatcher department leader admin key"``.
@@ -9,16 +10,18 @@ subdistrict dispatcher (its subdistrict); department staff (a district departmen
 leader (the subdistrict); administrator (all areas); an API key of community A's committee
 without capabilities. Rows "outside" lie in another subdistrict and belong to other people and units.
 
-To add an endpoint: run
-    MATRIX_PRINT=1 .venv/bin/python -m pytest gongzhi/web/tests/test_authorisation_matrix.py -q -s -k "<route part>"
-copy the printed MATRIX-LINE after checking every cell is what the endpoint should answer, and
-paste it below (order does not matter). A page route is asked with GET; to ask it with another
-method, write that method in its key instead.
+To add an endpoint: run the test; the endpoint without a line fails with the line it would need
+(what each caller gets now). Check every cell is what the endpoint should answer, and paste it below
+(order does not matter). ``MATRIX_PRINT=1 ... -s -k "<route part>"`` prints the line of any endpoint.
+A page route is asked with GET; to ask it with another method, write that method in its key
+instead. A path parameter of a new name needs its inside/outside value in ``param_value()`` of the
+test (the test says so); a body field that must name a row, in ``hints()``.
 """
 
 ACTORS = ("anon", "resident", "grid", "community", "dispatcher", "department", "leader", "admin", "key")
 
 MATRIX = {
+    # endpoint                                                       anon res  grid comm disp dept lead adm  key
     # --- pages (and the API's own documents) ---
     "GET /":                                                         "302  302  302  302  302  302  302  302  302",
     "GET /api/v1/":                                                  "404  404  404  404  404  404  404  404  404",
