@@ -295,6 +295,7 @@ MATRIX = {
     # --- Open311 GeoReport v2 ---
     "GET /open311/v2/^(?P<path>.*)$":                                "404  404  404  404  404  404  404  404  404",
     "GET /open311/v2/^requests/(?P<request_id>[^/]+)\\.(?P<fmt>json|xml)$": "200  200  200  200  200  200  200  200  200",
+    "POST /open311/v2/^requests\\.(?P<fmt>json|xml)$":              "403  403  403  403  403  403  403  403  403",
     "GET /open311/v2/^requests\\.(?P<fmt>json|xml)$":                "200  200  200  200  200  200  200  200  200",
     "GET /open311/v2/^services/(?P<code>[^/]+)\\.(?P<fmt>json|xml)$": "200  200  200  200  200  200  200  200  200",
     "GET /open311/v2/^services\\.(?P<fmt>json|xml)$":                "200  200  200  200  200  200  200  200  200",
