@@ -93,6 +93,8 @@ def _assign(case: Case, action: str, *, actor, unit, assisting_units, reason, bi
                    "response_due": due.response_due, "resolution_due": due.resolution_due, "binding": binding}
         if routing:
             details["routing"] = routing
+        if due.unscheduled:
+            details[deadlines.UNSCHEDULED_KEY] = True
         return details
 
     with transaction.atomic():
