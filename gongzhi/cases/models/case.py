@@ -102,7 +102,8 @@ CLOCKED_STATES = frozenset({CaseState.DISPATCHED, CaseState.IN_PROGRESS})
 class Case(models.Model):
     # Units see the cases they lead, assist on, or were summoned to by a whistle.
     scoping = ScopeSpec(region="region_code", unit=("lead_unit_id", "assisting_units__id",
-                                                    "whistles__responses__unit_id"), owner="reporter_id")
+                                                    "whistles__responses__unit_id"), owner="reporter_id",
+                        view="cases.view")
 
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     category = models.ForeignKey(
@@ -225,7 +226,8 @@ class CaseEvent(models.Model):
     from two covering indexes without reading the JSON payload of each.
     """
 
-    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", owner="case__reporter_id")
+    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", owner="case__reporter_id",
+                        view="cases.view")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     # Not indexed alone: the timeline reads a case's events through the case index, the rates
