@@ -117,7 +117,7 @@ MATRIX = {
     "GET /admin/cases/routingrule/":                                 "302  302  403  403  403  403  403  200  302",
     "GET /admin/cases/routingrule/<path:object_id>/":                "302  302  302  302  302  302  302  302  302",
     "GET /admin/cases/routingrule/<path:object_id>/change/":         "302  302  403  403  403  403  403  200  302",
-    "GET /admin/cases/routingrule/<path:object_id>/delete/":         "302  302  403  403  403  403  403  200  302",
+    "GET /admin/cases/routingrule/<path:object_id>/delete/":         "302  302  403  403  403  403  403  403  302",
     "GET /admin/cases/routingrule/<path:object_id>/history/":        "302  302  403/302  403/302  403/302  302  403/302  200  302",
     "GET /admin/cases/routingrule/add/":                             "302  302  403  403  403  403  403  200  302",
     "GET /admin/core/calendaroverride/":                             "302  302  403  403  403  403  403  200  302",
