@@ -244,7 +244,7 @@ MATRIX = {
     "POST /api/v1/cases/{case_id}/extension/approve":                "401  409/404  409/404  409/404  409/404  409/404  409/404  409  404",
     "POST /api/v1/cases/{case_id}/extension/refuse":                 "401  409/404  409/404  409/404  409/404  409/404  409/404  409  404",
     "POST /api/v1/cases/{case_id}/invalidate":                       "401  403/404  403/404  403/404  200/404  403/404  403/404  200  404",
-    "POST /api/v1/cases/{case_id}/merge":                            "401  422/404  403/404  403/404  200/404  422/404  403/404  200  404",
+    "POST /api/v1/cases/{case_id}/merge":                            "401  403/404  403/404  403/404  200/404  403/404  403/404  200  404",
     "POST /api/v1/cases/{case_id}/reply":                            "401  409/404  409/404  409/404  409/404  409/404  409/404  409  404",
     "POST /api/v1/cases/{case_id}/report-in":                        "401  403/404  403/404  403/404  403/404  403/404  403/404  403  404",
     "POST /api/v1/cases/{case_id}/request-verification":             "401  403/404  403/404  403/404  200/404  403/404  403/404  200  404",

@@ -195,6 +195,12 @@ def build_world() -> World:
         notice = Notice.objects.create(title="停水通知", body="周三停水", region=comm_a if side == "inside" else comm_c)
         side_rows = getattr(world, side)
         side_rows.update({Case: case, Attachment: attachment, Open311Submission: submission, Notice: notice})
+    # What a merge names as the case it merges into: a case of its own, in the inside area (not id 1,
+    # which PostgreSQL's sequences do not promise).
+    world.inside["parent"] = Case.objects.create(
+        channel="web", category=category, title="同一工地噪声", description="噪声很大", grid=grid_a1,
+        region_code=grid_a1.code, lead_unit=chengguan, reporter=users["resident"], state=CaseState.DISPATCHED,
+        lon=116.445, lat=39.905)
     world.inside["notification"] = {
         name: Notification.objects.create(user=account, kind="matrix", title="通知")
         for name, account in users.items() if account is not None}
@@ -317,6 +323,7 @@ def hints(world) -> dict:
         "head_id": inside[Person].pk, "person_id": inside[Person].pk, "unit": "M-SW", "units": ["M-SW"],
         "category": "0201", "lon": 116.445, "lat": 39.905, "month": "2025-09", "days": 3,
         "reason": "核实后确认需要处理", "satisfaction": "satisfied", "solved": True,
+        "parent": inside["parent"].pk,
     }
 
 
