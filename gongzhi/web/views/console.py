@@ -14,7 +14,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import can
-from gongzhi.cases import deadlines, machine, selectors, services
+from gongzhi.cases import deadlines as case_deadlines
+from gongzhi.cases import machine, selectors, services
 from gongzhi.cases.errors import CaseConflict, ConflictError
 from gongzhi.cases.models import AttachmentPurpose, CaseState
 from gongzhi.cases.services.supervision import callback_attempts
@@ -221,8 +222,8 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
         "extensions": case.extension_requests.all(), "callbacks": case.callbacks.all(),
         "can_dispatch": can(request.user, "cases.dispatch"),
         "supervisions": selectors.supervisions_of(case),
-        "dispatch_due": deadlines.dispatch_due(case) if case.state == CaseState.RECEIVED else None,
-        "callback_due": deadlines.callback_due(case) if case.state == CaseState.REPLIED else None,
+        "dispatch_due": case_deadlines.dispatch_due(case) if case.state == CaseState.RECEIVED else None,
+        "callback_due": case_deadlines.callback_due(case) if case.state == CaseState.REPLIED else None,
         "callback_attempts": callback_attempts(case) if case.state == CaseState.REPLIED else 0,
     })
     if caller and caller["revealed"]:

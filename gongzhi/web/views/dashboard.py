@@ -44,6 +44,10 @@ class PeriodForm(StyledForm):
         data = super().clean()
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", _("The end of the period is before its start."))
+        for name in ("start", "end"):  # the figures' own bounds (a 500 otherwise)
+            if data.get(name) and not metrics.FIRST_YEAR <= data[name].year <= metrics.LAST_YEAR:
+                self.add_error(name, _("Give a date between %(first)d and %(last)d.")
+                               % {"first": metrics.FIRST_YEAR, "last": metrics.LAST_YEAR})
         return data
 
 
