@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_user_phone_and_sign_in_codes'),
-        ('cases', '0008_fewer_indexes'),
+        ('cases', '0009_caseevent_action_choices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -101,6 +101,11 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='supervision',
             constraint=models.UniqueConstraint(condition=models.Q(('rule', ''), _negated=True), fields=('case', 'kind'), name='supervision_card_by_rule_once'),
+        ),
+        migrations.AlterField(
+            model_name='caseevent',
+            name='action',
+            field=models.CharField(choices=[('intake', 'Receive'), ('answer_consultation', 'Answer the consultation'), ('dispatch', 'Dispatch'), ('acknowledge', 'Acknowledge'), ('return', 'Return'), ('refer', 'Refer to the subdistrict for a decision'), ('decide', 'Assign by binding decision'), ('whistle', 'Blow the whistle'), ('report_in', 'Report in'), ('request_extension', 'Request an extension'), ('approve_extension', 'Approve the extension'), ('refuse_extension', 'Refuse the extension'), ('reply', 'Reply'), ('callback', 'Record the callback'), ('reopen', 'Reopen after an unsatisfied callback'), ('merge', 'Merge into another case'), ('follow_close', 'Closed with the case it was merged into'), ('follow_cancel', 'Cancelled with the case it was merged into'), ('cancel', 'Cancel'), ('invalidate', 'Mark as invalid'), ('attach', 'Attach a photo'), ('request_verification', 'Ask the grid worker to verify on site'), ('verify', 'Verify on site'), ('deadline_alert', 'Deadline alert'), ('escalate', 'Escalate'), ('urge', 'Urge the unit (催办)'), ('yellow_card', 'Give a yellow card'), ('red_card', 'Give a red card'), ('instruct', 'Write an instruction (批示)'), ('acknowledge_instruction', 'Acknowledge the instruction'), ('callback_attempt', 'Record an unsuccessful callback attempt'), ('callback_unreachable', 'Closed: the resident could not be reached')], max_length=32, verbose_name='action'),
         ),
         migrations.RunPython(mark_utilities, migrations.RunPython.noop),
     ]

@@ -40,7 +40,7 @@ class DeadlineMarker(models.Model):
     empty for the deadlines of the case itself.
     """
 
-    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id")
+    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", view="cases.view")
 
     case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE,
                              related_name="deadline_markers")

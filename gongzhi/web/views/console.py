@@ -225,6 +225,7 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
         "dispatch_due": case_deadlines.dispatch_due(case) if case.state == CaseState.RECEIVED else None,
         "callback_due": case_deadlines.callback_due(case) if case.state == CaseState.REPLIED else None,
         "callback_attempts": callback_attempts(case) if case.state == CaseState.REPLIED else 0,
+        "calendar_unscheduled": selectors.has_unscheduled_deadline(case),
     })
     if caller and caller["revealed"]:
         add_never_cache_headers(response)  # the phone in clear: this answer only
