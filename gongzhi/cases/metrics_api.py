@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from gongzhi.accounts.actors import actor_of
+from gongzhi.accounts.roles import require
 
 from . import clock_metrics, metrics
 from .schemas import ErrorOut
@@ -156,6 +157,7 @@ class SupervisionCountsOut(Schema):
 @router.get("/time-to-dispatch", response={200: DispatchTimeOut, **ERRORS},
             summary="Intake → first dispatch per dispatcher or subdistrict: average, median, within the deadline")
 def time_to_dispatch(request, query: Query[DispatchTimeIn]):
+    require(actor_of(request), metrics.CAPABILITY)  # a 403 before judging the period
     period = _period(MetricsIn(start=query.start, end=query.end, month=query.month))
     return Status(200, clock_metrics.time_to_dispatch(actor_of(request), period, by=query.by))
 
@@ -163,6 +165,7 @@ def time_to_dispatch(request, query: Query[DispatchTimeIn]):
 @router.get("/supervision", response={200: SupervisionCountsOut, **ERRORS},
             summary="Urgings, yellow and red cards and instructions per unit (督办)")
 def supervision(request, query: Query[MetricsIn]):
+    require(actor_of(request), metrics.CAPABILITY)
     period = _period(query)
     rows = clock_metrics.supervision_counts(actor_of(request), period)
     return Status(200, {"period": {"start": period.start.isoformat(), "end": period.end.isoformat(),

@@ -13,13 +13,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import notices
-from ..machine import Action, transition
+from ..machine import Action, may, rule_for, transition
 from ..models import Case, CaseEvent, CaseState, Supervision, SupervisionKind
 from . import checks
 from .closing import _follow
@@ -30,6 +30,12 @@ CARD_ACTIONS = {SupervisionKind.YELLOW: Action.YELLOW_CARD, SupervisionKind.RED:
 
 def _user(actor):
     return actor if hasattr(actor, "username") else None
+
+
+def _may_first(case: Case, action: str, actor) -> None:
+    """Refuse a caller who may not do this before judging their input (a 403 before a 422)."""
+    if rule_for(case.state, action) is not None and not may(case, action, actor):
+        raise PermissionDenied(_("You are not allowed to do this to this case."))
 
 
 def _lead(case: Case):
@@ -58,6 +64,7 @@ def _supervise(case: Case, action: str, kind: str, *, actor, message: str, at: d
 def urge_case(*, case: Case, actor, message: str, expected_version: int | None = None,
               at: datetime | None = None) -> Case:
     """A dispatcher or leader urges the lead unit (催办), with a message the unit reads."""
+    _may_first(case, Action.URGE, actor)
     message = checks.text(message, "message", max_length=MESSAGE_MAX, label=_("The message"))
     return _supervise(case, Action.URGE, SupervisionKind.URGE, actor=actor, message=message,
                       at=at or timezone.now())
@@ -67,6 +74,7 @@ def give_card(*, case: Case, actor, colour: str, reason: str, expected_version: 
               at: datetime | None = None) -> Case:
     """A yellow or red card (黄牌 / 红牌) given by hand, with a reason."""
     checks.choice(colour, "colour", CARD_ACTIONS)
+    _may_first(case, CARD_ACTIONS[colour], actor)
     reason = checks.reason(reason)
     return _supervise(case, CARD_ACTIONS[colour], colour, actor=actor, message=reason, at=at or timezone.now())
 
@@ -94,6 +102,7 @@ def card_by_rule(*, case: Case, colour: str, rule: str, due: datetime, message: 
 def instruct_case(*, case: Case, actor, message: str, expected_version: int | None = None,
                   at: datetime | None = None) -> Case:
     """A leader's instruction (领导批示) to the lead unit, which must acknowledge it."""
+    _may_first(case, Action.INSTRUCT, actor)
     message = checks.text(message, "message", max_length=MESSAGE_MAX, label=_("The instruction"))
     return _supervise(case, Action.INSTRUCT, SupervisionKind.INSTRUCTION, actor=actor, message=message,
                       at=at or timezone.now())
