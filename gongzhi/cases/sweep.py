@@ -154,7 +154,7 @@ def _step(case: Case, kind: str, subject: str, due: datetime, now: datetime, tit
     """One overdue step: its alert (once per case, kind and subject) and its escalation (once too)."""
 
     def alert():
-        note(case, "deadline_alert", payload={"kind": kind, "due": due, "subject": subject}, at=now)
+        note(case, Action.DEADLINE_ALERT, payload={"kind": kind, "due": due, "subject": subject}, at=now)
         notices.step_overdue(case, units, f"deadline.{kind}", title, extra_users)
 
     if _raise(case, kind, due, now, alert, subject=subject):
@@ -163,7 +163,7 @@ def _step(case: Case, kind: str, subject: str, due: datetime, now: datetime, tit
         return
 
     def escalate():
-        note(case, "escalate", payload={"kind": kind, "due": due, "subject": subject, "to_unit": escalate_to.code},
+        note(case, Action.ESCALATE, payload={"kind": kind, "due": due, "subject": subject, "to_unit": escalate_to.code},
              at=now, unit=escalate_to)
         notices.escalated(case, escalate_to, _("Escalated: %(what)s (%(due)s)") % {"what": title, "due": _when(due)})
 
