@@ -373,3 +373,25 @@ if (set(CASE_SCORE_WEIGHTS) != {"response", "resolution", "satisfaction"}
         or any(w < 0 for w in CASE_SCORE_WEIGHTS.values()) or not sum(CASE_SCORE_WEIGHTS.values())):
     raise ImproperlyConfigured("CASE_SCORE_WEIGHTS must give response, resolution and satisfaction "
                                "non-negative weights that are not all zero")
+
+# --- Every step on the clock; supervision (督办) -------------------------------
+# Intake → dispatch, in clock hours (the hotline runs day and night): emergencies,
+# utilities (water, power, gas, heating: categories whose dispatch hours say so) and
+# everything else. A category may name its own hours per urgency.
+CASE_DISPATCH_HOURS_URGENT = env_int("CASE_DISPATCH_HOURS_URGENT", 1)
+CASE_DISPATCH_HOURS_UTILITY = env_int("CASE_DISPATCH_HOURS_UTILITY", 2)
+CASE_DISPATCH_HOURS_NORMAL = env_int("CASE_DISPATCH_HOURS_NORMAL", 24)
+# The callback (回访) is due this many working days after the reply; after this many
+# unsuccessful attempts to reach the resident the case is closed as unreachable.
+CASE_CALLBACK_WORKING_DAYS = env_int("CASE_CALLBACK_WORKING_DAYS", 2)
+CASE_CALLBACK_MAX_ATTEMPTS = env_int("CASE_CALLBACK_MAX_ATTEMPTS", 3)
+# A red card (红牌) instead of the yellow one once a case is overdue by this many working
+# days, or once an overdue case was complained about again this many times (reopenings
+# after unsatisfied callbacks plus repeated reports merged into it).
+CASE_RED_CARD_OVERDUE_DAYS = env_int("CASE_RED_CARD_OVERDUE_DAYS", 3)
+CASE_RED_CARD_REPEAT_COMPLAINTS = env_int("CASE_RED_CARD_REPEAT_COMPLAINTS", 2)
+for _name in ("CASE_DISPATCH_HOURS_URGENT", "CASE_DISPATCH_HOURS_UTILITY", "CASE_DISPATCH_HOURS_NORMAL",
+              "CASE_CALLBACK_WORKING_DAYS", "CASE_CALLBACK_MAX_ATTEMPTS", "CASE_RED_CARD_OVERDUE_DAYS",
+              "CASE_RED_CARD_REPEAT_COMPLAINTS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")

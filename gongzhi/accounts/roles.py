@@ -85,6 +85,12 @@ for _role, _caps in _CASES_CAPABILITIES.items():
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps) | (
         frozenset({"cases.view"}) if _role in STAFF_ROLES else frozenset())
 
+# --- Supervision (督办) and leaders' instructions (领导批示), added by the cases app ---
+# cases.supervise urge a unit on a case (催办) and give a yellow or red card by hand, with a reason
+# cases.instruct  write an instruction on a case that the unit must acknowledge
+for _role, _caps in {Role.DISPATCHER: {"cases.supervise"}, Role.LEADER: {"cases.supervise", "cases.instruct"}}.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)
+
 # --- Base data (人房地事物组织), added by the registry app -----------------------
 # registry.view           see persons, places, households, organisations of one's area (personal data masked)
 # registry.change         create and change them

@@ -19,8 +19,8 @@ from ninja.files import UploadedFile
 
 from gongzhi.accounts.actors import actor_of
 
-from . import machine, selectors, services
-from .models import Attachment, AttachmentPurpose, Case
+from . import deadlines, machine, selectors, services
+from .models import Attachment, AttachmentPurpose, Case, CaseState
 from .routing import route
 from .schemas import (
     AnswerIn,
@@ -36,7 +36,9 @@ from .schemas import (
     DispatchIn,
     ErrorOut,
     ExtensionIn,
+    AcknowledgeInstructionIn,
     MergeIn,
+    MessageIn,
     NoteIn,
     ReasonIn,
     ReplyIn,
@@ -124,6 +126,18 @@ def _detail(case: Case, actor) -> dict:
              "request_note": v.request_note, "finding": v.finding, "note": v.note, "found_at": v.found_at,
              "lon": v.lon, "lat": v.lat, "photo": v.photo_id}
             for v in case.verifications.select_related("grid")],
+        "supervisions": [supervision_out(row) for row in selectors.supervisions_of(case)],
+        "dispatch_due": deadlines.dispatch_due(case) if case.state == CaseState.RECEIVED else None,
+        "callback_due": deadlines.callback_due(case) if case.state == CaseState.REPLIED else None,
+    }
+
+
+def supervision_out(row) -> dict:
+    return {
+        "id": row.pk, "kind": row.kind, "kind_label": str(row.get_kind_display()), "unit": row.unit.code,
+        "unit_name": row.unit.name, "message": row.message, "rule": row.rule, "due": row.due,
+        "given_by": (row.given_by.display_name or row.given_by.username) if row.given_by_id else None,
+        "given_at": row.given_at, "acknowledged_at": row.acknowledged_at, "acknowledgement": row.acknowledgement,
     }
 
 
@@ -353,6 +367,46 @@ def case_cancel(request, case_id: int, payload: ReasonIn):
              summary="Mark as invalid, with a reason")
 def case_invalidate(request, case_id: int, payload: ReasonIn):
     return _act(request, case_id, services.invalidate_case, payload, reason=payload.reason)
+
+
+# --- supervision (督办) and leaders' instructions (领导批示) ---------------------------
+
+@router.post("/{int:case_id}/urge", response={200: CaseDetailOut, **ERRORS},
+             summary="Urge the lead unit (催办), with a message")
+def case_urge(request, case_id: int, payload: MessageIn):
+    return _act(request, case_id, services.urge_case, payload, message=payload.message)
+
+
+@router.post("/{int:case_id}/yellow-card", response={200: CaseDetailOut, **ERRORS},
+             summary="Give the lead unit a yellow card (黄牌), with a reason")
+def case_yellow_card(request, case_id: int, payload: ReasonIn):
+    return _act(request, case_id, services.yellow_card, payload, reason=payload.reason)
+
+
+@router.post("/{int:case_id}/red-card", response={200: CaseDetailOut, **ERRORS},
+             summary="Give the lead unit a red card (红牌), with a reason")
+def case_red_card(request, case_id: int, payload: ReasonIn):
+    return _act(request, case_id, services.red_card, payload, reason=payload.reason)
+
+
+@router.post("/{int:case_id}/instruct", response={200: CaseDetailOut, **ERRORS},
+             summary="A leader's instruction (批示) that the lead unit must acknowledge")
+def case_instruct(request, case_id: int, payload: MessageIn):
+    return _act(request, case_id, services.instruct_case, payload, message=payload.message)
+
+
+@router.post("/{int:case_id}/acknowledge-instruction", response={200: CaseDetailOut, **ERRORS},
+             summary="The unit acknowledges a leader's instruction")
+def case_acknowledge_instruction(request, case_id: int, payload: AcknowledgeInstructionIn):
+    return _act(request, case_id, services.acknowledge_instruction, payload, note=payload.note,
+                instruction=payload.instruction)
+
+
+@router.post("/{int:case_id}/callback-attempt", response={200: CaseDetailOut, **ERRORS},
+             summary="Record a callback attempt that did not reach the resident; the last one allowed closes "
+                     "the case as unreachable")
+def case_callback_attempt(request, case_id: int, payload: NoteIn):
+    return _act(request, case_id, services.record_callback_attempt, payload, note=payload.note)
 
 
 # --- rates and rankings (gongzhi.cases.metrics_api) -----------------------------

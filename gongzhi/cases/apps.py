@@ -13,4 +13,5 @@ class CasesConfig(AppConfig):
         from gongzhi.ops import schedule
 
         schedule.register("sweep_deadlines", every=timedelta(minutes=5), path="gongzhi.cases.sweep.sweep_deadlines")
+        schedule.register("sweep_steps", every=timedelta(minutes=5), path="gongzhi.cases.sweep.sweep_steps_and_cards")
         schedule.register("rollup", every=timedelta(minutes=10), path="gongzhi.cases.rollup.run_periodic")

@@ -81,3 +81,20 @@ def clock_of(case: Case) -> tuple[str, datetime | None]:
     if case.state == CaseState.IN_PROGRESS:
         return "resolution", case.resolution_due
     return "", None
+
+
+def dispatch_due(case: Case) -> datetime:
+    """Intake → dispatch: clock hours (the hotline never closes) of the case's category and urgency."""
+    return case.created_at + timedelta(hours=case.category.dispatch_hours(case.urgency))
+
+
+def callback_due(case: Case) -> datetime | None:
+    """The callback (回访) of a replied case is due ``CASE_CALLBACK_WORKING_DAYS`` working days after the reply."""
+    if case.replied_at is None:
+        return None
+    return workcal.add_working_days(case.replied_at, settings.CASE_CALLBACK_WORKING_DAYS, region=case.region_code)
+
+
+def red_card_from(due: datetime, *, region: str = "") -> datetime:
+    """When an overdue case earns a red card: ``CASE_RED_CARD_OVERDUE_DAYS`` working days after its deadline."""
+    return workcal.add_working_days(due, settings.CASE_RED_CARD_OVERDUE_DAYS, region=region)

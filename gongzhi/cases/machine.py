@@ -16,7 +16,15 @@ Who may act is a tuple of alternatives (:class:`Allow`), each a capability
 * ``reporter``: the actor reported the case;
 * ``verifier``: the actor is a grid worker of the grid a pending on-site
   verification of the case was asked of (:class:`~gongzhi.cases.models.Verification`);
-* ``system``: no actor (the deadline sweep, follow-ups of a merge).
+* ``system``: no actor (the deadline sweep, follow-ups of a merge);
+* ``supervised_unit``: the actor's unit has a leader's instruction on the case
+  still to acknowledge (:class:`~gongzhi.cases.models.Supervision`).
+
+A rule with ``keeps_version`` only adds to the case (an urging, a card, an
+instruction, a callback attempt): it is checked against the current state under
+the row lock, but it neither checks nor bumps the case's ``version`` and saves
+nothing of the case row, so two people urging at once both succeed, and an
+urging never makes the unit's concurrent action a conflict.
 
 An alternative without a party also requires the case to lie in the actor's
 area (:func:`gongzhi.core.scoping.ensure_in_scope`); being a party is itself
@@ -41,7 +49,18 @@ from gongzhi.core.inserts import insert
 from gongzhi.core.scoping import ensure_code_in_scope, ensure_in_scope
 
 from .errors import ConflictError, TransitionNotAllowed
-from .models import OPEN_STATES, UNREPLIED_STATES, Action, Case, CaseEvent, CaseState, Verification, WhistleResponse
+from .models import (
+    OPEN_STATES,
+    UNREPLIED_STATES,
+    Action,
+    Case,
+    CaseEvent,
+    CaseState,
+    Supervision,
+    SupervisionKind,
+    Verification,
+    WhistleResponse,
+)
 
 S = CaseState
 
@@ -50,7 +69,8 @@ SUMMONED_UNIT = "summoned_unit"
 REPORTER = "reporter"
 SYSTEM = "system"
 VERIFIER = "verifier"
-PARTIES = (LEAD_UNIT, SUMMONED_UNIT, REPORTER, SYSTEM, VERIFIER)
+SUPERVISED_UNIT = "supervised_unit"
+PARTIES = (LEAD_UNIT, SUMMONED_UNIT, REPORTER, SYSTEM, VERIFIER, SUPERVISED_UNIT)
 NEW = ""  # the "state" of a case not yet saved
 
 
@@ -67,6 +87,7 @@ class Allow:
 class Rule:
     to: str
     who: tuple[Allow, ...]
+    keeps_version: bool = False  # only adds to the case: no version check, no bump, the row is not saved
 
 
 # Recurring "who may" sets.
@@ -108,6 +129,23 @@ for _state in UNREPLIED_STATES:
     TABLE[(_state, A.MERGE)] = Rule(S.MERGED, DISPATCHER)
     TABLE[(_state, A.INVALIDATE)] = Rule(S.INVALID, DISPATCHER)
     TABLE.setdefault((_state, A.CANCEL), Rule(S.CANCELLED, DISPATCHER))
+# Supervision (督办): urging and cards by a dispatcher or leader (cards also by the sweep's rules),
+# leaders' instructions that the unit acknowledges; none changes the state or the version.
+SUPERVISE_BY = (Allow("cases.supervise"),)
+SUPERVISED_STATES = (S.DISPATCHED, S.IN_PROGRESS)
+for _state in SUPERVISED_STATES:
+    TABLE[(_state, A.URGE)] = Rule(_state, SUPERVISE_BY, keeps_version=True)
+    TABLE[(_state, A.YELLOW_CARD)] = Rule(_state, SUPERVISE_BY + ONLY_SYSTEM, keeps_version=True)
+    TABLE[(_state, A.RED_CARD)] = Rule(_state, SUPERVISE_BY + ONLY_SYSTEM, keeps_version=True)
+for _state in (*SUPERVISED_STATES, S.REPLIED):
+    TABLE[(_state, A.INSTRUCT)] = Rule(_state, (Allow("cases.instruct"),), keeps_version=True)
+for _state in (*OPEN_STATES, S.MERGED):
+    TABLE[(_state, A.ACKNOWLEDGE_INSTRUCTION)] = Rule(_state, (Allow("cases.handle", SUPERVISED_UNIT),),
+                                                      keeps_version=True)
+# The callback (回访): staff record each attempt that did not reach the resident; after the last
+# one allowed (settings.CASE_CALLBACK_MAX_ATTEMPTS) the system closes the case as unreachable.
+TABLE[(S.REPLIED, A.CALLBACK_ATTEMPT)] = Rule(S.REPLIED, (Allow("cases.callback"),), keeps_version=True)
+TABLE[(S.REPLIED, A.CALLBACK_UNREACHABLE)] = Rule(S.CLOSED, ONLY_SYSTEM)
 for _state in OPEN_STATES:
     TABLE[(_state, A.ATTACH)] = Rule(_state, ATTACH_BY)
     # On-site verification (核实 before dispatch, 核查 after the reply): no change of state.
@@ -147,6 +185,9 @@ def is_party(case: Case, actor, party: str) -> bool:
         return case.lead_unit_id == unit_id
     if party == SUMMONED_UNIT:
         return case.pk is not None and WhistleResponse.objects.filter(whistle__case=case, unit_id=unit_id).exists()
+    if party == SUPERVISED_UNIT:
+        return case.pk is not None and Supervision.objects.filter(
+            case=case, unit_id=unit_id, kind=SupervisionKind.INSTRUCTION, acknowledged_at=None).exists()
     raise ValueError(f"unknown party {party!r}")
 
 
@@ -272,7 +313,8 @@ def transition(
         else:
             current = _lock(case)
             expected = case.version if expected_version is None else expected_version
-            if expected != ANY_VERSION and current.version != expected:
+            keeps = getattr(rule_for(current.state, action), "keeps_version", False)
+            if expected != ANY_VERSION and not keeps and current.version != expected:
                 raise ConflictError(case_id=case.pk, expected=expected, current=current.version)
             state = current.state
         rule = rule_for(state, action)
@@ -288,6 +330,11 @@ def transition(
             if change is not None:
                 details.update(change(current) or {})
             changes = {"state": [None, rule.to]}
+        elif rule.keeps_version:
+            # Adds to the case only: the row is locked (so the state holds) but neither saved nor versioned.
+            if change is not None:
+                details.update(change(current) or {})
+            changes = _jsonable(details)
         else:
             before = {f.attname: getattr(current, f.attname) for f in _saved_fields()}
             if change is not None:

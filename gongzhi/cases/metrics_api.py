@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from gongzhi.accounts.actors import actor_of
+from gongzhi.accounts.roles import require
 
-from . import metrics
+from . import clock_metrics, metrics
 from .schemas import ErrorOut
 
 router = Router(tags=["cases: rates and rankings"])
@@ -109,3 +110,63 @@ def ranking_xlsx(request, query: Query[RankingIn]):
     response = HttpResponse(metrics.ranking_xlsx(report), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="ranking-{query.by}-{report.period.label}.xlsx"'
     return response
+
+
+# --- time to dispatch and supervision counts (gongzhi.cases.clock_metrics) ----------------
+
+class DispatchTimeIn(Schema):
+    start: date | None = None
+    end: date | None = None
+    month: str | None = None
+    by: Literal["dispatcher", "subdistrict"] = "dispatcher"
+
+
+class DispatchFiguresOut(Schema):
+    key: str
+    name: str
+    dispatched: int
+    on_time: int
+    on_time_rate: float | None
+    average_minutes: float | None
+    median_minutes: float | None
+
+
+class DispatchTimeOut(Schema):
+    period: PeriodOut
+    by: str
+    total: DispatchFiguresOut
+    rows: list[DispatchFiguresOut]
+
+
+class SupervisionCountOut(Schema):
+    key: str
+    name: str
+    urge: int
+    yellow: int
+    red: int
+    instruction: int
+    pending: int
+    by_rule: int
+
+
+class SupervisionCountsOut(Schema):
+    period: PeriodOut
+    rows: list[SupervisionCountOut]
+
+
+@router.get("/time-to-dispatch", response={200: DispatchTimeOut, **ERRORS},
+            summary="Intake → first dispatch per dispatcher or subdistrict: average, median, within the deadline")
+def time_to_dispatch(request, query: Query[DispatchTimeIn]):
+    require(actor_of(request), metrics.CAPABILITY)  # a 403 before judging the period
+    period = _period(MetricsIn(start=query.start, end=query.end, month=query.month))
+    return Status(200, clock_metrics.time_to_dispatch(actor_of(request), period, by=query.by))
+
+
+@router.get("/supervision", response={200: SupervisionCountsOut, **ERRORS},
+            summary="Urgings, yellow and red cards and instructions per unit (督办)")
+def supervision(request, query: Query[MetricsIn]):
+    require(actor_of(request), metrics.CAPABILITY)
+    period = _period(query)
+    rows = clock_metrics.supervision_counts(actor_of(request), period)
+    return Status(200, {"period": {"start": period.start.isoformat(), "end": period.end.isoformat(),
+                                   "label": period.label}, "rows": rows})

@@ -101,3 +101,29 @@ def verified(case: Case, finding: str, actor=None):
         recipients.append(latest.requested_by)
     _tell(recipients, case, "verified", _headline(case, _("Verified on site: %(finding)s")
                                                   % {"finding": Finding(finding).label}), actor=actor)
+
+
+def supervised(case: Case, kind: str, message: str, actor=None):
+    """An urging, a card or an instruction for the lead unit; a red card also reaches its supervising unit."""
+    titles = {
+        "urge": _("Urged (催办): please speed up the handling"),
+        "yellow": _("Yellow card (黄牌) on your unit's handling"),
+        "red": _("Red card (红牌) on your unit's handling"),
+        "instruction": _("A leader's instruction (批示) for your unit: please acknowledge it"),
+    }
+    recipients = members([case.lead_unit])
+    if kind == "red" and case.lead_unit is not None and case.lead_unit.supervisor_id:
+        recipients += members([case.lead_unit.supervisor])
+    _tell(recipients, case, f"supervision.{kind}", _headline(case, titles[kind]), message, actor=actor)
+
+
+def step_overdue(case: Case, units, kind: str, title: str, extra_users=()):
+    """A step's deadline has passed (dispatch, report-in, verification, callback)."""
+    recipients = members(units)
+    seen = {u.pk for u in recipients}
+    recipients += [u for u in extra_users if u is not None and u.pk not in seen]
+    _tell(recipients, case, kind, _headline(case, title))
+
+
+def grid_workers(case: Case) -> list[User]:
+    return list(User.objects.filter(role=Role.GRID_WORKER, region_id=case.grid_id, is_active=True))

@@ -70,6 +70,9 @@ KEEPS_INTAKE = frozenset({
     Action.REPORT_IN, Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION, Action.REPLY,
     Action.CALLBACK, Action.REOPEN, Action.MERGE, Action.FOLLOW_CLOSE, Action.FOLLOW_CANCEL, Action.CANCEL,
     Action.INVALIDATE, Action.ATTACH, Action.REQUEST_VERIFICATION,
+    # Supervision (督办) and the callback's attempts add to the case; they move nothing of its intake.
+    Action.URGE, Action.YELLOW_CARD, Action.RED_CARD, Action.INSTRUCT, Action.ACKNOWLEDGE_INSTRUCTION,
+    Action.CALLBACK_ATTEMPT, Action.CALLBACK_UNREACHABLE,
 })
 # A read that had to look through more new events than this moves the headers forward.
 ADVANCE_AFTER = 2000

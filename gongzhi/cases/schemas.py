@@ -73,6 +73,16 @@ class NoteIn(Versioned):
     note: str = Field("", max_length=5000)
 
 
+class MessageIn(Versioned):
+    message: str = Field("", max_length=5000, description="What the unit is told")
+
+
+class AcknowledgeInstructionIn(Versioned):
+    note: str = Field("", max_length=5000)
+    instruction: int | None = Field(None, ge=1, le=2**31 - 1,
+                                    description="Which instruction; default: the earliest pending one of your unit")
+
+
 class VerificationRequestIn(Versioned):
     note: str = Field("", max_length=5000, description="What the grid worker should check")
     within_hours: float | None = Field(None, description="Working hours to verify within (default 8)")
@@ -292,6 +302,25 @@ class CaseDetailOut(CaseBodyOut):
     extensions: list[ExtensionOut]
     callbacks: list[CallbackOut]
     verifications: list[VerificationOut] = Field(default_factory=list, description="On-site verifications (核实)")
+    supervisions: list[SupervisionOut] = Field(default_factory=list,
+                                               description="Urgings, yellow and red cards, leaders' instructions")
+    dispatch_due: datetime | None = Field(None, description="Dispatch deadline while the case awaits dispatch")
+    callback_due: datetime | None = Field(None, description="Callback deadline while the reply awaits the verdict")
+
+
+class SupervisionOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    unit: str
+    unit_name: str
+    message: str
+    rule: str = Field(description="The rule that gave the card; empty when given by hand")
+    due: datetime | None
+    given_by: str | None
+    given_at: datetime
+    acknowledged_at: datetime | None
+    acknowledgement: str
 
 
 class RoutingOut(Schema):

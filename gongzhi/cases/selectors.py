@@ -240,3 +240,27 @@ def cases_with_unscheduled_deadlines(actor) -> QuerySet:
 
     flagged = _unscheduled_events().filter(case=OuterRef("pk"))
     return visible_cases(actor).exclude(state__in=TERMINAL_STATES).filter(Exists(flagged)).order_by("pk")
+
+
+# --- supervision (督办) and leaders' instructions -------------------------------------
+
+def supervisions_of(case: Case):
+    """The urgings, cards and instructions of one case, newest first."""
+    from .models import Supervision
+
+    return Supervision.objects.filter(case=case).select_related("unit", "given_by")
+
+
+def supervisions_for(actor, *, limit: int = 20, kinds=None) -> list:
+    """Recent supervision in the actor's area or addressed to their unit; pending instructions first."""
+    from django.db.models import Case as When_, IntegerField, Value, When
+
+    from .models import Supervision, SupervisionKind
+
+    queryset = scope_queryset(Supervision.objects.all(), actor)
+    if kinds:
+        queryset = queryset.filter(kind__in=kinds)
+    pending_first = When_(When(kind=SupervisionKind.INSTRUCTION, acknowledged_at=None, then=Value(0)),
+                          default=Value(1), output_field=IntegerField())
+    return list(queryset.select_related("case", "unit", "given_by")
+                .order_by(pending_first, "-given_at", "-id")[:limit])

@@ -20,6 +20,8 @@ A = Action
 # Steps a resident does not need to follow: the internal machinery of handling.
 _INTERNAL = {A.WHISTLE, A.REPORT_IN, A.REFUSE_EXTENSION, A.REQUEST_EXTENSION, A.REQUEST_VERIFICATION, A.VERIFY,
              A.DEADLINE_ALERT, A.ESCALATE}
+# Supervision (督办) and callback attempts are internal too; their label and reason tell staff what happened.
+_INTERNAL |= {A.URGE, A.YELLOW_CARD, A.RED_CARD, A.INSTRUCT, A.ACKNOWLEDGE_INSTRUCTION, A.CALLBACK_ATTEMPT}
 
 
 @dataclass(frozen=True)

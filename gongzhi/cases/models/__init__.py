@@ -27,6 +27,7 @@ from .handling import (
 from .rollup import Rollup, RollupIntake, RollupRates, Span
 from .routing import RoutingRule
 from .saved_view import SavedView
+from .supervision import Supervision, SupervisionKind, SupervisionRule
 from .verification import FINDINGS_OF, Finding, Verification, VerificationKind
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "Rollup", "RollupIntake", "RollupRates", "RoutingRule", "Span",
     "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",
     "FINDINGS_OF", "Finding", "Verification", "VerificationKind", "SavedView",
+    "Supervision", "SupervisionKind", "SupervisionRule",
 ]

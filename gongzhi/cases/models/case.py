@@ -69,6 +69,14 @@ class Action(models.TextChoices):
     # Written by the deadline sweep, not by a person: they change no state (machine.note).
     DEADLINE_ALERT = "deadline_alert", _("Deadline alert")
     ESCALATE = "escalate", _("Escalate")
+    # Supervision (督办) and the callback's attempts: they change no state (Rule.keeps_version).
+    URGE = "urge", _("Urge the unit (催办)")
+    YELLOW_CARD = "yellow_card", _("Give a yellow card")
+    RED_CARD = "red_card", _("Give a red card")
+    INSTRUCT = "instruct", _("Write an instruction (批示)")
+    ACKNOWLEDGE_INSTRUCTION = "acknowledge_instruction", _("Acknowledge the instruction")
+    CALLBACK_ATTEMPT = "callback_attempt", _("Record an unsuccessful callback attempt")
+    CALLBACK_UNREACHABLE = "callback_unreachable", _("Closed: the resident could not be reached")
 
 
 

@@ -7,6 +7,7 @@ unit is held to, per urgency, so that the deadline of a case is a fact of its
 category and not a number typed in by a dispatcher.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -51,6 +52,20 @@ class Category(models.Model):
         _("resolution deadline, normal (working days)"), default=7,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
+    # Intake → dispatch, in clock hours; empty: the deployment's default (settings.CASE_DISPATCH_HOURS_*).
+    dispatch_hours_urgent = models.PositiveSmallIntegerField(
+        _("dispatch deadline, urgent (clock hours)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 7)], help_text=_("Empty: the default."),
+    )
+    dispatch_hours_normal = models.PositiveSmallIntegerField(
+        _("dispatch deadline, normal (clock hours)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 7)],
+        help_text=_("Empty: the default."),
+    )
+    is_utility = models.BooleanField(
+        _("utility"), default=False,
+        help_text=_("Water, power, gas, heating: dispatched within the shorter utility deadline."),
+    )
     is_consultation = models.BooleanField(
         _("consultation"), default=False, help_text=_("Consultations (咨询) may be answered and closed at intake.")
     )
@@ -86,6 +101,14 @@ class Category(models.Model):
 
     def resolution_days(self, urgency: str) -> int:
         return self.resolution_days_urgent if urgency == Urgency.URGENT else self.resolution_days_normal
+
+    def dispatch_hours(self, urgency: str) -> int:
+        """Clock hours from intake to dispatch: the category's own, else the deployment's default."""
+        if urgency == Urgency.URGENT:
+            return self.dispatch_hours_urgent or settings.CASE_DISPATCH_HOURS_URGENT
+        if self.dispatch_hours_normal:
+            return self.dispatch_hours_normal
+        return settings.CASE_DISPATCH_HOURS_UTILITY if self.is_utility else settings.CASE_DISPATCH_HOURS_NORMAL
 
     def clean(self):
         node = self.parent

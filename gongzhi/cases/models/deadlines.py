@@ -13,6 +13,16 @@ class AlertKind(models.TextChoices):
     RESOLUTION_DUE_SOON = "resolution_due_soon", _("Resolution due soon")
     RESOLUTION_OVERDUE = "resolution_overdue", _("Resolution overdue")
     ESCALATED = "escalated", _("Escalated to the supervising unit")
+    DISPATCH_OVERDUE = "dispatch_overdue", _("Dispatch overdue")
+    REPORT_IN_OVERDUE = "report_in_overdue", _("Report-in overdue")
+    VERIFICATION_OVERDUE = "verification_overdue", _("On-site verification overdue")
+    CALLBACK_OVERDUE = "callback_overdue", _("Callback overdue")
+
+
+# The alerts of the deadlines of the case's current order (response, resolution, callback):
+# removed when those deadlines move. The others concern one whistle or verification and stay.
+CASE_CLOCK_KINDS = (AlertKind.RESPONSE_DUE_SOON, AlertKind.RESPONSE_OVERDUE, AlertKind.RESOLUTION_DUE_SOON,
+                    AlertKind.RESOLUTION_OVERDUE, AlertKind.CALLBACK_OVERDUE)
 
 
 class DeadlineMarker(models.Model):
@@ -23,6 +33,11 @@ class DeadlineMarker(models.Model):
     notified again. When a deadline moves (re-dispatch, approved extension,
     reopening) the markers of that deadline are removed so the new deadline
     gets its own alerts; the escalation marker stays: a case escalates once.
+
+    ``subject`` tells apart alerts of one kind about different things of the
+    case: one report-in (``response:<id>``), one verification
+    (``verification:<id>``), or the escalation of one of the steps; it is
+    empty for the deadlines of the case itself.
     """
 
     scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", view="cases.view")
@@ -30,10 +45,11 @@ class DeadlineMarker(models.Model):
     case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE,
                              related_name="deadline_markers")
     kind = models.CharField(_("kind"), max_length=24, choices=AlertKind.choices)
+    subject = models.CharField(_("subject"), max_length=40, blank=True, default="")
     due = models.DateTimeField(_("deadline"), null=True)
     at = models.DateTimeField(_("raised at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("deadline alert")
         verbose_name_plural = _("deadline alerts")
-        constraints = [models.UniqueConstraint(fields=["case", "kind"], name="deadline_marker_once")]
+        constraints = [models.UniqueConstraint(fields=["case", "kind", "subject"], name="deadline_marker_once_per_subject")]

@@ -14,6 +14,15 @@ from .dispatching import acknowledge_case, decide_case, dispatch_case, return_ca
 from .extensions import approve_extension, refuse_extension, request_extension
 from .intake import create_case, seed_categories
 from .saved_views import change_view, delete_view, save_view
+from .supervision import (
+    acknowledge_instruction,
+    give_card,
+    instruct_case,
+    record_callback_attempt,
+    red_card,
+    urge_case,
+    yellow_card,
+)
 from .verification import request_verification, verify_case
 from .whistles import report_in, whistle_case
 
@@ -24,4 +33,6 @@ __all__ = [
     "decide_case", "dispatch_case", "invalidate_case", "merge_case", "record_callback", "refuse_extension",
     "reply_case", "report_in", "request_extension", "request_verification", "return_case", "seed_categories",
     "verify_case", "whistle_case",
+    "acknowledge_instruction", "give_card", "instruct_case", "record_callback_attempt", "red_card", "urge_case",
+    "yellow_card",
 ]

@@ -119,7 +119,7 @@ def deactivate_routing_rule(*, actor, rule: RoutingRule, reason: str = "") -> Ro
 
 _CATEGORY_FIELDS = {"code", "name", "parent", "sort_order", "default_unit_kind", "response_hours_urgent",
                     "response_hours_normal", "resolution_days_urgent", "resolution_days_normal", "is_consultation",
-                    "is_active"}
+                    "is_active", "dispatch_hours_urgent", "dispatch_hours_normal", "is_utility"}
 
 
 def _save_category(actor, category: Category, changes: dict, before: dict | None, reason: str) -> Category:

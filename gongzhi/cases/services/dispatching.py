@@ -22,6 +22,7 @@ from .. import deadlines, notices
 from ..routing import route
 from ..machine import transition
 from ..models import Action, AlertKind, Case, CaseEvent, DeadlineMarker
+from ..models.deadlines import CASE_CLOCK_KINDS
 from . import checks
 
 MAX_ASSISTING = 10
@@ -56,10 +57,12 @@ def _units(lead: Unit, values, case: Case) -> list[Unit]:
 
 
 def clear_markers(case: Case, *kinds: str) -> None:
-    """Forget alerts of deadlines that have just moved (the escalation marker stays)."""
-    queryset = DeadlineMarker.objects.filter(case=case).exclude(kind=AlertKind.ESCALATED)
-    if kinds:
-        queryset = queryset.filter(kind__in=kinds)
+    """Forget alerts of deadlines that have just moved (default: those of the case's own clock).
+
+    The escalation marker stays (a case escalates once), and so do the alerts of
+    one whistle's report-in or one verification, whose deadlines did not move.
+    """
+    queryset = DeadlineMarker.objects.filter(case=case, kind__in=kinds or CASE_CLOCK_KINDS)
     queryset.delete()
 
 

@@ -23,6 +23,7 @@ from gongzhi.cases.models import (
     Open311Submission,
     RoutingRule,
     SavedView,
+    Supervision,
     Verification,
     Whistle,
     WhistleResponse,
@@ -92,6 +93,10 @@ def routing_rule(place, n):
     return RoutingRule.objects.create(region=place, unit=_unit(place, n), category=None)
 
 
+def supervision(place, n):
+    return Supervision.objects.create(case=case(place, n), unit=_unit(place, n, "s"), kind="urge", message="请加快办理")
+
+
 def _rollup():
     return Rollup.objects.create(span=Span.DAY, first_day=date(2020, 1, 1) + timedelta(days=next(_days)))
 
@@ -109,6 +114,7 @@ FACTORIES = {
     DeadlineMarker: deadline_marker, Whistle: whistle, WhistleResponse: whistle_response,
     ExtensionRequest: extension_request, Callback: callback, Verification: verification, Attachment: attachment,
     RoutingRule: routing_rule, RollupRates: rollup_rates, RollupIntake: rollup_intake,
+    Supervision: supervision,
 }
 
 
@@ -124,3 +130,4 @@ def category(n):
 # the scope admits nobody to (it is read through its own selectors, unscoped).
 OWNED = {SavedView: saved_view}
 CATALOGUES = {Category: category}
+

@@ -7,7 +7,7 @@ from gongzhi.audit.models import AuditEvent
 from gongzhi.cases import services
 from gongzhi.cases.errors import TransitionNotAllowed
 from gongzhi.cases.machine import NEW, TABLE, Action, may, transition
-from gongzhi.cases.models import CaseEvent, CaseState
+from gongzhi.cases.models import CaseEvent, CaseState, Supervision
 
 from .conftest import MONDAY, reload
 
@@ -39,6 +39,13 @@ EXPECTED_WHO = {
     A.INVALIDATE: ANY_DISPATCHER,
     A.REQUEST_VERIFICATION: ANY_DISPATCHER,
     A.VERIFY: {"grid_a1"},  # the grid the pending verification was asked of
+    A.URGE: {"dispatcher", "leader"},
+    A.YELLOW_CARD: {"dispatcher", "leader", "system"},
+    A.RED_CARD: {"dispatcher", "leader", "system"},
+    A.INSTRUCT: {"leader"},
+    A.ACKNOWLEDGE_INSTRUCTION: LEAD,  # the unit the pending instruction is addressed to
+    A.CALLBACK_ATTEMPT: {"dispatcher", "admin", "comm_a_staff"},
+    A.CALLBACK_UNREACHABLE: {"system"},
 }
 ACTORS = ["dispatcher", "admin", "cg_clerk", "cg_clerk2", "water_clerk", "district_clerk", "comm_a_staff",
           "grid_a1", "grid_b1", "leader", "resident", "neighbour", "system"]
@@ -69,6 +76,8 @@ def test_who_may_do_each_allowed_transition(world, case_in, state, action):
                                      report_within_hours=2, at=MONDAY)
     if action == A.VERIFY:
         case = services.request_verification(case=case, actor=world.users.dispatcher, at=MONDAY)
+    if action == A.ACKNOWLEDGE_INSTRUCTION:
+        Supervision.objects.create(case=case, unit=world.units.chengguan, kind="instruction", message="请办好")
     allowed = {name for name in ACTORS if may(case, action, actor(world, name))}
     assert allowed == expected_who(state, action)
 

@@ -236,6 +236,14 @@ def test_every_action_of_the_table_is_reachable_through_the_services(world, case
     closing = services.acknowledge_case(case=closing, actor=u.cg_clerk)
     closing = services.reply_case(case=closing, actor=u.cg_clerk, content="已办")
     services.record_callback(case=closing, actor=u.resident, solved=True, satisfaction="satisfied")
+    watched = case_in(S.IN_PROGRESS)
+    watched = services.urge_case(case=watched, actor=u.dispatcher, message="请加快")
+    watched = services.yellow_card(case=watched, actor=u.leader, reason="超时")
+    watched = services.red_card(case=watched, actor=u.leader, reason="严重超时")
+    watched = services.instruct_case(case=watched, actor=u.leader, message="限期办结")
+    services.acknowledge_instruction(case=watched, actor=u.cg_clerk)
+    settings.CASE_CALLBACK_MAX_ATTEMPTS = 1
+    services.record_callback_attempt(case=case_in(S.REPLIED), actor=u.dispatcher, note="无人接听")
     used = set(CaseEvent.objects.values_list("action", flat=True))
     assert {action for (_state, action) in TABLE} <= used
 

@@ -202,6 +202,14 @@ class VerifyForm(CaseActionForm):
                 "photo": photo, "photo_name": photo.name if photo else ""}
 
 
+class MessageForm(CaseActionForm):
+    message = forms.CharField(label=_("Message to the unit"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class InstructionForm(CaseActionForm):
+    message = forms.CharField(label=_("Instruction"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     form: type[CaseActionForm]
@@ -232,4 +240,12 @@ ACTIONS: dict[str, ActionSpec] = {
                                        _("Ask for verification")),
     A.VERIFY: ActionSpec(VerifyForm, services.verify_case, _("Record the finding"), True),
 }
-# REOPEN is what an unsatisfied callback does; its form is the callback form.
+ACTIONS.update({
+    A.URGE: ActionSpec(MessageForm, services.urge_case, _("Urge")),
+    A.YELLOW_CARD: ActionSpec(ReasonForm, services.yellow_card, _("Give the yellow card")),
+    A.RED_CARD: ActionSpec(ReasonForm, services.red_card, _("Give the red card")),
+    A.INSTRUCT: ActionSpec(InstructionForm, services.instruct_case, _("Send the instruction")),
+    A.ACKNOWLEDGE_INSTRUCTION: ActionSpec(NoteForm, services.acknowledge_instruction, _("Acknowledge"), True),
+    A.CALLBACK_ATTEMPT: ActionSpec(NoteForm, services.record_callback_attempt, _("Record the attempt")),
+})
+# REOPEN is what an unsatisfied callback does; its form is the callback form. CALLBACK_UNREACHABLE is the system's.

@@ -14,9 +14,11 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import can
+from gongzhi.cases import deadlines as case_deadlines
 from gongzhi.cases import machine, selectors, services
 from gongzhi.cases.errors import CaseConflict, ConflictError
-from gongzhi.cases.models import AttachmentPurpose
+from gongzhi.cases.models import AttachmentPurpose, CaseState
+from gongzhi.cases.services.supervision import callback_attempts
 from gongzhi.cases.routing import route
 from gongzhi.core import files
 
@@ -62,6 +64,7 @@ def queue(request):
     return render(request, "web/console/queue.html", {
         "sections": sections, "more": more, "now": now, "bulk_units": bulk_units,
         "unit_code": request.user.unit.code if request.user.unit_id else "",
+        "supervisions": selectors.supervisions_for(request.user, limit=QUEUE_LIMIT),
     })
 
 
@@ -218,6 +221,10 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
         "assisting": case.assisting_units.all(), "whistles": case.whistles.prefetch_related("responses__unit"),
         "extensions": case.extension_requests.all(), "callbacks": case.callbacks.all(),
         "can_dispatch": can(request.user, "cases.dispatch"),
+        "supervisions": selectors.supervisions_of(case),
+        "dispatch_due": case_deadlines.dispatch_due(case) if case.state == CaseState.RECEIVED else None,
+        "callback_due": case_deadlines.callback_due(case) if case.state == CaseState.REPLIED else None,
+        "callback_attempts": callback_attempts(case) if case.state == CaseState.REPLIED else 0,
         "calendar_unscheduled": selectors.has_unscheduled_deadline(case),
     })
     if caller and caller["revealed"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from openpyxl import Workbook
 
 from gongzhi.accounts.roles import can
+from gongzhi.cases import clock_metrics, metrics, selectors
 from gongzhi.regions import selectors as region_selectors
 from gongzhi.regions.models import Level
 
@@ -42,6 +44,10 @@ class PeriodForm(StyledForm):
         data = super().clean()
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", _("The end of the period is before its start."))
+        for name in ("start", "end"):  # the figures' own bounds (a 500 otherwise)
+            if data.get(name) and not metrics.FIRST_YEAR <= data[name].year <= metrics.LAST_YEAR:
+                self.add_error(name, _("Give a date between %(first)d and %(last)d.")
+                               % {"first": metrics.FIRST_YEAR, "last": metrics.LAST_YEAR})
         return data
 
 
@@ -65,7 +71,23 @@ def dashboard(request):
                    "label": _("Cases received")}
     return render(request, "web/dashboard/dashboard.html", {
         "form": form, "data": data, "trend_chart": trend_chart, "query": request.GET.urlencode(),
+        **_clock(request.user, period),
     })
+
+
+def _clock(user, period) -> dict:
+    """Supervision per unit, the latest supervision and the time to dispatch, over the dashboard's period."""
+    try:
+        span = metrics.Period.between(period.start, period.end)
+    except ValidationError:  # a period outside the years the figures cover: nothing to show
+        return {"supervision_counts": [], "supervisions": [], "dispatch_tables": []}
+    tables = []
+    for by, title, label in (("dispatcher", _("Time to dispatch by dispatcher"), _("Dispatcher")),
+                             ("subdistrict", _("Time to dispatch by subdistrict"), _("Subdistrict"))):
+        tables.append({"by": by, "title": title, "label": label,
+                       "rows": clock_metrics.time_to_dispatch(user, span, by=by)["rows"]})
+    return {"supervision_counts": clock_metrics.supervision_counts(user, span),
+            "supervisions": selectors.supervisions_for(user, limit=10), "dispatch_tables": tables}
 
 
 @page(sees_dashboard)
