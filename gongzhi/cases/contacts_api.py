@@ -1,4 +1,4 @@
-"""The caller's contact at /api/v1/cases/{id}/contact/reveal: thin over :mod:`gongzhi.cases.services.contacts`.
+"""The caller's contact at /api/v1/cases/{id}/contact/reveal: thin over :mod:`gongzhi.cases.services.reveal`.
 
 The case detail carries the contact masked (``contact``, with
 ``may_reveal`` saying whether this caller may ask for it in clear). Asking
@@ -17,7 +17,7 @@ from gongzhi.api import actor_of
 
 from . import selectors
 from .schemas import ErrorOut
-from .services.contacts import reveal_contact
+from .services.reveal import reveal_contact
 
 router = Router(tags=["cases"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.roles import can
 from gongzhi.audit.admin_base import ScopedAuditedAdmin
+from gongzhi.audit.reveal import REASON_MAX, RevealRefused
 from gongzhi.audit.services import record
 from gongzhi.core.scoping import ensure_in_scope
 
@@ -236,7 +237,8 @@ class ImportForm(forms.Form):
 
 class RevealForm(forms.Form):
     field = forms.ChoiceField(label=_("value"), choices=[("id_number", _("ID number")), ("phone", _("phone"))])
-    reason = forms.CharField(label=_("reason"), min_length=2, max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+    # The reason rule is the one of every reveal (gongzhi.audit.reveal), applied by the service.
+    reason = forms.CharField(label=_("reason"), max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("Recorded in the audit trail with your name."))
 
 
@@ -371,8 +373,15 @@ class PersonAdmin(RegistryAdmin):
         value = None
         form = RevealForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            value = services.reveal_personal_field(actor=request.user, person=person, field=form.cleaned_data["field"],
-                                                   reason=form.cleaned_data["reason"])
+            try:
+                value = services.reveal_personal_field(actor=request.user, person=person,
+                                                       field=form.cleaned_data["field"],
+                                                       reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except RevealRefused as exc:
+                form.add_error(None, str(exc))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": person,
                    "form": form, "value": value, "title": _("Reveal personal data")}
         response = TemplateResponse(request, "admin/registry/person/reveal.html", context)
