@@ -114,15 +114,18 @@ def _who(actor) -> tuple:
     raise PermissionDenied(_("Only a signed-in person or an API key may reveal personal data."))
 
 
+def _window_start(limit: str, now):
+    """Where the window of ``limit`` starts: the burst's seconds ago, or the start of the local day."""
+    if limit == BURST:
+        return now - timedelta(seconds=settings.REVEAL_BURST_SECONDS)
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _limit_reached(events, now) -> tuple[str, int] | None:
-    burst_since = now - timedelta(seconds=settings.REVEAL_BURST_SECONDS)
-    in_burst = events.filter(action__in=REVEAL_ACTIONS, at__gt=burst_since).count()
-    if in_burst >= settings.REVEAL_BURST:
-        return BURST, in_burst
-    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    today = events.filter(action__in=REVEAL_ACTIONS, at__gte=day_start).count()
-    if today >= settings.REVEAL_DAILY_CAP:
-        return DAILY, today
+    for limit, allowed in ((BURST, settings.REVEAL_BURST), (DAILY, settings.REVEAL_DAILY_CAP)):
+        count = events.filter(action__in=REVEAL_ACTIONS, at__gte=_window_start(limit, now)).count()
+        if count >= allowed:
+            return limit, count
     return None
 
 
@@ -163,11 +166,8 @@ def reveal(*, actor, action: str, reason, obj=None, changes: dict | None = None,
         if reached is None:
             return record(actor=actor, action=action, reason=reason, changes=changes, **where)
         limit, count = reached
-        if limit == BURST:
-            episode_start = now - timedelta(seconds=settings.REVEAL_BURST_SECONDS)
-        else:
-            episode_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-        alert = not events.filter(action=REFUSED, at__gte=episode_start, changes__limit=limit).exists()
+        # One alert per episode: none yet for this limit within its window.
+        alert = not events.filter(action=REFUSED, at__gte=_window_start(limit, now), changes__limit=limit).exists()
         refusal = {"limit": limit, "count": count, "action": action, "alerted": alert}
         if "api_key" in changes:
             refusal["api_key"] = pk
