@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 
 from gongzhi.core.scoping import scope_of, scope_queryset
 
+from .actors import user_of
 from .models import ApiKey, LoginFailure, Unit, User
 from .roles import Role
 
@@ -53,7 +54,7 @@ def supervisors_of(actor) -> QuerySet:
     """
     unit = getattr(actor, "unit", None)
     users = User.objects.filter(is_active=True, role__in=SUPERVISOR_ROLES)
-    if hasattr(actor, "username") and actor.pk:
+    if user_of(actor) is not None:
         users = users.exclude(pk=actor.pk)
     if unit is None:
         return users.none()

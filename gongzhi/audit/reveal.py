@@ -37,6 +37,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from gongzhi.accounts.actors import user_of
+
 from .models import AuditEvent
 from .services import record
 
@@ -109,8 +111,9 @@ def _who(actor) -> tuple:
     """(model, pk, filter of the actor's events) for a user or an API key."""
     if actor is not None and hasattr(actor, "key_prefix"):
         return actor._meta.model, actor.pk, {"actor_id": None, "changes__api_key": actor.pk}
-    if actor is not None and hasattr(actor, "username") and actor.pk:
-        return actor._meta.model, actor.pk, {"actor_id": actor.pk}
+    user = user_of(actor)
+    if user is not None:
+        return user._meta.model, user.pk, {"actor_id": user.pk}
     raise PermissionDenied(_("Only a signed-in person or an API key may reveal personal data."))
 
 
