@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.security import APIKeyHeader, django_auth
 
 from gongzhi.accounts.models import ApiKey
+from gongzhi.audit.reveal import RevealRefused
 from gongzhi.cases.errors import CaseConflict
 
 
@@ -36,6 +37,11 @@ api = NinjaAPI(
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc):
     return api.create_response(request, {"detail": str(exc) or _("You are not allowed to do this.")}, status=403)
+
+
+@api.exception_handler(RevealRefused)
+def on_reveal_refused(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=429)
 
 
 @api.exception_handler(ValidationError)

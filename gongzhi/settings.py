@@ -395,3 +395,16 @@ for _name in ("CASE_DISPATCH_HOURS_URGENT", "CASE_DISPATCH_HOURS_UTILITY", "CASE
               "CASE_RED_CARD_REPEAT_COMPLAINTS"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")
+
+# --- Revealing personal data (gongzhi.audit.reveal) --------------------------
+# A reveal needs a reason of at least REVEAL_REASON_MIN_CHARS visible characters.
+# Per user (or API key): at most REVEAL_BURST reveals within REVEAL_BURST_SECONDS
+# and REVEAL_DAILY_CAP a day; beyond either the reveal is refused and the
+# user's supervisors are told.
+REVEAL_REASON_MIN_CHARS = env_int("REVEAL_REASON_MIN_CHARS", 4)
+REVEAL_BURST = env_int("REVEAL_BURST", 10)
+REVEAL_BURST_SECONDS = env_int("REVEAL_BURST_SECONDS", 60)
+REVEAL_DAILY_CAP = env_int("REVEAL_DAILY_CAP", 100)
+if min(REVEAL_REASON_MIN_CHARS, REVEAL_BURST, REVEAL_BURST_SECONDS, REVEAL_DAILY_CAP) < 1:
+    raise ImproperlyConfigured("REVEAL_REASON_MIN_CHARS, REVEAL_BURST, REVEAL_BURST_SECONDS and REVEAL_DAILY_CAP "
+                               "must be positive")

@@ -7,7 +7,9 @@ from django.db.models.functions import Lower
 
 from gongzhi.core.scoping import scope_of, scope_queryset
 
+from .actors import user_of
 from .models import ApiKey, LoginFailure, Unit, User
+from .roles import Role
 
 
 def units_for(actor, *, q: str | None = None, kind: str | None = None, active: bool | None = None) -> QuerySet:
@@ -38,3 +40,25 @@ def login_failures_for(actor) -> QuerySet:
         return failures
     names = users_for(actor).annotate(lowered=Lower("username")).values("lowered")
     return failures.filter(username__in=names)
+
+
+SUPERVISOR_ROLES = (Role.LEADER, Role.ADMIN)
+
+
+def supervisors_of(actor) -> QuerySet:
+    """Who is told when ``actor`` (a user or an API key) oversteps: leaders and administrators of its unit.
+
+    The active users of role leader or administrator in the actor's unit, or,
+    when that unit has none, in the unit above it (its supervising unit).
+    An actor without a unit has none. The actor is never its own supervisor.
+    """
+    unit = getattr(actor, "unit", None)
+    users = User.objects.filter(is_active=True, role__in=SUPERVISOR_ROLES)
+    if user_of(actor) is not None:
+        users = users.exclude(pk=actor.pk)
+    if unit is None:
+        return users.none()
+    found = users.filter(unit=unit)
+    if unit.supervisor_id is not None and not found.exists():
+        found = users.filter(unit_id=unit.supervisor_id)
+    return found.order_by("pk")

@@ -48,7 +48,8 @@ from .schemas import (
     VerifyIn,
     WhistleIn,
 )
-from .services.contacts import contact_of, may_reveal_contact
+from .services.contacts import contact_of
+from .services.reveal import may_reveal_contact
 
 router = Router(tags=["cases"])
 

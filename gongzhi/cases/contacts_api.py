@@ -1,10 +1,11 @@
-"""The caller's contact at /api/v1/cases/{id}/contact/reveal: thin over :mod:`gongzhi.cases.services.contacts`.
+"""The caller's contact at /api/v1/cases/{id}/contact/reveal: thin over :mod:`gongzhi.cases.services.reveal`.
 
 The case detail carries the contact masked (``contact``, with
 ``may_reveal`` saying whether this caller may ask for it in clear). Asking
 needs a reason and writes one audit event per look; a caller outside the
 case's area gets 404 like every case read, one without the right to see
-the contact 403, a missing reason 422 naming ``reason``.
+the contact 403, a missing or too short reason 422 naming ``reason``, and
+one over the reveal limits of :mod:`gongzhi.audit.reveal` 429.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from gongzhi.accounts.actors import actor_of
 
 from . import selectors
 from .schemas import ErrorOut
-from .services.contacts import reveal_contact
+from .services.reveal import reveal_contact
 
 router = Router(tags=["cases"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -32,7 +33,7 @@ class ContactOut(Schema):
     phone: str
 
 
-@router.post("/{int:case_id}/contact/reveal", response={200: ContactOut, **ERRORS},
+@router.post("/{int:case_id}/contact/reveal", response={200: ContactOut, **ERRORS, 429: ErrorOut},
              summary="The caller's name and phone in clear, with a reason (audited)")
 def case_contact_reveal(request, case_id: int, payload: ContactRevealIn):
     actor = actor_of(request)

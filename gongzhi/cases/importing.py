@@ -11,7 +11,7 @@ hotline knows the place but not the point). How an import runs:
    same file twice creates nothing the second time.
 2. The remaining rows go, one by one and inside one transaction, through the
    same intake service as every other channel
-   (:func:`gongzhi.cases.services.contacts.register_hotline_case`, channel
+   (:func:`gongzhi.cases.services.hotline.register_hotline_case`, channel
    ``hotline_12345``), which also checks the place (grid, area) and keeps the
    caller's phone encrypted. Its errors are reported against the row and the
    column they concern.
@@ -42,7 +42,7 @@ from gongzhi.core.tabular import Column, FormatError, Progress, cell_text, no_pr
 from gongzhi.regions.models import Region
 
 from .models import Case, CaseEvent, Category, Urgency
-from .services.contacts import register_hotline_case
+from .services.hotline import register_hotline_case
 
 MAX_ROWS = 200_000
 

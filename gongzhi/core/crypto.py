@@ -274,6 +274,12 @@ def mask_phone(value: str) -> str:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
+def mask_name(name: str) -> str:
+    """``王**``: the surname kept, as lists and callback sheets show a caller."""
+    name = (name or "").strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
 MASKERS = {
     "id_number": mask_id_number,
     "phone": mask_phone,

@@ -13,3 +13,9 @@ class NotificationsConfig(AppConfig):
         from .services import send_sign_in_code
 
         phone_signin.register_sender(send_sign_in_code)
+
+        from gongzhi.audit import reveal
+
+        from .alerts import reveal_limit_reached
+
+        reveal.register_alert(reveal_limit_reached)

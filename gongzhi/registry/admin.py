@@ -16,7 +16,7 @@ import inspect
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.accounts.roles import can
 from gongzhi.audit.admin_base import ScopedAuditedAdmin, adopt_saved
 from gongzhi.audit.admin_base import ScopedInline as BaseScopedInline
+from gongzhi.audit.reveal import REASON_MAX, RevealRefused
 
 from . import selectors, services
 from .exporting import XLSX_TYPE
@@ -284,7 +285,8 @@ class ImportForm(forms.Form):
 
 class RevealForm(forms.Form):
     field = forms.ChoiceField(label=_("value"), choices=[("id_number", _("ID number")), ("phone", _("phone"))])
-    reason = forms.CharField(label=_("reason"), min_length=2, max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+    # The reason rule is the one of every reveal (gongzhi.audit.reveal), applied by the service.
+    reason = forms.CharField(label=_("reason"), max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("Recorded in the audit trail with your name."))
 
 
@@ -413,8 +415,15 @@ class PersonAdmin(RegistryAdmin):
         value = None
         form = RevealForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            value = services.reveal_personal_field(actor=request.user, person=person, field=form.cleaned_data["field"],
-                                                   reason=form.cleaned_data["reason"])
+            try:
+                value = services.reveal_personal_field(actor=request.user, person=person,
+                                                       field=form.cleaned_data["field"],
+                                                       reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            except RevealRefused as exc:
+                form.add_error(None, str(exc))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": person,
                    "form": form, "value": value, "title": _("Reveal personal data")}
         response = TemplateResponse(request, "admin/registry/person/reveal.html", context)

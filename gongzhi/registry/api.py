@@ -173,8 +173,8 @@ def move_person(request, person_id: int, payload: MoveIn):
     return _person_detail(request, person)
 
 
-@router.post("/persons/{person_id}/reveal", response={200: RevealOut, 404: ErrorOut},
-             summary="Reveal one ID number or phone number (needs a reason; audited)")
+@router.post("/persons/{person_id}/reveal", response={200: RevealOut, 404: ErrorOut, 429: ErrorOut},
+             summary="Reveal one ID number or phone number (needs a reason; audited; 429 over the reveal limits)")
 def reveal(request, person_id: int, payload: RevealIn):
     person = _get(_persons(request), person_id)
     value = services.reveal_personal_field(actor=actor_of(request), person=person, field=payload.field,
@@ -447,7 +447,8 @@ def export_persons(request, q: str = "", grid: str = "", tag: str = ""):
     return exporting.export_persons_response(actor=actor, queryset=queryset)
 
 
-@router.post("/exports/persons.xlsx", summary="Export persons with clear ID and phone numbers (reason; audited)")
+@router.post("/exports/persons.xlsx",
+             summary="Export persons with clear ID and phone numbers (reason; audited; 429 over the reveal limits)")
 def export_persons_revealed(request, payload: ExportIn):
     actor = actor_of(request)
     queryset = selectors.search_persons(actor, q=payload.q, grid=_grid(request, payload.grid), tag=_tag(payload.tag))

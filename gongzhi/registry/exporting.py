@@ -6,13 +6,12 @@ copy of personal data leaving the system.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import require
+from gongzhi.audit import reveal as revealing
 from gongzhi.audit.services import record
 from gongzhi.core import crypto
 from gongzhi.core.scoping import scope_queryset
@@ -38,10 +37,10 @@ def export_persons(*, actor, queryset=None, reveal: bool = False, reason: str = 
     require(actor, "registry.export")
     if reveal:
         require(actor, "registry.reveal")
-        if len((reason or "").strip()) < 2:
-            raise ValidationError({"reason": _("Say why you need the clear values.")})
+        revealing.clean_reason(reason)  # before any read, as for every reveal
     queryset = scope_queryset(queryset if queryset is not None else Person.objects.all(), actor)
     queryset = selectors.with_visible_tags(actor, queryset.select_related("grid", "dwelling").order_by("pk"))
+    region_code = getattr(getattr(actor, "region", None), "code", "")
     columns = [c.header for c in SHEETS["persons"].columns] + _EXTRA_HEADERS
     count = 0
 
@@ -61,11 +60,17 @@ def export_persons(*, actor, queryset=None, reveal: bool = False, reason: str = 
                 person.dwelling.address_text if person.dwelling_id else "", person.get_status_display(),
             ]
 
+    if reveal:
+        # One reveal of many values: the reason rule, the limits and the audit event of every reveal.
+        revealing.reveal(actor=actor, action="registry.person.export_revealed", object_type="registry.person",
+                         changes={"rows": queryset.count(), "masked": False}, reason=reason,
+                         region_code=region_code)
+        content = write_xlsx(SHEETS["persons"].title, columns, rows())
+        return content, count
     with transaction.atomic():
         content = write_xlsx(SHEETS["persons"].title, columns, rows())
-        record(actor=actor, action="registry.person.export_revealed" if reveal else "registry.person.export",
-               object_type="registry.person", changes={"rows": count, "masked": not reveal}, reason=reason,
-               region_code=getattr(getattr(actor, "region", None), "code", ""))
+        record(actor=actor, action="registry.person.export", object_type="registry.person",
+               changes={"rows": count, "masked": True}, reason=reason, region_code=region_code)
     return content, count
 
 

@@ -2,9 +2,9 @@
 
 A hotline or Open311 case carries how to reach a caller without an account
 (:class:`gongzhi.cases.models.CaseContact`). The page shows it masked; those
-allowed by :func:`gongzhi.cases.services.contacts.may_reveal_contact` get a
+allowed by :func:`gongzhi.cases.services.reveal.may_reveal_contact` get a
 small form asking why. Posting it calls
-:func:`~gongzhi.cases.services.contacts.reveal_contact` (which checks again
+:func:`~gongzhi.cases.services.reveal.reveal_contact` (which checks again
 and writes the audit event) and the phone appears in that one answer only:
 it is rendered, not redirected to, so it is never kept in the session or a
 message, and the answer is marked not to be cached. Reloading the page
@@ -17,8 +17,9 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.cases.services.checks import REASON_MAX
-from gongzhi.cases.services.contacts import contact_of, may_reveal_contact, reveal_contact
+from gongzhi.audit.reveal import REASON_MAX
+from gongzhi.cases.services.contacts import contact_of
+from gongzhi.cases.services.reveal import may_reveal_contact, reveal_contact
 
 from .forms import apply_service_error
 from .forms.base import StyledForm

@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gongzhi.accounts.models import ApiKey
 
-from ..services.contacts import submit_open311_request
+from ..services.hotline import submit_open311_request
 from . import documents, render, selectors
 
 MAX_RANGE = timedelta(days=90)

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from gongzhi.audit.models import AuditEvent
-from gongzhi.cases.services.contacts import register_hotline_case
+from gongzhi.cases.services.hotline import register_hotline_case
 
 from .conftest import MONDAY, POINT_A1
 

@@ -12,7 +12,7 @@ from gongzhi.accounts.services import create_api_key
 from gongzhi.audit.models import AuditEvent
 from gongzhi.cases import services
 from gongzhi.cases.models import Case, CaseContact, CaseEvent, Channel, Open311Submission
-from gongzhi.cases.services.contacts import reveal_contact
+from gongzhi.cases.services.reveal import reveal_contact
 
 from .conftest import MONDAY, POINT_A1, POINT_B1
 

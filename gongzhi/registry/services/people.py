@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.roles import can
+from gongzhi.audit.reveal import reveal
 from gongzhi.audit.services import record
 from gongzhi.core import crypto
 from gongzhi.core.ids import parse_id_number
@@ -134,20 +135,17 @@ def move_person(*, actor, person: Person, dwelling: Dwelling | None, role: str =
     return person
 
 
-@transaction.atomic
 def reveal_personal_field(*, actor, person: Person, field: str, reason: str) -> str:
     """Return one personal value in clear text, and log that it was looked at.
 
-    Every reveal needs a reason and leaves an audit event (PIPL: every look at
+    Every reveal goes through :func:`gongzhi.audit.reveal.reveal`: a real
+    reason, the per-user limits and an audit event (PIPL: every look at
     personal data is logged); the event names the field, never the value.
     """
     if field not in PERSONAL_FIELDS:
         raise ValidationError({"field": _("Only the ID number or the phone number can be revealed.")})
     check(actor, "registry.reveal", person)
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise ValidationError({"reason": _("Say why you need to see this.")})
-    record(actor=actor, action="registry.person.reveal", obj=person, changes={"field": field}, reason=reason)
+    reveal(actor=actor, action="registry.person.reveal", obj=person, changes={"field": field}, reason=reason)
     return getattr(person, field)
 
 

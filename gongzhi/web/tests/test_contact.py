@@ -3,7 +3,7 @@
 import pytest
 
 from gongzhi.audit.models import AuditEvent
-from gongzhi.cases.services.contacts import register_hotline_case
+from gongzhi.cases.services.hotline import register_hotline_case
 from gongzhi.cases.tests.conftest import MONDAY
 
 from .conftest import POINT_A1
