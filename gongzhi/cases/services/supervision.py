@@ -18,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
+
 from .. import notices
 from ..machine import Action, may, rule_for, transition
 from ..models import Case, CaseEvent, CaseState, Supervision, SupervisionKind
@@ -29,7 +31,7 @@ CARD_ACTIONS = {SupervisionKind.YELLOW: Action.YELLOW_CARD, SupervisionKind.RED:
 
 
 def _user(actor):
-    return actor if hasattr(actor, "username") else None
+    return user_of(actor)
 
 
 def _may_first(case: Case, action: str, actor) -> None:
