@@ -49,6 +49,7 @@ import hmac
 import os
 import re
 import secrets
+import unicodedata
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -192,8 +193,8 @@ def normalize_phone(value: str) -> str:
 
 
 def normalize_username(value: str) -> str:
-    """User names as sign-in compares them: trimmed, lower-case, at most 150 characters."""
-    return str(value or "").strip().lower()[:150]
+    """User names as sign-in compares them: NFKC (as Django's forms), trimmed, lower-case, at most 150 characters."""
+    return unicodedata.normalize("NFKC", str(value or "")).strip().lower()[:150]
 
 
 NORMALIZERS = {
