@@ -113,6 +113,15 @@ class MaskPersonalNumbers(logging.Filter):
         return masked
 
 
+def mask_every_handler() -> None:
+    """Attach :class:`MaskPersonalNumbers` to every handler of every logger that lacks it."""
+    loggers = [logging.getLogger(), *list(logging.root.manager.loggerDict.values())]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", ()):  # a PlaceHolder has none
+            if not any(isinstance(f, MaskPersonalNumbers) for f in handler.filters):
+                handler.addFilter(MaskPersonalNumbers())
+
+
 class JsonFormatter(logging.Formatter):
     """``{"time", "level", "logger", "message", "request_id", ...extras}``, one per line.
 

@@ -76,6 +76,15 @@ def test_every_handler_of_the_settings_masks():
         assert any(isinstance(f, MaskPersonalNumbers) for f in handler.filters), handler
 
 
+def test_djangos_default_handlers_mask_too():
+    """runserver's access log and the "django" logger's handlers are configured outside LOGGING."""
+    for name in ("django", "django.server"):
+        handlers = [h for h in logging.getLogger(name).handlers if not type(h).__module__.startswith("_pytest")]
+        assert handlers, name
+        for handler in handlers:
+            assert any(isinstance(f, MaskPersonalNumbers) for f in handler.filters), (name, handler)
+
+
 def test_the_session_check_catches_a_handler_without_the_filter(monkeypatch):
     catcher = LeakCatcher()
     record = logging.LogRecord("gongzhi.test", logging.INFO, __file__, 1, "call %s", (PHONE,), None)
