@@ -349,6 +349,24 @@ class PersonalNumber(tuple):
     text = property(lambda self: self[3])
 
 
+_ASCII_LETTER = re.compile("[A-Za-z]")
+_TOKEN_CHARACTER = re.compile("[0-9A-Za-z-]")
+_HEX_TOKEN = re.compile("[0-9a-fA-F-]{16,}")
+
+
+def _in_machine_token(text: str, start: int, end: int) -> bool:
+    """Digits inside a long hexadecimal token (a request id, a uuid, a hash) are no one's number;
+    ``wx13800138000`` or ``ID110105…`` are."""
+    before, after = text[start - 1:start], text[end:end + 1]
+    if not (_ASCII_LETTER.match(before) or _ASCII_LETTER.match(after)):
+        return False
+    while start > 0 and _TOKEN_CHARACTER.match(text[start - 1]):
+        start -= 1
+    while end < len(text) and _TOKEN_CHARACTER.match(text[end]):
+        end += 1
+    return bool(_HEX_TOKEN.fullmatch(text, start, end))
+
+
 def personal_numbers(text: str) -> list[PersonalNumber]:
     """Every phone number (mobile or landline) and ID number written in ``text``.
 
@@ -363,6 +381,8 @@ def personal_numbers(text: str) -> list[PersonalNumber]:
     folded = text.translate(_FOLD)
     found = []
     for match in _PERSONAL_NUMBER.finditer(folded):
+        if _in_machine_token(folded, match.start(), match.end()):
+            continue
         kind = "id_number" if (match.lastgroup or "").endswith("id_number") else "phone"
         found.append(PersonalNumber(kind, match.start(), match.end(), match.group()))
     return found

@@ -106,6 +106,7 @@ class MaskPersonalNumbers(logging.Filter):
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 setattr(masked, key, _masked(value))
+        masked.request_id = mask_text(request_id_of(record))  # a client may send any X-Request-ID
         if record.exc_info or record.exc_text:
             masked.exc_text = mask_text(record.exc_text or _TRACEBACKS.formatException(record.exc_info))
         if record.stack_info:

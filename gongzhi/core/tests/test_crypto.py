@@ -163,6 +163,14 @@ def test_every_way_of_writing_an_id_number_is_masked(written, masked):
     assert [n.kind for n in crypto.personal_numbers(written)] == ["id_number"]
 
 
+@pytest.mark.parametrize(("text", "masked"), [
+    ("vx13800138000", "vx138****8000"), ("wx:13800138000", "wx:138****8000"),
+    ("ID110105194912310021", "ID1101**********0021"), ("tel 13800138000ok", "tel 138****8000ok"),
+])
+def test_numbers_next_to_letters_are_masked(text, masked):
+    assert crypto.mask_free_text(text) == masked
+
+
 def test_several_numbers_in_one_text_and_nothing_else_changes():
     text = "王先生 +86 139-0000-1111 / 010-65001234，身份证110105194912310021；案件 12 号"
     assert crypto.mask_free_text(text) == "王先生 139****1111 / 010****1234，身份证1101**********0021；案件 12 号"
@@ -173,6 +181,7 @@ def test_several_numbers_in_one_text_and_nothing_else_changes():
     "", "12345 热线", "2025-09-15T10:00:00+08:00", "2026-12-05 05:00:12,123", "grid 110105001001001",
     "community 110105001001", "lat 39.905 long 116.445 116.40741300000001", "1733380000.123",
     "request 0f1e2d3c-4b5a-6978-8091-a2b3c4d5e6f7", "13800138000123", "ids 1,2,3", "page 20251205",
+    "request_id dce8fc8e5d804ab9b19b0321382564da", "7aabf7958c434b7fa953811010549123", "sha 13800138000abcdef0123",
 ])
 def test_what_is_not_a_personal_number_is_left_alone(text):
     assert crypto.personal_numbers(text) == []

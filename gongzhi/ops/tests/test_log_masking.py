@@ -37,6 +37,7 @@ def leaky_record():
     record.query = "q=" + quote("１３８ ００１３ ８０００")  # full-width, percent-encoded, as in a query string
     record.path = "/api/v1/registry/persons"
     record.status = 422
+    record.request_id = "13800138000"  # X-Request-ID is the client's choice
     record.names = ["110105194912310021", 7]
     record.request = SimpleNamespace(method="GET", get_full_path=lambda: "/persons?q=138%200013%208000")
     try:
@@ -53,6 +54,7 @@ def test_the_filter_masks_message_arguments_extras_request_and_exception():
     payload = json.loads(line)
     assert payload["message"] == "sign-in failed for 138****8000 ({'id': '1101**********002X'})"
     assert payload["query"] == "q=138****8000" and payload["status"] == 422
+    assert payload["request_id"] == "138****8000"
     assert payload["names"] == ["1101**********0021", 7]
     assert payload["request"] == "GET /persons?q=138****8000"
     assert "ValueError: duplicate key (phone)=(138****8000)" in payload["exception"]
