@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from gongzhi.api import actor_of
+from gongzhi.accounts.actors import actor_of
 
 from . import selectors
 from .schemas import ErrorOut

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.roles import can
 from gongzhi.audit.services import record
 from gongzhi.core.inserts import insert
@@ -162,7 +163,7 @@ def is_party(case: Case, actor, party: str) -> bool:
     if actor is None:
         return False
     if party == REPORTER:
-        return hasattr(actor, "username") and case.reporter_id is not None and actor.pk == case.reporter_id
+        return user_of(actor) is not None and case.reporter_id is not None and actor.pk == case.reporter_id
     if party == VERIFIER:
         region_id = getattr(actor, "region_id", None)
         return case.pk is not None and region_id is not None and Verification.objects.filter(
@@ -336,7 +337,7 @@ def transition(
 
         event_unit = unit if unit is not None else current.lead_unit
         event = CaseEvent.objects.create(
-            case=current, at=at, actor_id=actor.pk if hasattr(actor, "username") else None,
+            case=current, at=at, actor_id=getattr(user_of(actor), "pk", None),
             actor_label=_actor_label(actor), action=action, from_state=state, to_state=rule.to,
             reason=reason or "", payload=_jsonable(details), unit=event_unit,
         )
@@ -358,7 +359,7 @@ def note(case: Case, action: str, *, actor=None, payload: dict | None = None, re
     """
     with transaction.atomic():
         event = CaseEvent.objects.create(
-            case=case, at=at or timezone.now(), actor_id=actor.pk if hasattr(actor, "username") else None,
+            case=case, at=at or timezone.now(), actor_id=getattr(user_of(actor), "pk", None),
             actor_label=_actor_label(actor), action=action, from_state=case.state, to_state=case.state,
             reason=reason, payload=_jsonable(payload or {}), unit=unit if unit is not None else case.lead_unit,
         )

@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Region
 
@@ -161,7 +162,7 @@ def is_overdue(case: Case, now: datetime | None = None) -> bool:
 
 def reporter_visible(case: Case, actor) -> bool:
     """Handlers do not learn who reported an anonymous case; the reporter and the audit trail do."""
-    return not case.is_anonymous or (hasattr(actor, "username") and actor.pk == case.reporter_id)
+    return not case.is_anonymous or (user_of(actor) is not None and actor.pk == case.reporter_id)
 
 
 def timeline(case: Case):
@@ -199,7 +200,7 @@ _VERIFIABLE = (CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, 
 
 def saved_views(actor) -> QuerySet:
     """The actor's own saved views and those shared with their unit, own first."""
-    if not hasattr(actor, "username"):
+    if user_of(actor) is None:
         return SavedView.objects.none()
     mine = Q(owner_id=actor.pk)
     if getattr(actor, "unit_id", None):

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.core import workcal
 
 from .. import notices
@@ -33,7 +34,7 @@ MAX_HOURS = 24 * 7
 
 
 def _user(actor):
-    return actor if hasattr(actor, "username") else None
+    return user_of(actor)
 
 
 def request_verification(*, case: Case, actor, note: str = "", within_hours: float | None = None,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.models import Unit
 from gongzhi.core import workcal
 
@@ -66,7 +67,7 @@ def whistle_case(*, case: Case, actor, units, report_by: datetime | None = None,
 
     def change(c: Case):
         whistle = Whistle.objects.create(case=c, report_by=report_by, note=note, created_at=at,
-                                         created_by=actor if hasattr(actor, "username") else None)
+                                         created_by=user_of(actor))
         WhistleResponse.objects.bulk_create([WhistleResponse(whistle=whistle, unit=u) for u in summoned])
         return {"whistle": whistle.pk, "units": [u.code for u in summoned], "report_by": report_by}
 
@@ -91,7 +92,7 @@ def report_in(*, case: Case, actor, note: str = "", expected_version: int | None
             raise ValidationError({"__all__": _("Your unit has already reported in to every whistle of case #%(id)s.")
                                    % {"id": c.pk}})
         response.reported_at = at
-        response.reported_by = actor if hasattr(actor, "username") else None
+        response.reported_by = user_of(actor)
         response.note = note
         response.save(update_fields=["reported_at", "reported_by", "note"])
         return {"whistle": response.whistle_id, "on_time": at <= response.whistle.report_by}

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.roles import can
 from gongzhi.audit.services import record
 from gongzhi.core import crypto
@@ -220,7 +221,7 @@ def tag_person(*, actor, person: Person, tag: CareTag, since: dt.date | None = N
     check(actor, "registry.change", person)
     _check_tag(actor, tag)
     link, created = PersonCareTag.objects.get_or_create(person=person, tag=tag, defaults={
-        "since": since or timezone.localdate(), "note": note, "added_by": actor if hasattr(actor, "username") else None})
+        "since": since or timezone.localdate(), "note": note, "added_by": user_of(actor)})
     if created:
         record(actor=actor, action="registry.person.tag", obj=person, changes={"tag": tag.code},
                region_code=person.grid.code)
