@@ -21,7 +21,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="loginfailure",
             name="name_hash",
-            field=models.CharField(db_index=True, default="", max_length=64, verbose_name="keyed hash of the user name"),
+            field=models.CharField(db_index=True, default="", max_length=64,
+                                   verbose_name="keyed hash of the user name"),
             preserve_default=False,
         ),
         migrations.RunPython(hash_names, migrations.RunPython.noop),

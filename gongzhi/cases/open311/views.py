@@ -3,10 +3,11 @@
 Every answer is in the format the path asks for (``.json`` or ``.xml``),
 errors included: the spec's list of ``{code, description}`` with HTTP 400
 (bad or missing input), 403 (missing or invalid ``api_key``, or a key that
-may not submit; a read with an invalid ``api_key`` too), 404 (unknown ``jurisdiction_id``, service, request or token)
-or 405 (method). No input makes these views answer 5xx: everything a client
-sends is checked here or by the service, whose ValidationError becomes 400
-with the field named by its Open311 parameter.
+may not submit; a read naming an invalid ``api_key`` too), 404 (unknown
+``jurisdiction_id``, service, request or token) or 405 (method). No input
+makes these views answer 5xx: everything a client sends is checked here or by
+the service, whose ValidationError becomes 400 with the field named by its
+Open311 parameter.
 """
 
 from __future__ import annotations

@@ -103,7 +103,8 @@ def test_a_key_reads_in_full_only_the_cases_it_may_see(client, world, leaky):
     assert "+86 139 1234 5678" in row["description"]
     # Outside its area (community B), or without a capability to work on cases: the public document.
     public = rows(client, **SEPTEMBER)
-    for key in (key_of(world, world.units.comm_b, ["cases.intake", "cases.dispatch"]), key_of(world, world.units.street)):
+    outside = key_of(world, world.units.comm_b, ["cases.intake", "cases.dispatch"])
+    for key in (outside, key_of(world, world.units.street)):
         assert rows(client, **SEPTEMBER, api_key=key) == public
         assert rows(client, f"requests/{leaky.pk}.json", api_key=key) == public
 
