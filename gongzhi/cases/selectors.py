@@ -214,3 +214,29 @@ def saved_view_for(actor, view_id) -> SavedView | None:
     except (TypeError, ValueError):
         return None
     return saved_views(actor).filter(pk=view_id).first() if 0 < view_id < 2**63 else None
+
+
+# --- deadlines computed without a holiday schedule -------------------------------------------
+
+def _unscheduled_events():
+    from .deadlines import UNSCHEDULED_KEY
+    from .models import CaseEvent
+
+    return CaseEvent.objects.filter(**{f"payload__{UNSCHEDULED_KEY}": True})
+
+
+def has_unscheduled_deadline(case: Case) -> bool:
+    """Whether a deadline of ``case`` was counted across a year without a holiday schedule (Monday–Friday only):
+    some event of the case says so in its payload (``"calendar_unscheduled": true``)."""
+    return _unscheduled_events().filter(case=case).exists()
+
+
+def cases_with_unscheduled_deadlines(actor) -> QuerySet:
+    """The open cases ``actor`` sees with a deadline counted across a year without a holiday schedule,
+    to be checked once the schedule is loaded (oldest first)."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import TERMINAL_STATES
+
+    flagged = _unscheduled_events().filter(case=OuterRef("pk"))
+    return visible_cases(actor).exclude(state__in=TERMINAL_STATES).filter(Exists(flagged)).order_by("pk")

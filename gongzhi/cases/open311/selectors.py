@@ -2,8 +2,8 @@
 
 Anyone may list and read cases in a public state (every state but cancelled and
 invalid), in pages of at most :data:`MAX_REQUESTS`; what a document shows of
-them is decided in :mod:`.documents`. An API key that holds a capability to
-work on cases also reads, in full, the cases it may see: the same scope as
+them is decided in :mod:`.documents`. An API key given ``cases.view`` also
+reads, in full, the cases it may see: the same scope as
 everywhere (:func:`gongzhi.cases.selectors.visible_cases`). A case outside both
 is unknown: its id answers 404, as an id that does not exist.
 """
@@ -17,16 +17,16 @@ from django.db.models import Q, QuerySet
 from gongzhi.accounts.roles import can
 from gongzhi.regions.models import Region
 
-from ..models import Case, CaseState, Category
+from ..models import OPEN_STATES, Case, CaseState, Category
 from ..selectors import visible_cases
-from .documents import CLOSED, CLOSED_STATES, OPEN_STATES
+from .documents import CLOSED, CLOSED_STATES
 
 MAX_REQUESTS = 200  # one page of an answer
 MAX_PAGE = 1000
 # The states anyone may read; a cancelled or invalid case may be withdrawn or abusive.
 PUBLIC_STATES = frozenset(CaseState.values) - {CaseState.CANCELLED, CaseState.INVALID}
-# A key reads the cases it may see in full only when it may work on cases.
-READ_CAPABILITIES = ("cases.intake", "cases.handle", "cases.dispatch", "cases.callback")
+# A key reads the cases it may see in full only when it was given the capability to see cases.
+READ_CAPABILITY = "cases.view"
 
 
 def services() -> QuerySet:
@@ -41,7 +41,7 @@ def service(code: str) -> Category | None:
 
 def entitled_cases(key) -> QuerySet | None:
     """The cases ``key`` reads in full, or None (an anonymous reader, a key that may not read cases)."""
-    if key is None or not any(can(key, capability) for capability in READ_CAPABILITIES):
+    if key is None or not can(key, READ_CAPABILITY):
         return None
     return visible_cases(key)
 

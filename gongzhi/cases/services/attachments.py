@@ -20,8 +20,8 @@ from gongzhi.accounts.actors import user_of
 from gongzhi.core import files
 
 from ..images import check_image
-from ..machine import ANY_VERSION, LEAD_UNIT, Action, is_party, transition
-from ..models import Attachment, AttachmentPurpose, Case
+from ..machine import ANY_VERSION, LEAD_UNIT, is_party, transition
+from ..models import Action, Attachment, AttachmentPurpose, Case
 from . import checks
 
 NAME_MAX = 200

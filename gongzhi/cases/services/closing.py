@@ -26,8 +26,8 @@ from gongzhi.accounts.actors import user_of
 from gongzhi.core.scoping import ensure_in_scope
 
 from .. import deadlines, notices
-from ..machine import Action, transition
-from ..models import AlertKind, Callback, Case, CaseState, Satisfaction
+from ..machine import transition
+from ..models import Action, AlertKind, Callback, Case, CaseState, Satisfaction
 from . import checks
 from .dispatching import clear_markers
 
@@ -121,6 +121,8 @@ def record_callback(*, case: Case, actor, solved: bool, satisfaction: str, comme
             clear_markers(c)  # both deadlines moved (the escalation marker stays: a case escalates once)
             details.update(reopen_count=c.reopen_count, response_due=due.response_due,
                            resolution_due=due.resolution_due)
+            if due.unscheduled:
+                details[deadlines.UNSCHEDULED_KEY] = True
         else:
             c.closed_at = at
         return details

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.actors import user_of
+
 from .. import deadlines, notices
-from ..machine import Action, transition
-from ..models import AlertKind, Case, ExtensionRequest, ExtensionState
+from ..machine import transition
+from ..models import Action, AlertKind, Case, ExtensionRequest, ExtensionState
 from . import checks
 from .dispatching import clear_markers
 
@@ -68,7 +69,9 @@ def approve_extension(*, case: Case, actor, reason: str = "", expected_version: 
         extension.save()
         c.resolution_due = new_due
         clear_markers(c, AlertKind.RESOLUTION_DUE_SOON, AlertKind.RESOLUTION_OVERDUE)
-        return {"extension": extension.pk, "days": extension.days, "old_due": old_due, "new_due": new_due}
+        return deadlines.mark_unscheduled(
+            {"extension": extension.pk, "days": extension.days, "old_due": old_due, "new_due": new_due},
+            old_due or at, new_due)
 
     with transaction.atomic():
         case = transition(case, Action.APPROVE_EXTENSION, actor=actor, reason=reason, change=change,

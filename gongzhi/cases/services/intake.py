@@ -24,8 +24,8 @@ from gongzhi.regions.models import Region
 from gongzhi.regions.selectors import locate_grid_key
 
 from .. import catalogue, taxonomy
-from ..machine import Action, transition
-from ..models import Case, Category, Channel, Crs, Urgency
+from ..machine import transition
+from ..models import Action, Case, Category, Channel, Crs, Urgency
 from . import checks
 
 TITLE_MAX = 100

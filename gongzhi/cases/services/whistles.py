@@ -13,9 +13,9 @@ from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.models import Unit
 from gongzhi.core import workcal
 
-from .. import notices
-from ..machine import Action, transition
-from ..models import Case, Whistle, WhistleResponse
+from .. import deadlines, notices
+from ..machine import transition
+from ..models import Action, Case, Whistle, WhistleResponse
 from . import checks
 
 MAX_SUMMONED = 20
@@ -69,7 +69,8 @@ def whistle_case(*, case: Case, actor, units, report_by: datetime | None = None,
         whistle = Whistle.objects.create(case=c, report_by=report_by, note=note, created_at=at,
                                          created_by=user_of(actor))
         WhistleResponse.objects.bulk_create([WhistleResponse(whistle=whistle, unit=u) for u in summoned])
-        return {"whistle": whistle.pk, "units": [u.code for u in summoned], "report_by": report_by}
+        return deadlines.mark_unscheduled(
+            {"whistle": whistle.pk, "units": [u.code for u in summoned], "report_by": report_by}, at, report_by)
 
     with transaction.atomic():
         case = transition(case, Action.WHISTLE, actor=actor, reason=note, change=change,
