@@ -8,6 +8,8 @@ from django.utils import translation
 from gongzhi.accounts.models import Unit, UnitKind, User
 from gongzhi.accounts.roles import Role
 from gongzhi.core import snapshots
+# The session-wide check that no log line holds a phone or ID number in clear (its fixtures are autouse).
+from gongzhi.ops.tests.log_check import log_leak_catcher, no_personal_numbers_in_logs  # noqa: F401
 from gongzhi.regions.models import CommunityType, Level, Region
 
 

@@ -327,6 +327,10 @@ LOGGING["filters"] = {**LOGGING.get("filters", {}), "request_id": {"()": "gongzh
 LOGGING["formatters"]["json"] = {"()": "gongzhi.ops.logs.JsonFormatter"}
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 LOGGING["handlers"]["console"]["filters"] = [*LOGGING["handlers"]["console"].get("filters", []), "request_id"]
+# Phone and ID numbers are masked in every log record, by every handler (gongzhi.ops.logs).
+LOGGING["filters"]["mask_personal_numbers"] = {"()": "gongzhi.ops.logs.MaskPersonalNumbers"}
+for _handler in LOGGING["handlers"].values():
+    _handler["filters"] = [*_handler.get("filters", []), "mask_personal_numbers"]
 
 # /metrics: from these addresses (or networks), or with
 # `Authorization: Bearer $METRICS_TOKEN`.

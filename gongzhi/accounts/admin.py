@@ -12,6 +12,7 @@ form, so that it tells a locked-out user why, like the site's login page.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,7 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from gongzhi.audit.admin_base import ScopedAuditedAdmin
 
-from . import selectors, services
+from . import lockout, selectors, services
 from .forms import AdminLoginForm, UnitForm, UserCreateForm, UserEditForm
 from .models import ApiKey, LoginFailure, Unit, User
 from .roles import can
@@ -167,19 +168,53 @@ class ApiKeyAdmin(ScopedAuditedAdmin):
                               % {"n": revoked}, messages.SUCCESS)
 
 
+class _FailureChangeList(ChangeList):
+    """Names the account of each failure listed, for this request's administrator."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        names = selectors.account_names_by_hash(request.user)
+        for failure in self.result_list:
+            failure.account_name = names.get(failure.name_hash)
+
+
 @admin.register(LoginFailure)
 class LoginFailureAdmin(ScopedAuditedAdmin):
-    """Read-only: who failed to sign in, from where, when (for a lockout enquiry)."""
+    """Read-only: which account failed to sign in, from where, when (for a lockout enquiry).
+
+    Only a keyed hash of the name typed is stored: the account is shown when the
+    hash is that of an account the administrator may see, else "unknown name".
+    Searching by a user name (exact, any case) or a client address works.
+    """
 
     capability_view = MANAGE
-    list_display = ("at", "username", "client_ip")
+    list_display = ("at", "account", "client_ip")
     list_filter = ("at",)
-    search_fields = ("=username", "=client_ip")
-    fields = readonly_fields = ("at", "username", "client_ip")
+    search_fields = ("=client_ip",)
+    fields = readonly_fields = ("at", "account", "client_ip")
     ordering = ("-at",)
 
     def get_queryset(self, request):
         return selectors.login_failures_for(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            results = results | queryset.filter(name_hash=lockout.name_hash(search_term))
+        return results, duplicates
+
+    @admin.display(description=_("account"))
+    def account(self, obj):
+        return getattr(obj, "account_name", None) or _("(unknown name)")
+
+    def get_changelist(self, request, **kwargs):
+        return _FailureChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        failure = super().get_object(request, object_id, from_field)
+        if failure is not None:
+            failure.account_name = selectors.account_names_by_hash(request.user).get(failure.name_hash)
+        return failure
 
     def _in_scope(self, request, obj):
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()

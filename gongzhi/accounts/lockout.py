@@ -10,7 +10,11 @@ during a lockout is written to the audit trail and to the ``gongzhi.security``
 log.
 
 User names are compared case-insensitively here, so that ``Admin`` and
-``admin`` share one counter whatever the account table says.
+``admin`` share one counter whatever the account table says. The name someone
+typed may be a phone number, an ID number or a password typed in the wrong
+field, so it is kept nowhere in clear: the failure rows, the audit events and
+the log lines carry only its keyed hash (:func:`name_hash`, the blind index of
+``core.crypto`` under ``BLIND_INDEX_KEY``), which is all the counting needs.
 """
 
 import logging
@@ -24,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.audit.services import record
+from gongzhi.core import crypto
 
 from .models import LoginFailure
 
@@ -51,8 +56,14 @@ def _lockout() -> timedelta:
     return timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
 
 
-def _normalise(username: str) -> str:
-    return (username or "").strip().lower()[:150]
+def name_hash(username: str) -> str:
+    """The keyed hash of a user name as typed (trimmed, case-insensitive); "" for no name."""
+    return crypto.blind_index("username", username or "")
+
+
+def _name_label(hashed: str) -> str:
+    """How the audit trail and the log name an attempted user name: a prefix of its keyed hash."""
+    return f"name#{hashed[:16]}" if hashed else "name#-"
 
 
 def _lock_end(times: list, now) -> object | None:
@@ -72,7 +83,7 @@ def locked_until(username: str, client_ip: str | None):
     # A failure older than window + lockout can neither start nor prolong a running lockout.
     horizon = now - _window() - _lockout()
     ends = []
-    for field, value in (("username", _normalise(username)), ("client_ip", client_ip)):
+    for field, value in (("name_hash", name_hash(username)), ("client_ip", client_ip)):
         if not value:
             continue
         times = list(
@@ -89,32 +100,39 @@ def refuse_if_locked(username: str, client_ip: str | None) -> None:
     until = locked_until(username, client_ip)
     if until is None:
         return
+    hashed = name_hash(username)
     with transaction.atomic():
         record(actor=None, action="auth.login_refused_locked", object_type="accounts.user",
-               object_repr=(username or "")[:200], changes={"locked_until": until.isoformat()})
-    log.warning("sign-in refused during lockout: username=%r ip=%s until=%s", username, client_ip, until.isoformat())
+               object_repr=_name_label(hashed), changes={"name_hash": hashed, "locked_until": until.isoformat()})
+    log.warning("sign-in refused during lockout: %s ip=%s until=%s", _name_label(hashed), client_ip,
+                until.isoformat())
     raise LockedOut(until)
 
 
 def note_failure(username: str, client_ip: str | None):
     """Count one failed sign-in; return the end of the lockout it starts, if it starts one."""
     now = timezone.now()
+    hashed = name_hash(username)
+    label = _name_label(hashed)
     with transaction.atomic():
         LoginFailure.objects.filter(at__lt=now - _window() - _lockout()).delete()  # nothing counts them any more
-        LoginFailure.objects.create(username=_normalise(username), client_ip=client_ip, at=now)
+        LoginFailure.objects.create(name_hash=hashed, client_ip=client_ip, at=now)
         until = locked_until(username, client_ip)
-        record(actor=None, action="auth.login_failed", object_type="accounts.user", object_repr=(username or "")[:200],
-               changes={"locked_until": until.isoformat() if until else None})
+        record(actor=None, action="auth.login_failed", object_type="accounts.user", object_repr=label,
+               changes={"name_hash": hashed, "locked_until": until.isoformat() if until else None})
         if until is not None:
-            record(actor=None, action="auth.lockout", object_type="accounts.user", object_repr=(username or "")[:200],
-                   changes={"locked_until": until.isoformat(), "failures": settings.LOGIN_MAX_FAILURES})
+            record(actor=None, action="auth.lockout", object_type="accounts.user", object_repr=label,
+                   changes={"name_hash": hashed, "locked_until": until.isoformat(),
+                            "failures": settings.LOGIN_MAX_FAILURES})
     if until is not None:
-        log.warning("sign-in locked out: username=%r ip=%s until=%s", username, client_ip, until.isoformat())
+        log.warning("sign-in locked out: %s ip=%s until=%s", label, client_ip, until.isoformat())
     else:
-        log.info("sign-in failed: username=%r ip=%s", username, client_ip)
+        log.info("sign-in failed: %s ip=%s", label, client_ip)
     return until
 
 
 def clear_failures(username: str) -> None:
     """Forget the failures of a user name after it signed in successfully."""
-    LoginFailure.objects.filter(username=_normalise(username)).delete()
+    hashed = name_hash(username)
+    if hashed:
+        LoginFailure.objects.filter(name_hash=hashed).delete()

@@ -220,9 +220,13 @@ class ApiKey(models.Model):
 
 
 class LoginFailure(models.Model):
-    """One failed sign-in; counted over a sliding window to throttle and lock out."""
+    """One failed sign-in; counted over a sliding window to throttle and lock out.
 
-    username = models.CharField(max_length=150, db_index=True)
+    The user name as typed is kept only as its keyed hash (``lockout.name_hash``):
+    it may be a phone number, an ID number or a mistyped password.
+    """
+
+    name_hash = models.CharField(_("keyed hash of the user name"), max_length=64, db_index=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
 
 from gongzhi.core.scoping import scope_of, scope_queryset
 
@@ -28,18 +27,25 @@ def users_for(actor) -> QuerySet:
     return scope_queryset(User.objects.select_related("region", "unit"), actor)
 
 
+def account_names_by_hash(actor) -> dict[str, str]:
+    """Keyed hash of each user name the actor may see (``lockout.name_hash``) → the user name."""
+    from .lockout import name_hash
+
+    return {name_hash(name): name for name in users_for(actor).values_list("username", flat=True)}
+
+
 def login_failures_for(actor) -> QuerySet:
     """Failed sign-ins an administrator may look at.
 
     Failures are not placed in the region tree (the user name may not even
-    exist), so an administrator for all areas sees them all, and any other
-    actor only those naming a user inside their area.
+    exist, and only its keyed hash is kept), so an administrator for all areas
+    sees them all, and any other actor only those naming a user inside their
+    area (the hashes of those users' names).
     """
     failures = LoginFailure.objects.all()
     if scope_of(actor).unrestricted:
         return failures
-    names = users_for(actor).annotate(lowered=Lower("username")).values("lowered")
-    return failures.filter(username__in=names)
+    return failures.filter(name_hash__in=list(account_names_by_hash(actor)))
 
 
 SUPERVISOR_ROLES = (Role.LEADER, Role.ADMIN)

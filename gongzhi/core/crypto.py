@@ -28,6 +28,11 @@ Blind index
 Masking
     ``1101**********1234`` for ID numbers, ``138****5678`` for mobile numbers:
     what every list, page, export and admin screen shows by default.
+    :func:`personal_numbers` finds phone and ID numbers in free text however
+    they are written (+86, spaces, dashes, dots, parentheses, full-width
+    digits and punctuation, landlines with area code, 15- and 18-digit ID
+    numbers) and :func:`mask_free_text` masks them: the one function for free
+    text that leaves the product (Open311, logs).
 
 :class:`EncryptedTextField` stores ciphertext and gives plaintext in Python; an
 empty value is stored as NULL. It refuses every lookup but ``isnull`` (and the
@@ -44,6 +49,7 @@ import hmac
 import os
 import re
 import secrets
+import unicodedata
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -186,9 +192,15 @@ def normalize_phone(value: str) -> str:
     return digits
 
 
+def normalize_username(value: str) -> str:
+    """User names as sign-in compares them: NFKC (as Django's forms), trimmed, lower-case, at most 150 characters."""
+    return unicodedata.normalize("NFKC", str(value or "")).strip().lower()[:150]
+
+
 NORMALIZERS = {
     "id_number": normalize_id,
     "phone": normalize_phone,
+    "username": normalize_username,
 }
 
 
@@ -288,6 +300,124 @@ MASKERS = {
 
 def mask(kind: str, value: str) -> str:
     return MASKERS[kind](value)
+
+
+# --- numbers in free text -------------------------------------------------------
+
+# Full-width ASCII (U+FF01-U+FF5E) and the ideographic space folded to ASCII, one
+# character for one, so positions in the folded text are positions in the original.
+_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Between two digits people write nothing, spaces, a dash (any dash) or a dot.
+_SEP = r"[ \t\u00a0\u2009\u202f\-.\u2010-\u2015\u2212\u30fc]{0,3}"
+_D = "[0-9]"
+
+
+def _spaced(*classes: str) -> str:
+    """Digit classes with an optional separator between each two."""
+    return _SEP.join(classes)
+
+
+# 18-digit ID number: division code, birth date (year 18xx-20xx, month, day), sequence, check (X).
+_ID18 = _spaced("[1-9]", *[_D] * 5, "(?:1[89]|20)", _D, _D, "[01]", _D, "[0-3]", _D, *[_D] * 3, "[0-9Xx]")
+# 15-digit ID number (issued until 2004): division code, yymmdd (born 1920-1999), sequence. Statistical
+# region codes of grids are 15 digits too; their township part (0xx, 1xx) cannot be such a year.
+_ID15 = _spaced("[1-9]", *[_D] * 5, "[2-9]", _D, "[01]", _D, "[0-3]", _D, *[_D] * 3)
+_COUNTRY = r"(?:\(\s*(?:\+|00)?\s*86\s*\)|(?:\+|00)\s*86|86)" + _SEP
+_MOBILE = f"(?:{_COUNTRY})?" + r"\(?" + _spaced("1", "[3-9]", _D) + r"\)?" + _SEP + _spaced(*[_D] * 8)
+# Landline: area code 0xx or 0xxx (in parentheses or not; without its 0 after +86), a local number of
+# 7 or 8 digits.
+_AREA = r"(?:\(\s*0[1-9][0-9]{1,2}\s*\)|0[1-9][0-9]{1,2}|" + _COUNTRY + r"\(?[1-9][0-9]{1,2}\)?)"
+_LANDLINE = _AREA + _SEP + _spaced("[1-9]", *[_D] * 6) + f"(?:{_SEP}{_D})?"
+_PERSONAL_NUMBER = re.compile(
+    rf"(?<![0-9Xx])(?P<id_number>{_ID18})(?![0-9Xx])"
+    rf"|(?<![0-9])(?P<phone>{_MOBILE})(?![0-9])"
+    rf"|(?<![0-9])(?P<old_id_number>{_ID15})(?![0-9])"
+    rf"|(?<![0-9])(?P<landline>{_LANDLINE})(?![0-9])"
+)
+
+
+_NOT_ID_CHARACTERS = re.compile(r"[^0-9Xx]+")
+_MOBILE_DIGITS = re.compile(r"1[3-9][0-9]{9}")
+_LANDLINE_ABROAD = re.compile(r"[\s(]*(?:\+|00)\s*86[^0-9]*[1-9][0-9]{1,2}[^0-9]")
+
+
+class PersonalNumber(tuple):
+    """One number found in free text: ``kind`` (``id_number`` or ``phone``), ``start``, ``end``, ``text``."""
+
+    __slots__ = ()
+
+    def __new__(cls, kind: str, start: int, end: int, text: str):
+        return super().__new__(cls, (kind, start, end, text))
+
+    kind = property(lambda self: self[0])
+    start = property(lambda self: self[1])
+    end = property(lambda self: self[2])
+    text = property(lambda self: self[3])
+
+
+_ASCII_LETTER = re.compile("[A-Za-z]")
+_TOKEN_CHARACTER = re.compile("[0-9A-Za-z-]")
+_HEX_TOKEN = re.compile("[0-9a-fA-F-]{16,}")
+
+
+def _in_machine_token(text: str, start: int, end: int) -> bool:
+    """Digits inside a long hexadecimal token (a request id, a uuid, a hash) are no one's number;
+    ``wx13800138000`` or ``ID110105…`` are."""
+    before, after = text[start - 1:start], text[end:end + 1]
+    if not (_ASCII_LETTER.match(before) or _ASCII_LETTER.match(after)):
+        return False
+    while start > 0 and _TOKEN_CHARACTER.match(text[start - 1]):
+        start -= 1
+    while end < len(text) and _TOKEN_CHARACTER.match(text[end]):
+        end += 1
+    return bool(_HEX_TOKEN.fullmatch(text, start, end))
+
+
+def personal_numbers(text: str) -> list[PersonalNumber]:
+    """Every phone number (mobile or landline) and ID number written in ``text``.
+
+    Recognises ``+86 138 0013 8000``, ``0086-138-0013-8000``, ``(+86)13800138000``,
+    ``138.0013.8000``, full-width ``１３８－００１３－８０００``, ``010-12345678``, ``(0755)1234567``,
+    ``110105 19491231 002X``, ``1101-0519-4912-3100-2x`` and old 15-digit ID numbers.
+    ``text`` of each is the number as written (its digits in ASCII).
+    """
+    if not text:
+        return []
+    text = str(text)
+    folded = text.translate(_FOLD)
+    found = []
+    for match in _PERSONAL_NUMBER.finditer(folded):
+        if _in_machine_token(folded, match.start(), match.end()):
+            continue
+        kind = "id_number" if (match.lastgroup or "").endswith("id_number") else "phone"
+        found.append(PersonalNumber(kind, match.start(), match.end(), match.group()))
+    return found
+
+
+def mask_free_text(text: str) -> str:
+    """``text`` with every phone and ID number in it masked (``138****8000``, ``1101**********002X``).
+
+    THE masking of free text that leaves the product: Open311 descriptions and
+    replies, log lines (:class:`gongzhi.ops.logs.MaskPersonalNumbers`).
+    """
+    if not text:
+        return "" if text is None else text
+    text = str(text)
+    numbers = personal_numbers(text)
+    if not numbers:
+        return text
+    parts, last = [], 0
+    for number in numbers:
+        if number.kind == "id_number":
+            digits = _NOT_ID_CHARACTERS.sub("", number.text)
+        else:
+            digits = normalize_phone(number.text)
+            if _LANDLINE_ABROAD.match(number.text) and not _MOBILE_DIGITS.fullmatch(digits):  # +86 10 12345678
+                digits = "0" + _NON_DIGITS.sub("", number.text).removeprefix("00").removeprefix("86")
+        parts += [text[last:number.start], mask(number.kind, digits)]
+        last = number.end
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 # --- the model field ------------------------------------------------------------

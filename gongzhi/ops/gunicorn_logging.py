@@ -5,14 +5,15 @@ Selected by ``logger_class`` in ``deploy/gunicorn.conf.py``. With
 the request id from the ``X-Request-ID`` response header, which the app sets
 (:class:`gongzhi.ops.middleware.RequestIdMiddleware`), so it matches the app's
 own lines for that request. Loaded by the gunicorn master before Django is
-set up: import nothing from Django here.
+set up: import nothing from Django here. Every line goes through the one masking filter
+(:class:`gongzhi.ops.logs.MaskPersonalNumbers`), plain or JSON.
 """
 
 import os
 
 from gunicorn import glogging
 
-from .logs import JsonFormatter
+from .logs import JsonFormatter, MaskPersonalNumbers
 
 
 def _json_enabled() -> bool:
@@ -23,6 +24,10 @@ def _json_enabled() -> bool:
 class Logger(glogging.Logger):
     def setup(self, cfg):
         super().setup(cfg)
+        for log in (self.error_log, self.access_log):  # the query string too: a refused search names its value
+            for handler in log.handlers:
+                if not any(isinstance(f, MaskPersonalNumbers) for f in handler.filters):
+                    handler.addFilter(MaskPersonalNumbers())
         if _json_enabled():
             formatter = JsonFormatter()
             for log in (self.error_log, self.access_log):

@@ -95,13 +95,14 @@ def search_persons(actor, *, q: str = "", name: str = "", id_number: str = "", p
 
 
 def looks_personal(text: str) -> bool:
-    """True for text that looks like an ID number or a phone number.
+    """True for text that looks like an ID number or a phone number, or holds one however written.
 
     Such values must not travel in URLs (query strings end up in access logs
     and browser history): faces send them in a POST body instead.
     """
     text = (text or "").strip()
-    return bool(text) and bool(_ID_LIKE.match(text.replace(" ", "")) or _DIGITS_LIKE.match(text))
+    return bool(text) and bool(_ID_LIKE.match(text.replace(" ", "")) or _DIGITS_LIKE.match(text)
+                               or crypto.personal_numbers(text))
 
 
 def _address_q(text: str, field: str) -> Q:

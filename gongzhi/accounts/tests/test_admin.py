@@ -173,13 +173,15 @@ def test_login_failures_are_read_only_and_scoped(client, as_admin, comm_admin, m
     make_user("gw_a2", role=Role.GRID_WORKER, region=tree["grid_a2"])
     lockout.note_failure("GW_A2", "198.51.100.1")
     lockout.note_failure("stranger", "198.51.100.2")
-    failure = LoginFailure.objects.get(username="stranger")
+    failure = LoginFailure.objects.get(name_hash=lockout.name_hash("stranger"))
     listing = as_admin.get("/admin/accounts/loginfailure/").content.decode()
-    assert "gw_a2" in listing and "stranger" in listing
+    assert "gw_a2" in listing and "stranger" not in listing  # a name that is no account is not shown
+    assert as_admin.get("/admin/accounts/loginfailure/", {"q": "Stranger"}).context["cl"].result_list[0] == failure
+    assert "198.51.100.2" in as_admin.get(f"/admin/accounts/loginfailure/{failure.pk}/change/").content.decode()
     assert as_admin.get("/admin/accounts/loginfailure/add/").status_code == 403
     assert as_admin.post(f"/admin/accounts/loginfailure/{failure.pk}/delete/", {"post": "yes"}).status_code == 403
     assert as_admin.post(f"/admin/accounts/loginfailure/{failure.pk}/change/", {"username": "x"}).status_code == 403
-    assert LoginFailure.objects.filter(username="stranger").exists()
+    assert LoginFailure.objects.filter(pk=failure.pk).exists()
     client.force_login(comm_admin)  # an area admin sees the failures of their own users only
-    names = [f.username for f in client.get("/admin/accounts/loginfailure/").context["cl"].result_list]
+    names = [f.account_name for f in client.get("/admin/accounts/loginfailure/").context["cl"].result_list]
     assert names == ["gw_a2"]

@@ -15,6 +15,7 @@ from gongzhi.accounts import lockout
 from gongzhi.accounts.models import LoginFailure
 from gongzhi.accounts.roles import Role
 from gongzhi.audit.models import AuditEvent
+from gongzhi.core import crypto
 
 from .conftest import PASSWORD
 
@@ -45,7 +46,12 @@ def signed_in(client):
 def failures(username, ages_in_seconds, ip=None):
     now = timezone.now()
     for age in ages_in_seconds:
-        LoginFailure.objects.create(username=username, client_ip=ip, at=now - timedelta(seconds=age))
+        LoginFailure.objects.create(name_hash=lockout.name_hash(username), client_ip=ip,
+                                    at=now - timedelta(seconds=age))
+
+
+def failures_of(username):
+    return LoginFailure.objects.filter(name_hash=lockout.name_hash(username))
 
 
 def test_right_password_signs_in(client, zhang):
@@ -127,7 +133,7 @@ def test_success_clears_the_failures(client, zhang):
     sign_in(client, "zhang", WRONG)
     sign_in(client, "zhang", PASSWORD)
     assert signed_in(client)
-    assert not LoginFailure.objects.filter(username="zhang").exists()
+    assert not failures_of("zhang").exists()
     client.logout()
     sign_in(client, "zhang", WRONG)
     sign_in(client, "zhang", WRONG)
@@ -143,7 +149,7 @@ def test_each_failure_and_the_lockout_are_audited_and_logged(client, zhang, capl
     failed = AuditEvent.objects.filter(action="auth.login_failed")
     assert failed.count() == 3
     assert set(failed.values_list("client_ip", flat=True)) == {"198.51.100.9"}
-    assert set(failed.values_list("object_repr", flat=True)) == {"zhang"}
+    assert set(failed.values_list("object_repr", flat=True)) == {f"name#{lockout.name_hash('zhang')[:16]}"}
     assert AuditEvent.objects.filter(action="auth.lockout").count() == 1
     assert AuditEvent.objects.filter(action="auth.login_refused_locked").count() == 1
     messages = [r.getMessage() for r in caplog.records if r.name == "gongzhi.security"]
@@ -171,5 +177,25 @@ def test_authenticate_refuses_during_a_lockout_whatever_the_caller(zhang):
 def test_old_failures_are_pruned(zhang):
     failures("someone", [5000])
     lockout.note_failure("zhang", None)
-    assert not LoginFailure.objects.filter(username="someone").exists()
-    assert LoginFailure.objects.filter(username="zhang").count() == 1
+    assert not failures_of("someone").exists()
+    assert failures_of("zhang").count() == 1
+
+
+@pytest.mark.parametrize("typed", ["13912345678", "+86 139 1234 5678", "１３９１２３４５６７８", "11010519491231002X"])
+def test_a_phone_or_id_number_as_user_name_is_kept_only_as_its_keyed_hash(client, zhang, caplog, typed):
+    """#11 item 9: the failure table, the audit trail and the log hold the hash, never the name typed."""
+    with caplog.at_level(logging.INFO, logger="gongzhi.security"):
+        for _ in range(3):
+            sign_in(client, typed, WRONG)
+        response = sign_in(client, typed, WRONG)
+    assert "Too many failed sign-ins" in response.content.decode()  # the lockout still counts, by hash
+    assert lockout.locked_until(typed.lower(), None) is not None
+    hashed = lockout.name_hash(typed)
+    assert len(hashed) == 64 and failures_of(typed).count() == 3
+    stored = " ".join(str(row) for row in LoginFailure.objects.values_list())
+    events = " ".join(str(row) for row in AuditEvent.objects.values_list())
+    lines = " ".join(r.getMessage() for r in caplog.records)
+    assert hashed[:16] in events and hashed[:16] in lines
+    digits = "".join(ch for ch in typed.translate(crypto._FOLD) if ch.isalnum())
+    for text in (stored, events, lines):
+        assert crypto.personal_numbers(text) == [] and digits[-8:] not in text and typed not in text

@@ -1,13 +1,16 @@
 """Categories and cases as GeoReport v2 documents (plain dicts, rendered by :mod:`.render`).
 
-Only what is not personal leaves here: never the reporter, the caller's
-contact, the channel or who acted. Free text (description, reply) is public
-in GeoReport, so mobile and ID numbers found in it are masked.
+The public read rule (docs/data-protection.md, "Open311"): anyone sees the
+category, status, dates, responsible unit, the community's name instead of
+the address, the location rounded to 3 decimals (about 100 m), and the
+description and reply with every phone and ID number masked
+(:func:`gongzhi.core.crypto.mask_free_text`). An API key that may see the case
+(:func:`.selectors.entitled_cases`) gets the address, the exact location, the
+description as written and the photo link. Never the reporter, the caller's
+contact, the channel or who acted.
 """
 
 from __future__ import annotations
-
-import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,14 +29,17 @@ CLOSED_STATES = frozenset(CaseState.values) - OPEN_STATES
 # for clients that have GCJ-02 (Amap, Tencent) or BD-09 (Baidu) points.
 CRS_ATTRIBUTE = "crs"
 
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])|(?<!\d)\d{15}(?!\d)")
+# Decimals of a public location: 0.001° is about 110 m north-south, 85 m east-west in Beijing.
+PUBLIC_DECIMALS = 3
 
 
 def public_text(text: str) -> str:
-    """``text`` with mobile and ID numbers masked (138****5678, 1101**********1234)."""
-    text = _ID_NUMBER.sub(lambda m: crypto.mask_id_number(m.group()), text or "")
-    return _MOBILE.sub(lambda m: crypto.mask_phone(m.group()), text)
+    """``text`` with every phone and ID number masked (138****5678, 1101**********1234)."""
+    return crypto.mask_free_text(text or "")
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, PUBLIC_DECIMALS)
 
 
 def w3c(moment) -> str | None:
@@ -83,24 +89,26 @@ def status_notes(case: Case) -> str:
     return label
 
 
-def request(case: Case) -> dict:
-    submission = getattr(case, "open311", None)  # reverse one-to-one: None when absent
+def request(case: Case, *, place: str = "", full: bool = False) -> dict:
+    """The case as a GeoReport request: public (``place`` names its community) or, ``full``, for a key
+    that may see it."""
+    submission = getattr(case, "open311", None) if full else None  # reverse one-to-one: None when absent
     return {
         "service_request_id": str(case.pk),
         "status": status_of(case),
         "status_notes": status_notes(case),
         "service_name": case.category.name,
         "service_code": case.category.code,
-        "description": public_text(case.description),
+        "description": case.description if full else public_text(case.description),
         "agency_responsible": case.lead_unit.name if case.lead_unit_id else "",
         "service_notice": "",
         "requested_datetime": w3c(case.created_at),
         "updated_datetime": w3c(case.updated_at),
         "expected_datetime": w3c(case.resolution_due),
-        "address": case.address,
+        "address": case.address if full else place,
         "address_id": "",
         "zipcode": "",
-        "lat": case.lat,
-        "long": case.lon,
+        "lat": case.lat if full else _rounded(case.lat),
+        "long": case.lon if full else _rounded(case.lon),
         "media_url": submission.media_url if submission is not None else "",
     }

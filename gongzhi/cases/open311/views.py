@@ -3,10 +3,11 @@
 Every answer is in the format the path asks for (``.json`` or ``.xml``),
 errors included: the spec's list of ``{code, description}`` with HTTP 400
 (bad or missing input), 403 (missing or invalid ``api_key``, or a key that
-may not submit), 404 (unknown ``jurisdiction_id``, service, request or token)
-or 405 (method). No input makes these views answer 5xx: everything a client
-sends is checked here or by the service, whose ValidationError becomes 400
-with the field named by its Open311 parameter.
+may not submit; a read naming an invalid ``api_key`` too), 404 (unknown
+``jurisdiction_id``, service, request or token) or 405 (method). No input
+makes these views answer 5xx: everything a client sends is checked here or by
+the service, whose ValidationError becomes 400 with the field named by its
+Open311 parameter.
 """
 
 from __future__ import annotations
@@ -152,8 +153,31 @@ def _list(params, name: str) -> list[str]:
     return [item.strip() for item in _param(params, name).split(",") if item.strip()]
 
 
+def _reader(params):
+    """The API key a read names (403 when it names none that is valid), or None for an anonymous read."""
+    return _api_key(params) if _param(params, "api_key") else None
+
+
+def _number(params, name: str, default: int, highest: int) -> int:
+    text = _param(params, name)
+    if not text:
+        return default
+    if len(text) > 7 or not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= highest:
+        raise Refusal(400, _("%(name)s must be a whole number from 1 to %(max)d.") % {"name": name, "max": highest})
+    return int(text)
+
+
+def _documents(key, cases) -> list[dict]:
+    """The documents of ``cases``: in full for those ``key`` may see, else public."""
+    names, full = selectors.place_names(cases), selectors.full_ids(key, cases)
+    return [documents.request(case, place=selectors.place_of(case, names), full=case.pk in full) for case in cases]
+
+
 def _search(request, fmt):
     params = _params(request)
+    key = _reader(params)
+    page = _number(params, "page", 1, selectors.MAX_PAGE)
+    page_size = _number(params, "page_size", selectors.MAX_REQUESTS, selectors.MAX_REQUESTS)
     raw_ids = _list(params, "service_request_id")
     if raw_ids:
         if len(raw_ids) > MAX_IDS:
@@ -162,7 +186,7 @@ def _search(request, fmt):
         if None in ids:
             bad = raw_ids[ids.index(None)]
             raise Refusal(400, _("service_request_id: “%(id)s” is not a request id.") % {"id": bad[:30]})
-        cases = selectors.requests(ids=ids)
+        cases = selectors.requests(key=key, ids=ids, page=page, page_size=page_size)
     else:
         statuses = _list(params, "status")
         unknown = [s for s in statuses if s not in (documents.OPEN, documents.CLOSED)]
@@ -183,10 +207,16 @@ def _search(request, fmt):
         if end - start > MAX_RANGE:
             raise Refusal(400, _("start_date and end_date may be at most %(days)d days apart.")
                           % {"days": MAX_RANGE.days})
-        cases = selectors.requests(service_codes=_list(params, "service_code"), start=start, end=end,
-                                   statuses=statuses)
-    rows = [documents.request(case) for case in cases]
-    return render.render(fmt, "service_requests", "request", rows)
+        cases = selectors.requests(key=key, service_codes=_list(params, "service_code"), start=start, end=end,
+                                   statuses=statuses, page=page, page_size=page_size)
+    more = len(cases) > page_size
+    response = render.render(fmt, "service_requests", "request", _documents(key, cases[:page_size]))
+    if more:  # the next page, as a Link header (GeoReport v2 has no paging of its own)
+        following = params.copy()
+        following["page"] = str(page + 1)
+        following.pop("api_key", None)
+        response["Link"] = f'<{request.path}?{following.urlencode()}>; rel="next"'
+    return response
 
 
 def _api_key(params):
@@ -222,11 +252,12 @@ def service_requests(request, fmt):
 
 @endpoint("GET")
 def service_request(request, fmt, request_id):
+    key = _reader(_params(request))
     case_id = _case_id(request_id)
-    case = selectors.request(case_id) if case_id else None
+    case = selectors.request(case_id, key=key) if case_id else None
     if case is None:
         raise Refusal(404, _("service_request_id “%(id)s” was not found.") % {"id": request_id[:30]})
-    return render.render(fmt, "service_requests", "request", [documents.request(case)])
+    return render.render(fmt, "service_requests", "request", _documents(key, [case]))
 
 
 @endpoint("GET")

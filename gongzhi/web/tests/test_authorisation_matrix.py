@@ -43,6 +43,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.views.static import serve as static_serve
 from PIL import Image
 
+from gongzhi.accounts.lockout import name_hash
 from gongzhi.accounts.models import ApiKey, LoginFailure, Unit, UnitKind, User, hash_api_key
 from gongzhi.accounts.roles import Role
 from gongzhi.accounts.tests.test_scoping_proof import discovered_factories
@@ -174,7 +175,7 @@ def build_world() -> World:
     for model, make in catalogues.items():
         world.inside[model] = world.outside[model] = make(next(numbers))
     world.inside[Group] = world.outside[Group] = Group.objects.create(name="matrix")
-    world.inside[LoginFailure] = world.outside[LoginFailure] = LoginFailure.objects.create(username="nobody")
+    world.inside[LoginFailure] = world.outside[LoginFailure] = LoginFailure.objects.create(name_hash=name_hash("nobody"))
     world.inside[User], world.outside[User] = users["grid"], neighbour
 
     # The cases every caller is asked about: inside, reported by the resident and dispatched to the
