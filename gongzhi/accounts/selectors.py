@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from gongzhi.core.scoping import scope_of, scope_queryset
 
 from .actors import user_of
-from .models import ApiKey, LoginFailure, Unit, User
+from .models import LoginFailure, Unit, User
 from .roles import Role
 
 
