@@ -11,18 +11,17 @@ from datetime import date
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from gongzhi.api import actor_of
+from gongzhi.core import exports
 
 from . import metrics
 from .schemas import ErrorOut
 
 router = Router(tags=["cases: rates and rankings"])
 ERRORS = {403: ErrorOut, 422: ErrorOut}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class FiguresOut(Schema):
@@ -106,6 +105,4 @@ def ranking(request, query: Query[RankingIn]):
 @router.get("/ranking.xlsx", response={**ERRORS}, summary="Monthly ranking table as an XLSX workbook")
 def ranking_xlsx(request, query: Query[RankingIn]):
     report = metrics.ranking(actor_of(request), query.month, by=query.by, region=query.region)
-    response = HttpResponse(metrics.ranking_xlsx(report), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="ranking-{query.by}-{report.period.label}.xlsx"'
-    return response
+    return exports.attachment(metrics.ranking_xlsx(report), f"ranking-{query.by}-{report.period.label}.xlsx")

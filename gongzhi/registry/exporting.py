@@ -1,4 +1,4 @@
-"""Export of persons to XLSX: masked by default; clear values only with a reason, audited.
+"""Export of persons to XLSX (written by :mod:`gongzhi.core.exports`, like every export): masked by default; clear values only with a reason, audited.
 
 Every export is logged (who, how many rows, masked or not): an export is a
 copy of personal data leaving the system.
@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import require
 from gongzhi.audit.services import record
-from gongzhi.core import crypto
+from gongzhi.core import crypto, exports
 from gongzhi.core.scoping import scope_queryset
 
 from . import selectors
@@ -26,10 +25,9 @@ from .spreadsheets import (
     ROLE_LABELS,
     SHEETS,
     label_of,
-    write_xlsx,
 )
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = exports.XLSX_TYPE
 _EXTRA_HEADERS = ["住址", "状态"]
 
 
@@ -62,7 +60,7 @@ def export_persons(*, actor, queryset=None, reveal: bool = False, reason: str = 
             ]
 
     with transaction.atomic():
-        content = write_xlsx(SHEETS["persons"].title, columns, rows())
+        content = exports.xlsx(SHEETS["persons"].title, columns, rows())
         record(actor=actor, action="registry.person.export_revealed" if reveal else "registry.person.export",
                object_type="registry.person", changes={"rows": count, "masked": not reveal}, reason=reason,
                region_code=getattr(getattr(actor, "region", None), "code", ""))
@@ -71,8 +69,4 @@ def export_persons(*, actor, queryset=None, reveal: bool = False, reason: str = 
 
 def export_persons_response(*, actor, queryset=None, reveal: bool = False, reason: str = "") -> HttpResponse:
     content, _count = export_persons(actor=actor, queryset=queryset, reveal=reveal, reason=reason)
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    name = f"persons-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return exports.attachment(content, f"persons-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
