@@ -372,3 +372,8 @@ if (set(CASE_SCORE_WEIGHTS) != {"response", "resolution", "satisfaction"}
         or any(w < 0 for w in CASE_SCORE_WEIGHTS.values()) or not sum(CASE_SCORE_WEIGHTS.values())):
     raise ImproperlyConfigured("CASE_SCORE_WEIGHTS must give response, resolution and satisfaction "
                                "non-negative weights that are not all zero")
+# The longest period (in days) the rates, rankings and the dashboard count over at once;
+# a wider one is refused with a message (the figures of a year cost a few rollup rows).
+METRICS_MAX_PERIOD_DAYS = env_int("METRICS_MAX_PERIOD_DAYS", 366)
+if METRICS_MAX_PERIOD_DAYS < 31:
+    raise ImproperlyConfigured("METRICS_MAX_PERIOD_DAYS must be at least 31 (a month)")

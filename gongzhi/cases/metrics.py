@@ -104,6 +104,9 @@ class Period:
                                              % {"first": FIRST_YEAR, "last": LAST_YEAR}})
         if last < first:
             raise ValidationError({"end": _("The end of the period is before its start.")})
+        if (last - first).days + 1 > settings.METRICS_MAX_PERIOD_DAYS:
+            raise ValidationError({"end": _("The period is longer than %(days)d days; choose a shorter one.")
+                                          % {"days": settings.METRICS_MAX_PERIOD_DAYS}})
         return cls(_midnight(first), _midnight(last + timedelta(days=1)), f"{first.isoformat()}–{last.isoformat()}")
 
     @classmethod
@@ -114,7 +117,10 @@ class Period:
             first = date(year, month, 1)
         except (TypeError, ValueError):
             raise ValidationError({"month": _("Write the month as YYYY-MM, e.g. 2025-09.")}) from None
-        period = cls.between(first, date(year, month, calendar.monthrange(year, month)[1]))
+        try:
+            period = cls.between(first, date(year, month, calendar.monthrange(year, month)[1]))
+        except ValidationError as exc:
+            raise ValidationError({"month": [m for ms in exc.message_dict.values() for m in ms]}) from None
         return cls(period.start, period.end, f"{year:04d}-{month:02d}")
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from gongzhi.api import actor_of
 from gongzhi.core import exports
@@ -56,9 +56,14 @@ class ReportOut(Schema):
     rows: list[FiguresOut]
 
 
+DAY = Field(None, description="YYYY-MM-DD", json_schema_extra={"format": "date"})
+
+
 class MetricsIn(Schema):
-    start: date | None = None
-    end: date | None = None
+    # Dates are parsed here, not by the schema, so that a malformed one is answered like a bad period:
+    # 422 naming the parameter, in the caller's language.
+    start: str | None = DAY
+    end: str | None = DAY
     month: str | None = None
     by: Literal["unit", "region"] = "unit"
     region: str | None = None
@@ -84,7 +89,14 @@ def _period(query: MetricsIn) -> metrics.Period:
         return metrics.Period.month(query.month)
     if not (query.start and query.end):
         raise ValidationError({"start": _("Give a month (YYYY-MM) or both start and end dates.")})
-    return metrics.Period.between(query.start, query.end)
+    return metrics.Period.between(_day(query.start, "start"), _day(query.end, "end"))
+
+
+def _day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError({name: _("Write the date as YYYY-MM-DD, e.g. 2025-09-01.")}) from None
 
 
 @router.get("", response={200: ReportOut, **ERRORS},

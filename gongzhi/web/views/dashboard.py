@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from gongzhi.accounts.roles import can
+from gongzhi.cases import metrics
 from gongzhi.core import exports
 from gongzhi.regions import selectors as region_selectors
 from gongzhi.regions.models import Level
@@ -37,8 +39,13 @@ class PeriodForm(StyledForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            self.add_error("end", _("The end of the period is before its start."))
+        if data.get("start") and data.get("end"):
+            try:  # the rule of the rates API: years it knows, end not before start, not too long
+                metrics.Period.between(data["start"], data["end"])
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    for message in messages:
+                        self.add_error(field if field in self.fields else None, message)
         return data
 
 
@@ -55,6 +62,10 @@ def _period(request):
 @page(sees_dashboard)
 def dashboard(request):
     form, period = _period(request)
+    return _render(request, form, period)
+
+
+def _render(request, form, period, status=200):
     data = dashboard_data.build_cached(request.user, period)
     for tile in data["tiles"]:
         tile["label"] = TILE_LABELS[tile["key"]]
@@ -62,13 +73,15 @@ def dashboard(request):
                    "label": _("Cases received")}
     return render(request, "web/dashboard/dashboard.html", {
         "form": form, "data": data, "trend_chart": trend_chart, "query": request.GET.urlencode(),
-    })
+    }, status=status)
 
 
 @page(sees_dashboard)
 def export(request):
-    """The figures on screen as an XLSX workbook, one sheet per panel."""
+    """The figures on screen as an XLSX workbook, one sheet per panel (a bad period: the page, saying why)."""
     form, period = _period(request)
+    if form.errors:
+        return _render(request, form, period, status=400)
     data = dashboard_data.build_cached(request.user, period)
     book = exports.Workbook()
     sheet = book.sheet(_("Summary"))
