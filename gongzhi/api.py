@@ -14,6 +14,7 @@ from ninja.openapi.docs import Swagger
 from ninja.security import APIKeyHeader, django_auth
 
 from gongzhi.accounts.models import ApiKey
+from gongzhi.cases.errors import CaseConflict
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -24,11 +25,6 @@ class ApiKeyAuth(APIKeyHeader):
         if api_key is not None:
             request.actor = api_key
         return api_key
-
-
-def actor_of(request):
-    """The acting user or API key of an API request."""
-    return getattr(request, "actor", None) or request.auth
 
 
 class LocalSwagger(Swagger):
@@ -62,6 +58,11 @@ def on_validation_error(request, exc):
     else:
         body["errors"] = {"__all__": exc.messages}
     return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(CaseConflict)
+def on_case_conflict(request, exc: CaseConflict):
+    return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=409)
 
 
 def _mount():

@@ -3,7 +3,7 @@
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
-from gongzhi.api import actor_of
+from gongzhi.accounts.actors import actor_of
 
 from . import selectors
 from .models import UnitKind

@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from gongzhi.accounts.roles import require
-from gongzhi.api import actor_of
+from gongzhi.accounts.actors import actor_of
 from gongzhi.core import exports
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Level, Region

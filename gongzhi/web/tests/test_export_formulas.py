@@ -26,6 +26,15 @@ GRID_NAME = "@SUM(1+1)*永安里"
 PERIOD = {"start": "2025-09-01", "end": "2025-09-30"}
 
 
+@pytest.fixture(autouse=True)
+def no_cached_dashboard():
+    """The renamed unit must not reach another test through the dashboard's cache."""
+    from django.core.cache import cache
+
+    yield
+    cache.clear()
+
+
 def _texts_of(response) -> list[str]:
     """Every text cell of an XLSX or CSV download; fails on a formula cell."""
     assert response.status_code == 200, response.content[:300]
