@@ -28,9 +28,10 @@ PERIOD = {"start": "2025-09-01", "end": "2025-09-30"}
 
 @pytest.fixture(autouse=True)
 def no_cached_dashboard():
-    """The renamed unit must not reach another test through the dashboard's cache."""
+    """No dashboard of another test from the cache here, and the renamed unit in none after."""
     from django.core.cache import cache
 
+    cache.clear()
     yield
     cache.clear()
 
