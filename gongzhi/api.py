@@ -7,8 +7,10 @@ caller's language.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
 from ninja.security import APIKeyHeader, django_auth
 
 from gongzhi.accounts.models import ApiKey
@@ -26,11 +28,21 @@ class ApiKeyAuth(APIKeyHeader):
         return api_key
 
 
+class LocalSwagger(Swagger):
+    """The docs page with Swagger UI from the locally served swagger-ui-dist (package.json), never a CDN,
+    and its start-up script in a static file (web/js/api-docs.js): the page keeps the CSP of every page."""
+
+    def render_page(self, request, api, **kwargs):
+        settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        return render(request, "web/api_docs.html", {"swagger_settings": settings, "api": api, "add_csrf": True})
+
+
 api = NinjaAPI(
     title="Gongzhi API",
     version="1",
     urls_namespace="api-v1",
     auth=[ApiKeyAuth(), django_auth],
+    docs=LocalSwagger(),
 )
 
 

@@ -279,6 +279,9 @@ WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "whitenoise.middleware.WhiteNoiseMiddleware")
 MIDDLEWARE.insert(0, "gongzhi.ops.middleware.MetricsMiddleware")
+# Before WhiteNoise, so that static files (vendor HTML among them) carry the policy too.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "django.middleware.csp.ContentSecurityPolicyMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("gongzhi.audit.middleware.AuditContextMiddleware") + 1,
                   "gongzhi.ops.middleware.RequestIdMiddleware")
 
@@ -345,7 +348,7 @@ METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 _NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     (f"vendor/{name}", _NODE_MODULES / path)
-    for name, path in (("leaflet", "leaflet/dist"), ("uplot", "uplot/dist"))
+    for name, path in (("leaflet", "leaflet/dist"), ("uplot", "uplot/dist"), ("swagger-ui", "swagger-ui-dist"))
     if (_NODE_MODULES / path).is_dir()
 ]
 # Map tiles, e.g. a 天地图 or intranet tile server:
@@ -357,6 +360,38 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 WEB_MAX_PHOTOS = env_int("WEB_MAX_PHOTOS", 3)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("gongzhi.web.context_processors.layout")
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("gongzhi.workdays.warnings.context")
+
+# Content-Security-Policy on every response (Django's own middleware): scripts and styles come from
+# this server's static files only, never 'unsafe-inline' (pages keep no inline script or style
+# attribute; the few inline blocks of Django's admin carry the request's nonce); no request goes to
+# another host but the map tiles' (MAP_TILE_URL). An injected <script> or onerror= does not run.
+def _tile_origin(url: str) -> list[str]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not (parts.scheme and parts.netloc):
+        return []
+    host = parts.netloc.rsplit("@", 1)[-1]
+    if "{" in host:  # {s}.tiles.example.cn: any subdomain of the rest
+        host = "*." + host.split("}", 1)[-1].lstrip(".-")
+    return [f"{parts.scheme}://{host}"]
+
+
+from django.utils.csp import CSP  # noqa: E402
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:", "blob:", *_tile_origin(MAP_TILE_URL)],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
 
 # --- Request handling: Open311 and the three rates (gongzhi.cases) ---------
 # The jurisdiction this server answers for in Open311 GeoReport v2; a request
@@ -412,3 +447,9 @@ REVEAL_DAILY_CAP = env_int("REVEAL_DAILY_CAP", 100)
 if min(REVEAL_REASON_MIN_CHARS, REVEAL_BURST, REVEAL_BURST_SECONDS, REVEAL_DAILY_CAP) < 1:
     raise ImproperlyConfigured("REVEAL_REASON_MIN_CHARS, REVEAL_BURST, REVEAL_BURST_SECONDS and REVEAL_DAILY_CAP "
                                "must be positive")
+
+# The longest period (in days) the rates, rankings and the dashboard count over at once;
+# a wider one is refused with a message (the figures of a year cost a few rollup rows).
+METRICS_MAX_PERIOD_DAYS = env_int("METRICS_MAX_PERIOD_DAYS", 366)
+if METRICS_MAX_PERIOD_DAYS < 31:
+    raise ImproperlyConfigured("METRICS_MAX_PERIOD_DAYS must be at least 31 (a month)")

@@ -3,10 +3,11 @@
 The type of an upload is what Pillow finds when it decodes it, never the
 file name or the declared content type; anything that is not a JPEG, PNG or
 WebP image within the size and pixel limits is refused with a clear message.
-A phone photo carries where it was taken in its EXIF GPS block: unless the
-reporter chose to share the location, the image is re-encoded with that block
-(and any XMP packet) removed, keeping the rest (e.g. orientation). Every upload
-is decoded once, whole; a JPEG that carries nothing to remove is stored as
+A phone photo carries where it was taken in its EXIF GPS block, and may carry
+it again in a second EXIF block, an XMP packet, IPTC or PNG text chunks:
+unless the reporter chose to share the location, an image with any metadata
+is encoded again, keeping only its orientation (and a JPEG's colour profile).
+Every upload is decoded once, whole; a JPEG without any metadata is stored as
 sent, without a second encode.
 """
 
@@ -72,29 +73,38 @@ def check_image(data: bytes, *, keep_location: bool, max_bytes: int, max_pixels:
                         sha256=hashlib.sha256(data).hexdigest(), location_kept=keep_location)
 
 
-# JPEG segments that re-encoding would keep as they are: with only these (and no
-# GPS block in the EXIF) the upload is stored as sent, without a second encode.
-_KEPT_SEGMENTS = (("APP0", b"JFIF"), ("APP1", b"Exif"), ("APP2", b"ICC_PROFILE"), ("APP14", b"Adobe"),
-                  ("COM", b""))
+# JPEG segments that say nothing about the photo's place or author: with only these the upload is stored
+# as sent, without a second encode. Any other (an EXIF or XMP APP1, however many; IPTC; a comment) means
+# the image is encoded again, and the new file carries none of them.
+_HARMLESS_SEGMENTS = (("APP0", b"JFIF"), ("APP2", b"ICC_PROFILE"), ("APP14", b"Adobe"))
+# What the new file keeps of the old EXIF: how to turn the picture, nothing else (not the camera, the time,
+# a maker note or a GPS block, wherever it hides).
+_KEPT_EXIF_TAGS = (ExifTags.Base.Orientation,)
 
 
 def _nothing_to_remove(image: Image.Image) -> bool:
-    """A JPEG carrying neither a location nor anything else re-encoding would drop (XMP, IPTC, ...)."""
+    """A JPEG whose segments carry no metadata at all: no EXIF, XMP, IPTC or comment."""
     if image.format != "JPEG":
-        return False
-    for marker, payload in getattr(image, "applist", ()):
-        if not any(marker == kept and payload.startswith(prefix) for kept, prefix in _KEPT_SEGMENTS):
-            return False
-    return not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+        return False  # PNG text chunks, eXIf, WebP EXIF/XMP chunks: a PNG or WebP is always encoded again
+    return all(any(marker == kept and payload.startswith(prefix) for kept, prefix in _HARMLESS_SEGMENTS)
+               for marker, payload in getattr(image, "applist", ()))
 
 
 def _without_location(image: Image.Image, image_format: str) -> bytes:
-    """Encode the decoded image again, with the EXIF minus its GPS block and without any XMP packet."""
-    exif = image.getexif()
-    exif.pop(ExifTags.IFD.GPSInfo, None)
+    """Encode the decoded image again, with no metadata but its orientation (and a JPEG's colour profile).
+
+    Pillow writes only what it is given here (a comment it would copy is replaced by none): the EXIF
+    blocks, XMP packets, IPTC segments, comments and PNG text chunks of the upload are not copied.
+    """
+    source = image.getexif()
+    exif = Image.Exif()
+    for tag in _KEPT_EXIF_TAGS:
+        if tag in source:
+            exif[tag] = source[tag]
     options = {"exif": exif.tobytes()} if len(exif) else {}
     if image_format == "JPEG":
         options["quality"] = "keep"
+        options["comment"] = b""  # Pillow would copy the upload's comment (COM) otherwise
         if image.info.get("icc_profile"):
             options["icc_profile"] = image.info["icc_profile"]
     elif image_format == "WEBP":
@@ -106,6 +116,16 @@ def _without_location(image: Image.Image, image_format: str) -> bytes:
 
 
 def has_location(data: bytes) -> bool:
-    """Whether the image still says where it was taken (EXIF GPS or an XMP packet)."""
+    """Whether the image may still say where it was taken: a GPS block in any of its EXIF blocks (a JPEG
+    may carry several), an XMP packet, or a PNG text chunk."""
     image = _open(data)
-    return bool(image.getexif().get_ifd(ExifTags.IFD.GPSInfo)) or bool(image.info.get("xmp"))
+    blocks = [payload for marker, payload in getattr(image, "applist", ())
+              if marker == "APP1" and payload.startswith(b"Exif\0\0")]
+    if not blocks and image.info.get("exif"):
+        blocks = [image.info["exif"]]
+    for block in blocks:
+        exif = Image.Exif()
+        exif.load(block)
+        if exif.get_ifd(ExifTags.IFD.GPSInfo):
+            return True
+    return bool(image.info.get("xmp")) or bool(getattr(image, "text", None))

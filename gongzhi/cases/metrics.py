@@ -58,7 +58,6 @@ into plain columns when it is written
 from __future__ import annotations
 
 import calendar
-import io
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -67,12 +66,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from gongzhi.accounts.models import Unit
 from gongzhi.accounts.roles import require
+from gongzhi.core import exports
 from gongzhi.core.scoping import ensure_code_in_scope, scope_of, scope_queryset
 from gongzhi.regions.models import Region
 
@@ -107,6 +104,9 @@ class Period:
                                              % {"first": FIRST_YEAR, "last": LAST_YEAR}})
         if last < first:
             raise ValidationError({"end": _("The end of the period is before its start.")})
+        if (last - first).days + 1 > settings.METRICS_MAX_PERIOD_DAYS:
+            raise ValidationError({"end": _("The period is longer than %(days)d days; choose a shorter one.")
+                                          % {"days": settings.METRICS_MAX_PERIOD_DAYS}})
         return cls(_midnight(first), _midnight(last + timedelta(days=1)), f"{first.isoformat()}–{last.isoformat()}")
 
     @classmethod
@@ -117,7 +117,10 @@ class Period:
             first = date(year, month, 1)
         except (TypeError, ValueError):
             raise ValidationError({"month": _("Write the month as YYYY-MM, e.g. 2025-09.")}) from None
-        period = cls.between(first, date(year, month, calendar.monthrange(year, month)[1]))
+        try:
+            period = cls.between(first, date(year, month, calendar.monthrange(year, month)[1]))
+        except ValidationError as exc:
+            raise ValidationError({"month": [m for ms in exc.message_dict.values() for m in ms]}) from None
         return cls(period.start, period.end, f"{year:04d}-{month:02d}")
 
 
@@ -352,28 +355,22 @@ def ranking(actor, month: str, *, by: str = "unit", region: str | None = None, n
 
 def ranking_xlsx(report: Report) -> bytes:
     """The ranking as a workbook: one row per unit or region, rates as percentages."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(report.period.label)
-    bold = Font(bold=True)
+    workbook = exports.Workbook()
+    sheet = workbook.sheet(report.period.label)
     title = _("Ranking of units") if report.by == "unit" else _("Ranking of regions")
     sheet.append([f"{title} {report.period.label}"])
     headers = [_("rank"), _("code"), _("name"), _("dispatched"), _("acknowledged in time"), _("response rate"),
                _("called back"), _("solved"), _("resolution rate"), _("satisfied"), _("basically satisfied"),
                _("unsatisfied"), _("satisfaction rate"), _("composite score")]
     sheet.append(headers)
+
     def cells(row: Figures, rank):
         values = [rank, row.key, row.name, row.dispatched, row.responded, row.response_rate, row.called_back,
                   row.solved, row.resolution_rate, row.satisfied, row.basically_satisfied, row.unsatisfied,
                   row.satisfaction_rate, round(row.score, 2) if row.score is not None else None]
-        out = []
-        for index, value in enumerate(values):
-            cell = WriteOnlyCell(sheet, value=value)
-            if index in (5, 8, 12) and value is not None:
-                cell.number_format = "0.0%"
-            if rank == _("total"):
-                cell.font = bold
-            out.append(cell)
-        return out
+        return [exports.Cell(value, bold=rank == _("total"),
+                             number_format="0.0%" if index in (5, 8, 12) and value is not None else None)
+                for index, value in enumerate(values)]
 
     for row in report.rows:
         sheet.append(cells(row, row.rank))
@@ -384,6 +381,4 @@ def ranking_xlsx(report: Report) -> bytes:
                     "resolution %(s)s, satisfaction %(f)s; 基本满意 counts %(w)s.")
                   % {"r": weights["response"], "s": weights["resolution"], "f": weights["satisfaction"],
                      "w": report.partial_weight}])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook.save()

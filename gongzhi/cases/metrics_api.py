@@ -11,19 +11,18 @@ from datetime import date
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from gongzhi.accounts.actors import actor_of
 from gongzhi.accounts.roles import require
+from gongzhi.core import exports
 
 from . import clock_metrics, metrics
 from .schemas import ErrorOut
 
 router = Router(tags=["cases: rates and rankings"])
 ERRORS = {403: ErrorOut, 422: ErrorOut}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class FiguresOut(Schema):
@@ -58,9 +57,14 @@ class ReportOut(Schema):
     rows: list[FiguresOut]
 
 
+DAY = Field(None, description="YYYY-MM-DD", json_schema_extra={"format": "date"})
+
+
 class MetricsIn(Schema):
-    start: date | None = None
-    end: date | None = None
+    # Dates are parsed here, not by the schema, so that a malformed one is answered like a bad period:
+    # 422 naming the parameter, in the caller's language.
+    start: str | None = DAY
+    end: str | None = DAY
     month: str | None = None
     by: Literal["unit", "region"] = "unit"
     region: str | None = None
@@ -86,7 +90,14 @@ def _period(query: MetricsIn) -> metrics.Period:
         return metrics.Period.month(query.month)
     if not (query.start and query.end):
         raise ValidationError({"start": _("Give a month (YYYY-MM) or both start and end dates.")})
-    return metrics.Period.between(query.start, query.end)
+    return metrics.Period.between(_day(query.start, "start"), _day(query.end, "end"))
+
+
+def _day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError({name: _("Write the date as YYYY-MM-DD, e.g. 2025-09-01.")}) from None
 
 
 @router.get("", response={200: ReportOut, **ERRORS},
@@ -107,9 +118,7 @@ def ranking(request, query: Query[RankingIn]):
 @router.get("/ranking.xlsx", response={**ERRORS}, summary="Monthly ranking table as an XLSX workbook")
 def ranking_xlsx(request, query: Query[RankingIn]):
     report = metrics.ranking(actor_of(request), query.month, by=query.by, region=query.region)
-    response = HttpResponse(metrics.ranking_xlsx(report), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="ranking-{query.by}-{report.period.label}.xlsx"'
-    return response
+    return exports.attachment(metrics.ranking_xlsx(report), f"ranking-{query.by}-{report.period.label}.xlsx")
 
 
 # --- time to dispatch and supervision counts (gongzhi.cases.clock_metrics) ----------------

@@ -17,7 +17,7 @@ import inspect
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,9 +28,9 @@ from gongzhi.accounts.roles import can
 from gongzhi.audit.admin_base import ScopedAuditedAdmin, adopt_saved
 from gongzhi.audit.admin_base import ScopedInline as BaseScopedInline
 from gongzhi.audit.reveal import REASON_MAX, RevealRefused
+from gongzhi.core import exports
 
 from . import selectors, services
-from .exporting import XLSX_TYPE
 from .importing import import_registry
 from .models import (
     Building,
@@ -388,9 +388,7 @@ class PersonAdmin(RegistryAdmin):
     def template_view(self, request):
         if not can(request.user, "registry.view"):
             raise PermissionDenied
-        response = HttpResponse(template_workbook(), content_type=XLSX_TYPE)
-        response["Content-Disposition"] = 'attachment; filename="registry.xlsx"'
-        return response
+        return exports.attachment(template_workbook(), "registry.xlsx", private=False)
 
     def import_view(self, request):
         """Upload a workbook or CSV; the report lists every bad cell; nothing is written unless all is well."""

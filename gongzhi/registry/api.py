@@ -7,7 +7,6 @@ clear value to roles allowed to reveal, with a reason, and is audited.
 """
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.errors import HttpError
@@ -16,6 +15,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from gongzhi.accounts.roles import require
 from gongzhi.accounts.actors import actor_of
+from gongzhi.core import exports
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Level, Region
 
@@ -408,11 +408,11 @@ def coverage(request, days: int = Query(30, ge=1, le=366)):
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 TEMPLATES = {
-    "registry.xlsx": (spreadsheets.template_workbook, exporting.XLSX_TYPE),
-    "dwellings.csv": (lambda: spreadsheets.template_csv("dwellings"), "text/csv; charset=utf-8"),
-    "persons.csv": (lambda: spreadsheets.template_csv("persons"), "text/csv; charset=utf-8"),
-    "households.csv": (lambda: spreadsheets.template_csv("households"), "text/csv; charset=utf-8"),
-    "organisations.csv": (lambda: spreadsheets.template_csv("organisations"), "text/csv; charset=utf-8"),
+    "registry.xlsx": spreadsheets.template_workbook,
+    "dwellings.csv": lambda: spreadsheets.template_csv("dwellings"),
+    "persons.csv": lambda: spreadsheets.template_csv("persons"),
+    "households.csv": lambda: spreadsheets.template_csv("households"),
+    "organisations.csv": lambda: spreadsheets.template_csv("organisations"),
 }
 
 
@@ -423,10 +423,7 @@ def import_template(request, name: str):
     require(actor_of(request), "registry.view")
     if name not in TEMPLATES:
         raise HttpError(404, _("There is no template %(name)s.") % {"name": name})
-    build, content_type = TEMPLATES[name]
-    response = HttpResponse(build(), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return exports.attachment(TEMPLATES[name](), name, private=False)
 
 
 @router.post("/imports", response={200: ImportReportOut, 422: ImportReportOut},

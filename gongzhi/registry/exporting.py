@@ -1,4 +1,4 @@
-"""Export of persons to XLSX: masked by default; clear values only with a reason, audited.
+"""Export of persons to XLSX (written by :mod:`gongzhi.core.exports`, like every export): masked by default; clear values only with a reason, audited.
 
 Every export is logged (who, how many rows, masked or not): an export is a
 copy of personal data leaving the system.
@@ -13,7 +13,7 @@ from django.utils import timezone
 from gongzhi.accounts.roles import require
 from gongzhi.audit import reveal as revealing
 from gongzhi.audit.services import record
-from gongzhi.core import crypto
+from gongzhi.core import crypto, exports
 from gongzhi.core.scoping import scope_queryset
 
 from . import selectors
@@ -25,10 +25,9 @@ from .spreadsheets import (
     ROLE_LABELS,
     SHEETS,
     label_of,
-    write_xlsx,
 )
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = exports.XLSX_TYPE
 _EXTRA_HEADERS = ["住址", "状态"]
 
 
@@ -65,10 +64,10 @@ def export_persons(*, actor, queryset=None, reveal: bool = False, reason: str = 
         revealing.reveal(actor=actor, action="registry.person.export_revealed", object_type="registry.person",
                          changes={"rows": queryset.count(), "masked": False}, reason=reason,
                          region_code=region_code)
-        content = write_xlsx(SHEETS["persons"].title, columns, rows())
+        content = exports.xlsx(SHEETS["persons"].title, columns, rows())
         return content, count
     with transaction.atomic():
-        content = write_xlsx(SHEETS["persons"].title, columns, rows())
+        content = exports.xlsx(SHEETS["persons"].title, columns, rows())
         record(actor=actor, action="registry.person.export", object_type="registry.person",
                changes={"rows": count, "masked": True}, reason=reason, region_code=region_code)
     return content, count
@@ -76,8 +75,4 @@ def export_persons(*, actor, queryset=None, reveal: bool = False, reason: str = 
 
 def export_persons_response(*, actor, queryset=None, reveal: bool = False, reason: str = "") -> HttpResponse:
     content, _count = export_persons(actor=actor, queryset=queryset, reveal=reveal, reason=reason)
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    name = f"persons-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return exports.attachment(content, f"persons-{timezone.localtime():%Y%m%d-%H%M}.xlsx")

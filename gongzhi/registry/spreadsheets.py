@@ -14,14 +14,12 @@ an ID column is refused with a hint instead of being guessed at.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Font
+
+from gongzhi.core import exports
 
 from gongzhi.core import tabular
 from gongzhi.core.tabular import Column, FormatError
@@ -195,40 +193,19 @@ def read_file(data: bytes, filename: str, kind: str | None = None) -> list[Sheet
 
 def template_workbook(kinds=IMPORT_ORDER) -> bytes:
     """An empty workbook with the sheets' headers and a sheet explaining the columns."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
+    workbook = exports.Workbook()
     for kind in kinds:
-        sheet = workbook.create_sheet(SHEETS[kind].title)
-        sheet.append([c.header for c in SHEETS[kind].columns])
-        for index, column in enumerate(SHEETS[kind].columns, start=1):
-            cell = sheet.cell(row=1, column=index)
-            cell.font = bold
-            sheet.column_dimensions[cell.column_letter].width = max(12, len(column.header) * 3)
-            sheet.column_dimensions[cell.column_letter].number_format = "@"
-    notes = workbook.create_sheet("说明")
+        columns = SHEETS[kind].columns
+        sheet = workbook.sheet(SHEETS[kind].title)
+        sheet.columns([max(12, len(c.header) * 3) for c in columns], text=True)
+        sheet.append(exports.Cell(c.header, bold=True) for c in columns)
+    notes = workbook.sheet("说明")
     notes.append([_("sheet"), _("column"), _("required"), _("meaning")])
     for kind in kinds:
         for column in SHEETS[kind].columns:
             notes.append([SHEETS[kind].title, column.header, _("yes") if column.required else "", str(column.help)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook.save()
 
 
 def template_csv(kind: str) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow([c.header for c in SHEETS[kind].columns])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def write_xlsx(title: str, headers: list[str], rows) -> bytes:
-    """A single-sheet workbook, streamed row by row (write-only mode: flat memory)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return exports.csv_bytes([[c.header for c in SHEETS[kind].columns]])

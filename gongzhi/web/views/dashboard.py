@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import io
-
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from openpyxl import Workbook
 
 from gongzhi.accounts.roles import can
 from gongzhi.cases import clock_metrics, metrics, selectors
+from gongzhi.core import exports
 from gongzhi.regions import selectors as region_selectors
 from gongzhi.regions.models import Level
 
@@ -42,12 +39,13 @@ class PeriodForm(StyledForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            self.add_error("end", _("The end of the period is before its start."))
-        for name in ("start", "end"):  # the figures' own bounds (a 500 otherwise)
-            if data.get(name) and not metrics.FIRST_YEAR <= data[name].year <= metrics.LAST_YEAR:
-                self.add_error(name, _("Give a date between %(first)d and %(last)d.")
-                               % {"first": metrics.FIRST_YEAR, "last": metrics.LAST_YEAR})
+        if data.get("start") and data.get("end"):
+            try:  # the rule of the rates API: years it knows, end not before start, not too long
+                metrics.Period.between(data["start"], data["end"])
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    for message in messages:
+                        self.add_error(field if field in self.fields else None, message)
         return data
 
 
@@ -64,6 +62,10 @@ def _period(request):
 @page(sees_dashboard)
 def dashboard(request):
     form, period = _period(request)
+    return _render(request, form, period)
+
+
+def _render(request, form, period, status=200):
     data = dashboard_data.build_cached(request.user, period)
     for tile in data["tiles"]:
         tile["label"] = TILE_LABELS[tile["key"]]
@@ -72,7 +74,7 @@ def dashboard(request):
     return render(request, "web/dashboard/dashboard.html", {
         "form": form, "data": data, "trend_chart": trend_chart, "query": request.GET.urlencode(),
         **_clock(request.user, period),
-    })
+    }, status=status)
 
 
 def _clock(user, period) -> dict:
@@ -92,12 +94,13 @@ def _clock(user, period) -> dict:
 
 @page(sees_dashboard)
 def export(request):
-    """The figures on screen as an XLSX workbook, one sheet per panel."""
+    """The figures on screen as an XLSX workbook, one sheet per panel (a bad period: the page, saying why)."""
     form, period = _period(request)
+    if form.errors:
+        return _render(request, form, period, status=400)
     data = dashboard_data.build_cached(request.user, period)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Summary")[:31]
+    book = exports.Workbook()
+    sheet = book.sheet(_("Summary"))
     sheet.append([_("From"), period.start.isoformat(), _("Until"), period.end.isoformat(),
                   _("Region"), period.region or _("My whole area"),
                   _("Figures as of %(time)s") % {"time": timezone.localtime(data["as_of"]).strftime("%Y-%m-%d %H:%M:%S")}])
@@ -106,31 +109,25 @@ def export(request):
     for row in data.get("rates") or []:
         sheet.append([str(row["label"]), row["value"]])
     for table in data.get("tables") or []:
-        tab = book.create_sheet(str(table["title"])[:31].replace(":", " "))
+        tab = book.sheet(table["title"])
         tab.append([str(table["label"])])
         tab.append([str(h) for h in table["header"]])
         for row in table["rows"]:
             tab.append(list(row["cells"]))
-    trend = book.create_sheet(_("Trend")[:31])
+    trend = book.sheet(_("Trend"))
     trend.append([_("Month"), _("Cases received")])
     for row in data["trend"]:
         trend.append([row["month"], row["count"]])
-    mix = book.create_sheet(_("Categories")[:31])
+    mix = book.sheet(_("Categories"))
     mix.append([_("Category"), _("Cases"), _("Share")])
     for row in data["categories"]:
         mix.append([row["name"], row["count"], round(row["share"], 4)])
-    grids = book.create_sheet(_("Grids")[:31])
+    grids = book.sheet(_("Grids"))
     grids.append([_("Grid code"), _("Grid"), _("Cases")])
     for row in data["grids"]:
         grids.append([row["code"], row["name"], row["count"]])
-    overdue = book.create_sheet(_("Deadlines")[:31])
+    overdue = book.sheet(_("Deadlines"))
     overdue.append([_("Unit"), _("Overdue"), _("Due today"), _("Due this week"), _("On the clock")])
     for row in data["overdue_units"]:
         overdue.append([row["name"] or "", row["overdue"], row["today"], row["week"], row["total"]])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = (
-        f'attachment; filename="dashboard-{period.start.isoformat()}-{period.end.isoformat()}.xlsx"')
-    return response
+    return exports.attachment(book.save(), f"dashboard-{period.start.isoformat()}-{period.end.isoformat()}.xlsx")

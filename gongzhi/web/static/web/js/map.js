@@ -7,6 +7,7 @@
  *   data-pick="<lon input id>,<lat input id>"  let the user place one pin (click, location, or map centre)
  *   data-tiles="<URL template>"  tiles (e.g. 天地图); empty draws on a plain background
  * No request leaves the page's own server unless a tile URL is configured.
+ * Names and labels are data: they are inserted as text (DOM nodes with textContent), never as HTML.
  */
 (function () {
   "use strict";
@@ -14,6 +15,17 @@
   function readJSON(id) {
     var node = id && document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
+  }
+
+  // Every string from the page's data goes in as text (textContent), never as HTML.
+  function textNode(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
+  function escaped(text) {
+    return textNode(text).innerHTML;
   }
 
   function densityColour(count, max) {
@@ -28,7 +40,8 @@
     map.attributionControl.setPrefix(false);
     var tiles = el.getAttribute("data-tiles");
     if (tiles) {
-      L.tileLayer(tiles, { attribution: el.getAttribute("data-attribution") || "", maxZoom: 19 }).addTo(map);
+      // Leaflet inserts an attribution as HTML: it is given as escaped text.
+      L.tileLayer(tiles, { attribution: escaped(el.getAttribute("data-attribution") || ""), maxZoom: 19 }).addTo(map);
     }
     var bounds = null;
     var grids = readJSON(el.getAttribute("data-grids"));
@@ -44,8 +57,9 @@
           };
         },
         onEachFeature: function (f, lyr) {
-          var text = f.properties.name + (density ? " · " + (f.properties.count || 0) : "");
-          lyr.bindTooltip(text, { sticky: true });
+          // A node, not a string: Leaflet would insert a string as HTML, and a grid's name is data.
+          lyr.bindTooltip(textNode(f.properties.name + (density ? " · " + (f.properties.count || 0) : "")),
+                          { sticky: true });
           if (f.properties.url) {
             lyr.on("click", function () { window.location.href = f.properties.url; });
           }
