@@ -124,8 +124,8 @@ def ranking_xlsx(request, query: Query[RankingIn]):
 # --- time to dispatch and supervision counts (gongzhi.cases.clock_metrics) ----------------
 
 class DispatchTimeIn(Schema):
-    start: date | None = None
-    end: date | None = None
+    start: str | None = DAY  # parsed like the rates' dates (a malformed one: 422 naming it)
+    end: str | None = DAY
     month: str | None = None
     by: Literal["dispatcher", "subdistrict"] = "dispatcher"
 
