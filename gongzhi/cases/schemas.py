@@ -8,6 +8,8 @@ from datetime import date, datetime
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from gongzhi.api import MAX_PAGE, MAX_PAGE_SIZE
+
 
 def _no_nul(value):
     """PostgreSQL cannot store NUL characters; refuse them as bad input, not a server error."""
@@ -119,8 +121,8 @@ class CaseFilterIn(In):
     created_to: date | None = Field(None, ge=date(1949, 10, 1), le=date(2199, 12, 31))
     overdue: bool | None = None
     q: str | None = Field(None, max_length=200, description="Words to find in title, description, address")
-    page: int = Field(1, ge=1, le=100_000)
-    page_size: int = Field(20, ge=1, le=100)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
 
 # --- output --------------------------------------------------------------------

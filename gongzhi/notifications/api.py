@@ -4,9 +4,9 @@ from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from gongzhi.api import actor_of
+from gongzhi.api import Pages, actor_of
 
 from . import selectors, services
 
@@ -34,7 +34,7 @@ class CountOut(Schema):
 
 
 @router.get("/", response=list[NotificationOut], summary="My notifications, newest first")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(Pages, page_size=20)
 def inbox(request, filters: Query[InboxFilter]):
     return selectors.inbox_for(actor_of(request), unread_only=filters.unread)
 

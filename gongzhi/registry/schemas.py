@@ -103,17 +103,23 @@ class PersonIn(Schema):
     since: dt.date | None = None
 
 
+# A PATCH changes the fields it names and leaves the others. ``null`` is accepted only where the field
+# may be empty in the database (its annotation admits None); a field that cannot be null is typed
+# without None, with a default of None that only means "not sent" (``exclude_unset`` drops it), so an
+# explicit null is refused by the schema with 422 instead of reaching a NOT NULL column.
+
+
 class PersonPatch(Schema):
-    name: str | None = None
-    id_type: str | None = None
-    id_number: str | None = None
-    phone: str | None = None
-    residence_type: str | None = None
-    status: str | None = None
-    gender: str | None = None
+    name: str = Field(None, min_length=1, max_length=50)
+    id_type: str = None
+    id_number: str = None
+    phone: str = None
+    residence_type: str = None
+    status: str = None
+    gender: str = None
     birth_date: dt.date | None = None
-    external_id: str | None = None
-    note: str | None = None
+    external_id: str = None
+    note: str = None
     reason: str = ""
 
 
@@ -235,14 +241,14 @@ class DwellingIn(Schema):
     note: str = ""
 
 
-class DwellingPatch(Schema):
-    room: str | None = None
+class DwellingPatch(Schema):  # null only where the column may be empty: see PersonPatch
+    room: str = None
     floor: int | None = None
-    street_address: str | None = None
+    street_address: str = None
     floor_area: Decimal | None = Field(None, ge=0, max_digits=9, decimal_places=2)
-    use: str | None = None
-    external_id: str | None = None
-    note: str | None = None
+    use: str = None
+    external_id: str = None
+    note: str = None
     reason: str = ""
 
 
