@@ -9,8 +9,7 @@ caller's language.
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Schema
-from ninja.pagination import PageNumberPagination
+from ninja import NinjaAPI
 from ninja.security import APIKeyHeader, django_auth
 
 from gongzhi.accounts.models import ApiKey
@@ -24,24 +23,6 @@ class ApiKeyAuth(APIKeyHeader):
         if api_key is not None:
             request.actor = api_key
         return api_key
-
-
-# Every paginated list takes ``page`` and ``page_size`` within these bounds (the cases list, which pages
-# itself, uses the same numbers): a page past the last one is an empty list, a page number that would
-# overflow the database's OFFSET is refused with 422 before any query.
-MAX_PAGE = 100_000
-MAX_PAGE_SIZE = 100
-
-
-class Pages(PageNumberPagination):
-    """THE paginator of the API: ``@paginate(Pages, page_size=…)``, never ninja's unbounded one."""
-
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=MAX_PAGE)
-        page_size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE)
-
-    def __init__(self, page_size: int = 50, **kwargs):
-        super().__init__(page_size=page_size, max_page_size=MAX_PAGE_SIZE, **kwargs)
 
 
 def actor_of(request):

@@ -279,6 +279,9 @@ WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "whitenoise.middleware.WhiteNoiseMiddleware")
 MIDDLEWARE.insert(0, "gongzhi.ops.middleware.MetricsMiddleware")
+# NUL and control characters in the path or query string: 400 before any view (gongzhi.core.text).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+                  "gongzhi.core.middleware.RefuseControlCharactersMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("gongzhi.audit.middleware.AuditContextMiddleware") + 1,
                   "gongzhi.ops.middleware.RequestIdMiddleware")
 

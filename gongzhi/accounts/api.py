@@ -3,7 +3,8 @@
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from gongzhi.api import Pages, actor_of
+from gongzhi.api import actor_of
+from gongzhi.core.schemas import Pages
 
 from . import selectors
 from .models import UnitKind

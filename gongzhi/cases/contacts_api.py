@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from gongzhi.api import actor_of
+from gongzhi.core.schemas import In
 
 from . import selectors
 from .schemas import ErrorOut
@@ -23,7 +24,7 @@ router = Router(tags=["cases"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-class RevealIn(Schema):
+class RevealIn(In):
     reason: str = Field("", max_length=5000, description="Why the contact is needed (kept in the audit trail)")
 
 

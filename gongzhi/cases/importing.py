@@ -41,6 +41,7 @@ from gongzhi.audit.models import AuditEvent
 from gongzhi.audit.services import record
 from gongzhi.core.maintenance import BULK_ROWS, refresh_statistics
 from gongzhi.core.scoping import ensure_code_in_scope
+from gongzhi.core.text import problem as text_problem
 from gongzhi.regions.models import Region
 
 from .models import Case, CaseEvent, Category, Urgency
@@ -286,6 +287,10 @@ def _check_row(number: int, cells: dict, categories: _Categories, now, add_error
         if column.required and not cell_text(cells.get(column.key)):
             fail(column.key, _("This cell is required."))
     text = {key: cell_text(cells.get(key)) for key in HEADER_OF}
+    for key, value in text.items():
+        if refused := text_problem(value):  # gongzhi.core.text: NUL, control characters, invisible only
+            fail(key, refused)
+            text[key] = ""
     if text["hotline_id"] and len(text["hotline_id"]) > 64:
         fail("hotline_id", _("The hotline id is too long."))
     if text["received_at"]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from gongzhi.api import actor_of
+from gongzhi.core.schemas import In
 
 from . import metrics
 from .schemas import ErrorOut
@@ -57,7 +58,7 @@ class ReportOut(Schema):
     rows: list[FiguresOut]
 
 
-class MetricsIn(Schema):
+class MetricsIn(In):
     start: date | None = None
     end: date | None = None
     month: str | None = None
@@ -65,7 +66,7 @@ class MetricsIn(Schema):
     region: str | None = None
 
 
-class RankingIn(Schema):
+class RankingIn(In):
     month: str
     by: Literal["unit", "region"] = "unit"
     region: str | None = None

@@ -6,26 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ninja import Field, Schema
-from pydantic import field_validator
 
-from gongzhi.api import MAX_PAGE, MAX_PAGE_SIZE
-
-
-def _no_nul(value):
-    """PostgreSQL cannot store NUL characters; refuse them as bad input, not a server error."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    if isinstance(value, list):
-        for item in value:
-            _no_nul(item)
-    return value
-
-
-class In(Schema):
-    @field_validator("*", mode="before")
-    @classmethod
-    def _reject_nul(cls, value):
-        return _no_nul(value)
+from gongzhi.core.schemas import MAX_PAGE, MAX_PAGE_SIZE, In
 
 
 # --- input ---------------------------------------------------------------------

@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from gongzhi.api import Pages, actor_of
+from gongzhi.api import actor_of
+from gongzhi.core.schemas import In, Pages
 
 from . import selectors, services
 
@@ -25,7 +26,7 @@ class NotificationOut(Schema):
     read_at: datetime | None
 
 
-class InboxFilter(Schema):
+class InboxFilter(In):
     unread: bool = False
 
 

@@ -15,7 +15,8 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from gongzhi.accounts.roles import require
-from gongzhi.api import Pages, actor_of
+from gongzhi.api import actor_of
+from gongzhi.core.schemas import Pages
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Level, Region
 

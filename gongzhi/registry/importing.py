@@ -54,6 +54,7 @@ from gongzhi.core import crypto
 from gongzhi.core.ids import normalize_credit_code, parse_id_number, validate_credit_code
 from gongzhi.core.maintenance import BULK_ROWS, refresh_statistics
 from gongzhi.core.scoping import scope_of, scope_queryset
+from gongzhi.core.text import problem as text_problem
 from gongzhi.regions.models import Level, Region
 
 from .models import (
@@ -231,6 +232,11 @@ def _text_reader(sheet: SheetData, errors: _Errors):
         text, bad = {}, set()
         for key, value in values.items():
             if type(value) is str:  # every CSV cell, most XLSX cells
+                if refused := text_problem(value):  # gongzhi.core.text: NUL, control characters, invisible only
+                    errors.add(sheet, number, key, refused)
+                    text[key] = ""
+                    bad.add(key)
+                    continue
                 text[key] = value.strip()
                 continue
             try:

@@ -152,7 +152,7 @@ def key_client(client, fuzz_world):
 
 
 def test_every_page_parameter_of_the_api_is_bounded():
-    """A list paginated without gongzhi.api.Pages (ninja's own paginator has no maximum) fails here."""
+    """A list paginated without gongzhi.core.schemas.Pages (ninja's own paginator has no maximum) fails here."""
     unbounded = [f"{method.upper()} {path} {p['name']}"
                  for path, methods in RAW_SCHEMA["paths"].items() for method, operation in methods.items()
                  for p in operation.get("parameters", ()) if p["name"] in ("page", "page_size")
