@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.security import APIKeyHeader, django_auth
 
 from gongzhi.accounts.models import ApiKey
+from gongzhi.cases.errors import CaseConflict
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -23,11 +24,6 @@ class ApiKeyAuth(APIKeyHeader):
         if api_key is not None:
             request.actor = api_key
         return api_key
-
-
-def actor_of(request):
-    """The acting user or API key of an API request."""
-    return getattr(request, "actor", None) or request.auth
 
 
 api = NinjaAPI(
@@ -59,6 +55,11 @@ def on_broken_upload(request, exc):
     return api.create_response(request, {"detail": _(
         "The upload cannot be read: send it as multipart/form-data with a boundary, the file in the field "
         "\"file\".")}, status=400)
+
+
+@api.exception_handler(CaseConflict)
+def on_case_conflict(request, exc: CaseConflict):
+    return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=409)
 
 
 def _mount():

@@ -355,6 +355,7 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 # How many photos a resident or grid worker may attach to one report.
 WEB_MAX_PHOTOS = env_int("WEB_MAX_PHOTOS", 3)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("gongzhi.web.context_processors.layout")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("gongzhi.workdays.warnings.context")
 
 # --- Request handling: Open311 and the three rates (gongzhi.cases) ---------
 # The jurisdiction this server answers for in Open311 GeoReport v2; a request

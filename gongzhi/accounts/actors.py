@@ -35,3 +35,57 @@ def command_actor(command: str) -> SystemActor:
     except Exception:  # no passwd entry (containers): the command name is still a trace
         who = "?"
     return SystemActor(username=f"system:{command} ({who})")
+
+
+def user_of(actor):
+    """The person behind an actor, or None when no person acts.
+
+    Records name the user who did something (``created_by``, ``decided_by``,
+    an event's ``actor_id``). Only a signed-in :class:`~gongzhi.accounts.models.User`
+    is such a person: an API key acts for its unit and the system actor for the
+    operator at the shell; both leave their name in the audit trail's label
+    instead. This is the one test of "is this a person"; asking
+    ``hasattr(actor, "username")`` would take the system actor for a user.
+    """
+    from gongzhi.accounts.models import User
+
+    if isinstance(actor, User) and actor.is_authenticated:
+        return actor
+    return None
+
+
+def actor_of(request):
+    """The acting user or API key of a request (API key first, then the session)."""
+    actor = getattr(request, "actor", None) or getattr(request, "auth", None)
+    if actor is None:
+        user = getattr(request, "user", None)
+        actor = user if user is not None and user.is_authenticated else None
+    return actor
+
+
+def add_actor_argument(parser, *aliases: str) -> None:
+    """``--as USERNAME`` for a management command (older names kept as aliases).
+
+    Without it a command acts as the named system actor of that command; with
+    it, as that user, whose capabilities and area are checked like on a page.
+    """
+    parser.add_argument(
+        "--as", *aliases, dest="as_user", metavar="USERNAME",
+        help="act as this user (capabilities and area are checked); default: the system actor "
+             "of this command, named in the audit trail with the operator's account")
+
+
+def command_actor_from(options: dict, command: str):
+    """The actor a command runs as: the ``--as`` user, or the command's system actor."""
+    from django.core.management.base import CommandError
+    from django.utils.translation import gettext as _
+
+    from gongzhi.accounts.models import User
+
+    username = options.get("as_user")
+    if not username:
+        return command_actor(command)
+    user = User.objects.select_related("region", "unit").filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(_("No active user named %(name)s.") % {"name": username})
+    return user

@@ -3,7 +3,7 @@
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from gongzhi.api import actor_of
+from gongzhi.accounts.actors import actor_of
 from gongzhi.core.schemas import Pages
 
 from . import selectors

@@ -18,7 +18,8 @@ from gongzhi.core import crypto
 from gongzhi.core.crypto import EncryptedTextField
 from gongzhi.core.scoping import Scope, ScopeSpec
 
-from .roles import Role
+from .placement import placed_scope
+from .roles import Role, capabilities_of
 
 
 class UnitKind(models.TextChoices):
@@ -57,6 +58,19 @@ class Unit(models.Model):
     @property
     def audit_region_code(self) -> str:
         return self.region.code if self.region_id else ""
+
+    def staff_placement(self):
+        """The area a staff member of this unit has (a Region, or None: the unit's own work only).
+
+        A functional department's staff have no area of their own: they see the
+        cases dispatched or summoned to their unit, not the whole of the
+        department's jurisdiction (``placement.NEEDS_UNIT``). Staff of a
+        subdistrict office, a community committee, a mediation committee or
+        another unit work in the unit's jurisdiction.
+        """
+        if self.kind == UnitKind.DEPARTMENT:
+            return None
+        return self.region
 
 
 class User(AbstractUser):
@@ -110,10 +124,10 @@ class User(AbstractUser):
             return Scope.nothing()
         if self.is_superuser or (self.role == Role.ADMIN and self.region_id is None):
             return Scope.everything()
-        prefixes = (self.region.prefix,) if self.region_id else ()
         with_unit = self.unit_id is not None and self.role != Role.GRID_WORKER
-        units = frozenset({self.unit_id}) if with_unit else frozenset()
-        return Scope(region_prefixes=prefixes, unit_ids=units, user_id=self.pk)
+        return placed_scope(region=self.region if self.region_id else None,
+                            unit_id=self.unit_id if with_unit else None, user_id=self.pk,
+                            capabilities=capabilities_of(self))
 
     @property
     def audit_region_code(self) -> str:
@@ -131,8 +145,10 @@ def hash_api_key(raw: str) -> str:
 class ApiKey(models.Model):
     """A machine client's key. Only its hash is stored; the key is shown once.
 
-    A key acts for its unit: it sees what the unit's jurisdiction and the
-    unit's own assignments cover, nothing without a unit.
+    A key acts for its unit: it sees at most what a staff member of its unit
+    with the same capabilities sees (the unit's :meth:`Unit.staff_placement`
+    and the unit's own assignments), nothing without a unit; reading cases
+    needs ``cases.view`` among its capabilities.
     """
 
     scoping = ScopeSpec(region="unit__region__code", unit="unit_id")
@@ -184,7 +200,8 @@ class ApiKey(models.Model):
             return Scope.nothing()
         if self.unit_id is None:
             return Scope.nothing()
-        return Scope(region_prefixes=(self.unit.region.prefix,), unit_ids=frozenset({self.unit_id}))
+        return placed_scope(region=self.unit.staff_placement(), unit_id=self.unit_id,
+                            capabilities=self.extra_capabilities)
 
     @classmethod
     def generate(cls) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from gongzhi.core.scoping import ensure_in_scope, scope_of
+from gongzhi.core.scoping import Scope, ensure_in_scope, scope_of
 from gongzhi.regions.models import Level
 
 from .roles import Role
@@ -61,6 +61,19 @@ def placement_errors(*, role: str, region, unit) -> dict[str, list[str]]:
     if unit is not None and not unit.is_active:
         errors["unit"] = [_("Unit %(unit)s is no longer active.") % {"unit": unit}]
     return errors
+
+
+def placed_scope(*, region, unit_id: int | None, capabilities, user_id: int | None = None) -> Scope:
+    """The scope of an actor placed in ``region`` (a Region or None) and unit ``unit_id``.
+
+    The one recipe for users and API keys alike (``User.scope``, ``ApiKey.scope``):
+    the region subtree, the unit's own work (lead, assisting, summoned), the
+    actor's own rows, and the actor's capabilities, which decide what kinds
+    of rows the area shows (``ScopeSpec.view``).
+    """
+    return Scope(region_prefixes=(region.prefix,) if region is not None else (),
+                 unit_ids=frozenset({unit_id}) if unit_id is not None else frozenset(),
+                 user_id=user_id, capabilities=frozenset(capabilities))
 
 
 def grants_everything(*, role: str, region, is_superuser: bool = False) -> bool:

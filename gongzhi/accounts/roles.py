@@ -66,6 +66,9 @@ def require(actor, capability: str) -> None:
 # cases.callback record a resident's verdict on a reply (回访)
 # cases.configure categories and routing rules
 # cases.verify   record an on-site verification asked of one's own grid (网格员核实 / 核查)
+# cases.view     see the cases of one's area and unit, and what hangs off them (ScopeSpec.view);
+#                without it an actor sees only the cases it reported. Every staff role has it;
+#                an API key only when given it.
 _CASES_CAPABILITIES = {
     Role.RESIDENT: {"cases.report"},
     Role.GRID_WORKER: {"cases.report", "cases.intake", "cases.handle", "cases.verify"},
@@ -79,7 +82,8 @@ _CASES_CAPABILITIES = {
                  "cases.configure"},
 }
 for _role, _caps in _CASES_CAPABILITIES.items():
-    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps) | (
+        frozenset({"cases.view"}) if _role in STAFF_ROLES else frozenset())
 
 # --- Base data (人房地事物组织), added by the registry app -----------------------
 # registry.view           see persons, places, households, organisations of one's area (personal data masked)

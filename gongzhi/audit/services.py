@@ -2,6 +2,7 @@
 
 from django.db import models, transaction
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.core.crypto import mask
 
 from . import context
@@ -17,7 +18,7 @@ def _label(actor) -> str:
 
 
 def _user_id(actor):
-    return actor.pk if actor is not None and hasattr(actor, "username") else None
+    return getattr(user_of(actor), "pk", None)
 
 
 def record(*, actor, action: str, obj=None, changes=None, reason: str = "", region_code: str = "",

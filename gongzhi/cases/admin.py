@@ -1,41 +1,71 @@
 """Admin screens: categories and routing rules are configured here; cases are only looked at.
 
 A case changes only through its services (the state machine), so the case
-screens are read-only for everybody.
+screens are read-only for everybody. Categories and routing rules are saved
+through :mod:`gongzhi.cases.services.configuration`, with its checks (area,
+the unit's jurisdiction, one active rule per pair) and audit events; what it
+refuses shows as the form's errors. Neither is deleted: deactivate instead.
 """
 
 from django.contrib import admin
 
-from gongzhi.audit.admin_base import ScopedAuditedAdmin
+from gongzhi.audit.admin_base import ScopedAuditedAdmin, ScopedInline, adopt_saved
 
 from .models import Case, CaseEvent, Category, RoutingRule
+from .services import configuration
+
+
+class ConfigurationAdmin(ScopedAuditedAdmin):
+    capability_view = configuration.CONFIGURE
+    capability_change = configuration.CONFIGURE
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cases refer to categories and rules; deactivate instead
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            current = type(obj)._default_manager.get(pk=obj.pk)
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            saved = self.update(request, current, changes) if changes else current
+        else:
+            saved = self.create(request, dict(form.cleaned_data))
+        adopt_saved(obj, saved)
 
 
 @admin.register(Category)
-class CategoryAdmin(ScopedAuditedAdmin):
-    capability_view = "cases.configure"
-    capability_change = "cases.configure"
+class CategoryAdmin(ConfigurationAdmin):
     list_display = ["code", "name", "parent", "default_unit_kind", "response_hours_normal",
                     "resolution_days_normal", "is_consultation", "is_active"]
     list_filter = ["is_consultation", "is_active", "default_unit_kind"]
     search_fields = ["code", "name"]
     ordering = ["sort_order", "code"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # cases refer to categories; deactivate instead
+    def create(self, request, values):
+        return configuration.create_category(actor=request.user, reason="admin", **values)
+
+    def update(self, request, current, changes):
+        return configuration.update_category(actor=request.user, category=current, reason="admin", **changes)
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(ScopedAuditedAdmin):
-    capability_view = "cases.configure"
-    capability_change = "cases.configure"
+class RoutingRuleAdmin(ConfigurationAdmin):
     list_display = ["id", "category", "region", "unit", "is_active", "note"]
     list_filter = ["is_active"]
     autocomplete_fields = []
     raw_id_fields = ["region", "unit", "category"]
 
+    def create(self, request, values):
+        active = values.pop("is_active", True)
+        rule = configuration.create_routing_rule(actor=request.user, **values)
+        if not active:
+            rule = configuration.deactivate_routing_rule(actor=request.user, rule=rule, reason="admin")
+        return rule
 
-class CaseEventInline(admin.TabularInline):
+    def update(self, request, current, changes):
+        return configuration.update_routing_rule(actor=request.user, rule=current, reason="admin", **changes)
+
+
+class CaseEventInline(ScopedInline):
     model = CaseEvent
     fields = ["at", "action", "from_state", "to_state", "actor_label", "unit", "reason"]
     readonly_fields = fields

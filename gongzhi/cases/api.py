@@ -17,10 +17,9 @@ from ninja import File, Form, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from gongzhi.api import actor_of, api
+from gongzhi.accounts.actors import actor_of
 
 from . import machine, selectors, services
-from .errors import CaseConflict
 from .models import Attachment, AttachmentPurpose, Case
 from .routing import route
 from .schemas import (
@@ -52,11 +51,6 @@ from .services.contacts import contact_of, may_reveal_contact
 router = Router(tags=["cases"])
 
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-@api.exception_handler(CaseConflict)
-def on_case_conflict(request, exc: CaseConflict):
-    return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=409)
 
 
 # --- rendering -------------------------------------------------------------------

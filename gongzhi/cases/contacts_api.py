@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from gongzhi.api import actor_of
+from gongzhi.accounts.actors import actor_of
 from gongzhi.core.schemas import In
 
 from . import selectors
@@ -24,7 +24,7 @@ router = Router(tags=["cases"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-class RevealIn(In):
+class ContactRevealIn(In):
     reason: str = Field("", max_length=5000, description="Why the contact is needed (kept in the audit trail)")
 
 
@@ -35,7 +35,7 @@ class ContactOut(Schema):
 
 @router.post("/{int:case_id}/contact/reveal", response={200: ContactOut, **ERRORS},
              summary="The caller's name and phone in clear, with a reason (audited)")
-def case_contact_reveal(request, case_id: int, payload: RevealIn):
+def case_contact_reveal(request, case_id: int, payload: ContactRevealIn):
     actor = actor_of(request)
     case = selectors.case_for(actor, case_id)
     if case is None:

@@ -19,20 +19,39 @@ from django.conf import settings
 
 from gongzhi.core import workcal
 
-from .models import Case, Category
+from .models import Case, CaseState, Category
+
+
+# The key a case event's payload carries when a deadline it set was counted across a year without a
+# holiday schedule (Monday–Friday only): ``"calendar_unscheduled": true``.
+UNSCHEDULED_KEY = "calendar_unscheduled"
 
 
 @dataclass(frozen=True)
 class Deadlines:
     response_due: datetime
     resolution_due: datetime
+    # Counted across a year whose holidays are unknown (gongzhi.core.workcal.is_year_scheduled).
+    unscheduled: bool = False
+
+
+def unscheduled(*moments) -> bool:
+    """Whether a deadline counted over the span of ``moments`` crosses a year without a holiday schedule."""
+    return bool(workcal.unscheduled_years(*moments))
+
+
+def mark_unscheduled(details: dict, *moments) -> dict:
+    """Add ``"calendar_unscheduled": true`` to an event's payload when the deadline spans an unscheduled year."""
+    if unscheduled(*moments):
+        details[UNSCHEDULED_KEY] = True
+    return details
 
 
 def for_dispatch(category: Category, urgency: str, dispatched_at: datetime, *, region: str = "") -> Deadlines:
-    return Deadlines(
-        response_due=workcal.add_working_hours(dispatched_at, category.response_hours(urgency), region=region),
-        resolution_due=workcal.add_working_days(dispatched_at, category.resolution_days(urgency), region=region),
-    )
+    response_due = workcal.add_working_hours(dispatched_at, category.response_hours(urgency), region=region)
+    resolution_due = workcal.add_working_days(dispatched_at, category.resolution_days(urgency), region=region)
+    return Deadlines(response_due=response_due, resolution_due=resolution_due,
+                     unscheduled=unscheduled(dispatched_at, response_due, resolution_due))
 
 
 def for_reopen(category: Category, urgency: str, reopened_at: datetime, *, region: str = "") -> Deadlines:
@@ -57,8 +76,8 @@ def is_due_soon(due: datetime, now: datetime, *, region: str = "") -> bool:
 
 def clock_of(case: Case) -> tuple[str, datetime | None]:
     """Which deadline the case is on now: ("response", due), ("resolution", due) or ("", None)."""
-    if case.state == "dispatched":
+    if case.state == CaseState.DISPATCHED:
         return "response", case.response_due
-    if case.state == "in_progress":
+    if case.state == CaseState.IN_PROGRESS:
         return "resolution", case.resolution_due
     return "", None

@@ -23,59 +23,46 @@ hotline knows the place but not the point). How an import runs:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from gongzhi.accounts.roles import require
 from gongzhi.audit.models import AuditEvent
 from gongzhi.audit.services import record
+from gongzhi.core import tabular
 from gongzhi.core.maintenance import BULK_ROWS, refresh_statistics
 from gongzhi.core.scoping import ensure_code_in_scope
-from gongzhi.core.text import problem as text_problem
+from gongzhi.core.tabular import Column, FormatError, Progress, cell_text, no_progress
 from gongzhi.regions.models import Region
 
 from .models import Case, CaseEvent, Category, Urgency
 from .services.contacts import register_hotline_case
 
 MAX_ROWS = 200_000
-MAX_ERRORS = 500
-Progress = Callable[[str, int], Callable[[int], None]]
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    required: bool = False
-    aliases: tuple[str, ...] = ()
 
 
 COLUMNS = (
-    Column("hotline_id", "工单编号", True, ("工单号", "hotline_id")),
-    Column("received_at", "来电时间", True, ("受理时间", "received_at")),
-    Column("category", "诉求类别", True, ("问题分类", "category")),
-    Column("urgency", "紧急程度", False, ("urgency",)),
-    Column("title", "标题", False, ("title",)),
-    Column("description", "诉求内容", True, ("问题描述", "description")),
-    Column("address", "地址", False, ("事发地址", "address")),
-    Column("lon", "经度", False, ("lon", "longitude")),
-    Column("lat", "纬度", False, ("lat", "latitude")),
-    Column("crs", "坐标系", False, ("crs",)),
-    Column("region", "区划代码", False, ("region",)),
-    Column("caller_name", "来电人", False, ("来电人姓名", "caller_name")),
-    Column("caller_phone", "联系电话", False, ("来电号码", "caller_phone")),
+    Column("hotline_id", "工单编号", True, aliases=("工单号", "hotline_id")),
+    Column("received_at", "来电时间", True, aliases=("受理时间", "received_at")),
+    Column("category", "诉求类别", True, aliases=("问题分类", "category")),
+    Column("urgency", "紧急程度", False, aliases=("urgency",)),
+    Column("title", "标题", False, aliases=("title",)),
+    Column("description", "诉求内容", True, aliases=("问题描述", "description")),
+    Column("address", "地址", False, aliases=("事发地址", "address")),
+    Column("lon", "经度", False, aliases=("lon", "longitude")),
+    Column("lat", "纬度", False, aliases=("lat", "latitude")),
+    Column("crs", "坐标系", False, aliases=("crs",)),
+    Column("region", "区划代码", False, aliases=("region",)),
+    Column("caller_name", "来电人", False, aliases=("来电人姓名", "caller_name")),
+    Column("caller_phone", "联系电话", False, aliases=("来电号码", "caller_phone")),
 )
-HEADERS = {text.lower(): c.key for c in COLUMNS for text in (c.header, *c.aliases)}
+HEADERS = tabular.header_map(COLUMNS)
 HEADER_OF = {c.key: c.header for c in COLUMNS}
 
 URGENCY_LABELS = {"": Urgency.NORMAL, "一般": Urgency.NORMAL, "普通": Urgency.NORMAL, "normal": Urgency.NORMAL,
@@ -92,37 +79,18 @@ COLUMN_OF_FIELD = {"title": "title", "description": "description", "address": "a
                    "contact_phone": "caller_phone", "channel": "hotline_id"}
 
 
-class FormatError(Exception):
-    """The file cannot be read as a hotline export at all."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def __str__(self):
-        if self.row:
-            return _("Row %(row)d, column %(column)s: %(message)s") % {
-                "row": self.row, "column": self.column or "—", "message": self.message}
-        return str(self.message)
+RowError = tabular.Problem
 
 
 @dataclass
-class ImportReport:
+class ImportReport(tabular.ProblemReport):
     filename: str
     dry_run: bool
     rows: int = 0
     created: int = 0
     skipped: int = 0  # imported before (same hotline id)
-    errors: list[RowError] = field(default_factory=list)
-    truncated: bool = False
+    problems: tabular.Problems = field(default_factory=tabular.Problems)
     case_ids: list[int] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 @dataclass
@@ -145,67 +113,18 @@ class HotlineRow:
 
 # --- reading ------------------------------------------------------------------------
 
-def _decode_csv(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
-        try:
-            return list(csv.reader(io.StringIO(data.decode(encoding))))
-        except UnicodeDecodeError:
-            continue
-        except csv.Error as exc:
-            raise FormatError(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from None
-    raise FormatError(_("The CSV file is neither UTF-8 nor GB18030 encoded."))
-
-
 def read_rows(data: bytes, filename: str) -> tuple[dict[str, str], list[tuple[int, dict]]]:
-    """({column key: header as written}, [(row number, {column key: cell})]); header = row 1."""
-    name = filename.lower()
-    if name.endswith(".csv"):
-        lines = _decode_csv(data)
-        numbered = list(enumerate(lines, start=1))
-    elif name.endswith((".xlsx", ".xlsm")):
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise FormatError(_("The file is not a readable XLSX workbook.")) from exc
-        numbered = None
-        for sheet in workbook.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            first = list(next(rows, None) or [])
-            if any(str(h or "").strip().lower() in HEADERS for h in first):
-                numbered = [(1, first), *enumerate((list(r) for r in rows), start=2)]
-                break
-        if numbered is None:
-            raise FormatError(_("No sheet of the workbook has the columns of a hotline export (工单编号, …)."))
-    else:
-        raise FormatError(_("Only .xlsx and .csv files can be imported."))
-    if not numbered:
-        raise FormatError(_("The file is empty."))
-    headers = numbered[0][1]
-    positions, written = {}, {}
-    for index, header in enumerate(headers):
-        text = str(header or "").strip()
-        key = HEADERS.get(text.lower())
-        if key and key not in positions:
-            positions[key], written[key] = index, text
-    rows = []
-    for number, values in numbered[1:]:
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        rows.append((number, {key: values[i] if i < len(values) else None for key, i in positions.items()}))
-    return written, rows
+    """({column key: header as written}, [(row number, {column key: cell})]); header = row 1.
 
-
-def cell_text(value) -> str:
-    """A cell as stripped text; whole numbers without ``.0`` (ids and phones typed as numbers)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    return str(value).strip()
+    A workbook's first sheet with a column of a hotline export is read; a CSV file is that sheet.
+    """
+    for title, headers, rows, count in tabular.read(data, filename):
+        if tabular.recognised(headers, HEADERS):
+            found = tabular.table(title, headers, rows, HEADERS, count)
+            return found.headers, list(found.rows)
+    if tabular.is_csv(filename):
+        return {}, []  # no known column: reported as the required columns missing
+    raise FormatError(_("No sheet of the workbook has the columns of a hotline export (工单编号, …)."))
 
 
 # --- checking -----------------------------------------------------------------------
@@ -283,14 +202,17 @@ def _check_row(number: int, cells: dict, categories: _Categories, now, add_error
         ok = False
         add_error(number, key, message)
 
+    text = {}
+    for key in HEADER_OF:
+        try:
+            text[key] = cell_text(cells.get(key))
+        except ValueError as exc:  # a number Excel has cut short
+            fail(key, exc)
+            text[key] = None
     for column in COLUMNS:
-        if column.required and not cell_text(cells.get(column.key)):
+        if column.required and text[column.key] == "":
             fail(column.key, _("This cell is required."))
-    text = {key: cell_text(cells.get(key)) for key in HEADER_OF}
-    for key, value in text.items():
-        if refused := text_problem(value):  # gongzhi.core.text: NUL, control characters, invisible only
-            fail(key, refused)
-            text[key] = ""
+    text = {key: value or "" for key, value in text.items()}
     if text["hotline_id"] and len(text["hotline_id"]) > 64:
         fail("hotline_id", _("The hotline id is too long."))
     if text["received_at"]:
@@ -328,36 +250,29 @@ def _check_row(number: int, cells: dict, categories: _Categories, now, add_error
 
 # --- the import ---------------------------------------------------------------------
 
-def _no_progress(phase: str, total: int) -> Callable[[int], None]:
-    return lambda n: None
-
-
 def import_cases(*, actor, data: bytes, filename: str, dry_run: bool = False, default_region: str = "",
-                 progress: Progress = _no_progress, now: dt.datetime | None = None) -> ImportReport:
+                 progress: Progress = no_progress, now: dt.datetime | None = None) -> ImportReport:
     """Import a hotline export; see the module docstring. Nothing is written unless every row is right."""
     require(actor, "cases.intake")
     now = now or timezone.now()
     report = ImportReport(filename=filename, dry_run=dry_run)
 
     def add_error(row: int, key: str, message) -> None:
-        if len(report.errors) >= MAX_ERRORS:
-            report.truncated = True
-            return
-        report.errors.append(RowError(row, headers.get(key, HEADER_OF.get(key, key)), str(message)))
+        report.problems.add(row, headers.get(key, HEADER_OF.get(key, key)), message)
 
     headers: dict[str, str] = {}
     try:
         headers, rows = read_rows(data, filename)
     except FormatError as exc:
-        report.errors.append(RowError(0, "", str(exc)))
+        report.problems.add(0, "", str(exc))
         return report
     missing = [c.header for c in COLUMNS if c.required and c.key not in headers]
     if missing:
-        report.errors.append(RowError(1, "", _("The file has no column %(columns)s.") % {
-            "columns": "、".join(missing)}))
+        report.problems.add(1, "", _("The file has no column %(columns)s.") % {
+            "columns": "、".join(missing)})
         return report
     if len(rows) > MAX_ROWS:
-        report.errors.append(RowError(0, "", _("At most %(n)d rows can be imported at once.") % {"n": MAX_ROWS}))
+        report.problems.add(0, "", _("At most %(n)d rows can be imported at once.") % {"n": MAX_ROWS})
         return report
     report.rows = len(rows)
 
@@ -365,8 +280,8 @@ def import_cases(*, actor, data: bytes, filename: str, dry_run: bool = False, de
     if default_region:
         fallback = Region.objects.filter(code=default_region.strip()).first()
         if fallback is None:
-            report.errors.append(RowError(0, "", _("There is no region with code “%(code)s”.")
-                                          % {"code": default_region}))
+            report.problems.add(0, "", _("There is no region with code “%(code)s”.")
+                                          % {"code": default_region})
             return report
         ensure_code_in_scope(fallback.code, actor)
 

@@ -30,18 +30,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.roles import can
 from gongzhi.audit.services import record
 from gongzhi.core.inserts import insert
 from gongzhi.core.scoping import ensure_code_in_scope, ensure_in_scope
 
 from .errors import ConflictError, TransitionNotAllowed
-from .models import Case, CaseEvent, CaseState, Verification, WhistleResponse
+from .models import OPEN_STATES, UNREPLIED_STATES, Action, Case, CaseEvent, CaseState, Verification, WhistleResponse
 
 S = CaseState
 
@@ -52,32 +52,6 @@ SYSTEM = "system"
 VERIFIER = "verifier"
 PARTIES = (LEAD_UNIT, SUMMONED_UNIT, REPORTER, SYSTEM, VERIFIER)
 NEW = ""  # the "state" of a case not yet saved
-
-
-class Action(models.TextChoices):
-    INTAKE = "intake", gettext_lazy("Receive")
-    ANSWER = "answer_consultation", gettext_lazy("Answer the consultation")
-    DISPATCH = "dispatch", gettext_lazy("Dispatch")
-    ACKNOWLEDGE = "acknowledge", gettext_lazy("Acknowledge")
-    RETURN = "return", gettext_lazy("Return")
-    REFER = "refer", gettext_lazy("Refer to the subdistrict for a decision")
-    DECIDE = "decide", gettext_lazy("Assign by binding decision")
-    WHISTLE = "whistle", gettext_lazy("Blow the whistle")
-    REPORT_IN = "report_in", gettext_lazy("Report in")
-    REQUEST_EXTENSION = "request_extension", gettext_lazy("Request an extension")
-    APPROVE_EXTENSION = "approve_extension", gettext_lazy("Approve the extension")
-    REFUSE_EXTENSION = "refuse_extension", gettext_lazy("Refuse the extension")
-    REPLY = "reply", pgettext_lazy("case action", "Reply")  # the verb; a heading or photo purpose differs
-    CALLBACK = "callback", gettext_lazy("Record the callback")
-    REOPEN = "reopen", gettext_lazy("Reopen after an unsatisfied callback")
-    MERGE = "merge", gettext_lazy("Merge into another case")
-    FOLLOW_CLOSE = "follow_close", gettext_lazy("Closed with the case it was merged into")
-    FOLLOW_CANCEL = "follow_cancel", gettext_lazy("Cancelled with the case it was merged into")
-    CANCEL = "cancel", gettext_lazy("Cancel")
-    INVALIDATE = "invalidate", gettext_lazy("Mark as invalid")
-    ATTACH = "attach", gettext_lazy("Attach a photo")
-    REQUEST_VERIFICATION = "request_verification", gettext_lazy("Ask the grid worker to verify on site")
-    VERIFY = "verify", gettext_lazy("Verify on site")
 
 
 A = Action
@@ -104,7 +78,6 @@ ONLY_SYSTEM = (Allow(party=SYSTEM),)
 CALLBACK_BY = (Allow("cases.callback"), Allow(party=REPORTER))
 ATTACH_BY = (Allow(party=REPORTER), Allow("cases.intake"), Allow("cases.dispatch"), Allow("cases.handle", LEAD_UNIT))
 
-OPEN_STATES = (S.RECEIVED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.ARBITRATION)
 
 TABLE: dict[tuple[str, str], Rule] = {
     (NEW, A.INTAKE): Rule(S.RECEIVED, (Allow("cases.report", REPORTER), Allow("cases.intake"))),
@@ -129,13 +102,13 @@ TABLE: dict[tuple[str, str], Rule] = {
     # The resident may withdraw a request nobody has taken up yet.
     (S.RECEIVED, A.CANCEL): Rule(S.CANCELLED, DISPATCHER + (Allow(party=REPORTER),)),
 }
-for _state in OPEN_STATES:
+for _state in UNREPLIED_STATES:
     TABLE[(_state, A.WHISTLE)] = Rule(_state, WHISTLER)
     TABLE[(_state, A.REPORT_IN)] = Rule(_state, SUMMONED)
     TABLE[(_state, A.MERGE)] = Rule(S.MERGED, DISPATCHER)
     TABLE[(_state, A.INVALIDATE)] = Rule(S.INVALID, DISPATCHER)
     TABLE.setdefault((_state, A.CANCEL), Rule(S.CANCELLED, DISPATCHER))
-for _state in (*OPEN_STATES, S.REPLIED):
+for _state in OPEN_STATES:
     TABLE[(_state, A.ATTACH)] = Rule(_state, ATTACH_BY)
     # On-site verification (核实 before dispatch, 核查 after the reply): no change of state.
     TABLE[(_state, A.REQUEST_VERIFICATION)] = Rule(_state, DISPATCHER)
@@ -162,7 +135,7 @@ def is_party(case: Case, actor, party: str) -> bool:
     if actor is None:
         return False
     if party == REPORTER:
-        return hasattr(actor, "username") and case.reporter_id is not None and actor.pk == case.reporter_id
+        return user_of(actor) is not None and case.reporter_id is not None and actor.pk == case.reporter_id
     if party == VERIFIER:
         region_id = getattr(actor, "region_id", None)
         return case.pk is not None and region_id is not None and Verification.objects.filter(
@@ -336,7 +309,7 @@ def transition(
 
         event_unit = unit if unit is not None else current.lead_unit
         event = CaseEvent.objects.create(
-            case=current, at=at, actor_id=actor.pk if hasattr(actor, "username") else None,
+            case=current, at=at, actor_id=getattr(user_of(actor), "pk", None),
             actor_label=_actor_label(actor), action=action, from_state=state, to_state=rule.to,
             reason=reason or "", payload=_jsonable(details), unit=event_unit,
         )
@@ -358,7 +331,7 @@ def note(case: Case, action: str, *, actor=None, payload: dict | None = None, re
     """
     with transaction.atomic():
         event = CaseEvent.objects.create(
-            case=case, at=at or timezone.now(), actor_id=actor.pk if hasattr(actor, "username") else None,
+            case=case, at=at or timezone.now(), actor_id=getattr(user_of(actor), "pk", None),
             actor_label=_actor_label(actor), action=action, from_state=case.state, to_state=case.state,
             reason=reason, payload=_jsonable(payload or {}), unit=unit if unit is not None else case.lead_unit,
         )

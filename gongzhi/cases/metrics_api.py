@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from gongzhi.api import actor_of
+from gongzhi.accounts.actors import actor_of
 from gongzhi.core.schemas import In
 
 from . import metrics

@@ -237,8 +237,8 @@ class CaseLinksOut(Schema):
     attachments: str = Field(description="Where to attach a photo (POST)")
 
 
-class CaseCreatedOut(CaseOut):
-    """What intake answers: the case as it was just stored, without reading it again."""
+class CaseBodyOut(CaseOut):
+    """A case with what it says and where: the part of the detail that intake can answer too."""
 
     description: str
     lon: float | None
@@ -249,19 +249,15 @@ class CaseCreatedOut(CaseOut):
     reporter: str | None
     is_anonymous: bool
     hotline_id: str | None
+
+
+class CaseCreatedOut(CaseBodyOut):
+    """What intake answers: the case as it was just stored, without reading it again."""
+
     links: CaseLinksOut
 
 
-class CaseDetailOut(CaseOut):
-    description: str
-    lon: float | None
-    lat: float | None
-    crs: str
-    input_lon: float | None
-    input_lat: float | None
-    reporter: str | None
-    is_anonymous: bool
-    hotline_id: str | None
+class CaseDetailOut(CaseBodyOut):
     contact: MaskedContactOut | None = Field(None, description="How to reach a caller without an account, masked")
     assisting_units: list[str]
     is_binding: bool

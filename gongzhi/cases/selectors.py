@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Region
 
@@ -161,7 +162,7 @@ def is_overdue(case: Case, now: datetime | None = None) -> bool:
 
 def reporter_visible(case: Case, actor) -> bool:
     """Handlers do not learn who reported an anonymous case; the reporter and the audit trail do."""
-    return not case.is_anonymous or (hasattr(actor, "username") and actor.pk == case.reporter_id)
+    return not case.is_anonymous or (user_of(actor) is not None and actor.pk == case.reporter_id)
 
 
 def timeline(case: Case):
@@ -199,7 +200,7 @@ _VERIFIABLE = (CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, 
 
 def saved_views(actor) -> QuerySet:
     """The actor's own saved views and those shared with their unit, own first."""
-    if not hasattr(actor, "username"):
+    if user_of(actor) is None:
         return SavedView.objects.none()
     mine = Q(owner_id=actor.pk)
     if getattr(actor, "unit_id", None):
@@ -213,3 +214,29 @@ def saved_view_for(actor, view_id) -> SavedView | None:
     except (TypeError, ValueError):
         return None
     return saved_views(actor).filter(pk=view_id).first() if 0 < view_id < 2**63 else None
+
+
+# --- deadlines computed without a holiday schedule -------------------------------------------
+
+def _unscheduled_events():
+    from .deadlines import UNSCHEDULED_KEY
+    from .models import CaseEvent
+
+    return CaseEvent.objects.filter(**{f"payload__{UNSCHEDULED_KEY}": True})
+
+
+def has_unscheduled_deadline(case: Case) -> bool:
+    """Whether a deadline of ``case`` was counted across a year without a holiday schedule (Monday–Friday only):
+    some event of the case says so in its payload (``"calendar_unscheduled": true``)."""
+    return _unscheduled_events().filter(case=case).exists()
+
+
+def cases_with_unscheduled_deadlines(actor) -> QuerySet:
+    """The open cases ``actor`` sees with a deadline counted across a year without a holiday schedule,
+    to be checked once the schedule is loaded (oldest first)."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import TERMINAL_STATES
+
+    flagged = _unscheduled_events().filter(case=OuterRef("pk"))
+    return visible_cases(actor).exclude(state__in=TERMINAL_STATES).filter(Exists(flagged)).order_by("pk")

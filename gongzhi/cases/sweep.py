@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from . import deadlines, notices
 from .machine import note
-from .models import CLOCKED_STATES, AlertKind, Case, DeadlineMarker
+from .models import CLOCKED_STATES, Action, AlertKind, Case, DeadlineMarker
 from .routing import command_centre
 
 log = logging.getLogger("gongzhi.cases.sweep")
@@ -91,7 +91,7 @@ def sweep_deadlines(*, now: datetime | None = None) -> Counter:
         kind = KINDS[(clock, overdue)]
 
         def alert(case=case, kind=kind, due=due):
-            note(case, "deadline_alert", payload={"kind": kind, "due": due}, at=now)
+            note(case, Action.DEADLINE_ALERT, payload={"kind": kind, "due": due}, at=now)
             notices.deadline_alert(case, f"deadline.{kind}", _title(kind, due))
 
         if _raise(case, kind, due, now, alert):
@@ -102,7 +102,7 @@ def sweep_deadlines(*, now: datetime | None = None) -> Counter:
                 continue
 
             def escalate(case=case, kind=kind, due=due, target=target):
-                note(case, "escalate", payload={"kind": kind, "due": due, "to_unit": target.code}, at=now,
+                note(case, Action.ESCALATE, payload={"kind": kind, "due": due, "to_unit": target.code}, at=now,
                      unit=target)
                 notices.escalated(case, target, _("Escalated: %(unit)s missed a deadline (%(due)s)")
                                   % {"unit": case.lead_unit.name, "due": _when(due)})

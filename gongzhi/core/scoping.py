@@ -36,11 +36,15 @@ class ScopeSpec:
             through a subquery so rows are never duplicated.
     owner:  lookup path to the id of the user who owns it (e.g. a resident's
             own request), visible to that user whatever their area.
+    view:   the capability an actor needs to see the rows of its area and
+            units (``"cases.view"`` for cases and what hangs off them). Without
+            it the actor sees only the rows it owns. None: the area suffices.
     """
 
     region: str | None = None
     unit: str | tuple[str, ...] | None = None
     owner: str | None = None
+    view: str | None = None
 
     @property
     def unit_paths(self) -> tuple[str, ...]:
@@ -51,12 +55,19 @@ class ScopeSpec:
 
 @dataclass(frozen=True)
 class Scope:
-    """What an actor may see: everything, a region subtree, units, own rows."""
+    """What an actor may see: everything, a region subtree, units, own rows.
+
+    ``capabilities`` are the actor's (``None`` for an unrestricted actor: all
+    of them); a model whose ``ScopeSpec`` names a ``view`` capability the
+    scope lacks shows only the actor's own rows (:meth:`for_spec`). Users and
+    API keys build their scope with ``gongzhi.accounts.placement.placed_scope``.
+    """
 
     unrestricted: bool = False
     region_prefixes: tuple[str, ...] = ()
     unit_ids: frozenset[int] = field(default_factory=frozenset)
     user_id: int | None = None
+    capabilities: frozenset[str] | None = field(default_factory=frozenset)
 
     @classmethod
     def nothing(cls) -> Scope:
@@ -64,7 +75,17 @@ class Scope:
 
     @classmethod
     def everything(cls) -> Scope:
-        return cls(unrestricted=True)
+        return cls(unrestricted=True, capabilities=None)
+
+    def allows(self, capability: str | None) -> bool:
+        """True when ``capability`` is None or held by this scope's actor."""
+        return capability is None or self.capabilities is None or capability in self.capabilities
+
+    def for_spec(self, spec: ScopeSpec | None) -> Scope:
+        """This scope as it applies to rows declared by ``spec``: own rows only without its ``view``."""
+        if spec is None or self.allows(spec.view):
+            return self
+        return Scope(user_id=self.user_id, capabilities=self.capabilities)
 
     def covers_code(self, code: str | None) -> bool:
         """True when a region code lies inside this scope's region subtrees."""
@@ -90,11 +111,12 @@ def scope_q(model, scope: Scope) -> Q | None:
     actor has nothing in common with the model (e.g. a department-only user
     and a model that has no unit).
     """
+    spec: ScopeSpec | None = getattr(model, "scoping", None)
+    if spec is None and not scope.unrestricted:
+        raise TypeError(f"{model.__name__} declares no `scoping`; it cannot be scoped")
+    scope = scope.for_spec(spec)
     if scope.unrestricted:
         return None
-    spec: ScopeSpec | None = getattr(model, "scoping", None)
-    if spec is None:
-        raise TypeError(f"{model.__name__} declares no `scoping`; it cannot be scoped")
     condition = Q(pk__in=[])
     if spec.region and scope.region_prefixes:
         for prefix in scope.region_prefixes:

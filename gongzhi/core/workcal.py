@@ -14,15 +14,24 @@ Which days are working days
        whose region code is a prefix of it, the longest wins, a blank one
        (the whole deployment) applying everywhere. Without ``region`` only
        deployment-wide overrides count;
-    2. otherwise the State Council calendar from the ``chinesecalendar``
+    2. otherwise a day of the loaded holiday schedule
+       (:class:`~gongzhi.core.models.ScheduleDay`, the State Council's
+       notice entered with ``manage.py calendar_year load`` or the admin):
+       a holiday is off, an adjusted working day (调休) is on. Regional
+       schedule days apply like overrides (longest region prefix wins);
+       the loaded schedule wins over the package where both know a date;
+    3. otherwise the State Council calendar from the ``chinesecalendar``
        package: statutory holidays are off, adjusted working days (调休, the
        Saturdays/Sundays worked to bridge a holiday) are on;
-    3. for a year the package does not know (it raises NotImplementedError;
-       chinesecalendar 1.11 knows 2004–2026) Monday–Friday are working days and
-       a warning is logged once per year and process, so that an outdated
-       package is noticed: upgrade it when the State Council publishes the
-       next year's arrangement (usually in November), or enter the days as
-       overrides.
+    4. otherwise Monday–Friday. A year the package does not know (it raises
+       NotImplementedError; chinesecalendar 1.11 knows 2004–2026) and for
+       which no national schedule day is loaded is *unscheduled*
+       (:func:`is_year_scheduled`): a warning is logged once per year and
+       process, deadlines computed in it are marked on the case, and from
+       1 November the missing schedule of next year is reported
+       (:func:`missing_schedule_years`) by the admin home page
+       (:mod:`gongzhi.workdays.warnings`), ``check --deploy``, ``/readyz``
+       and ``/metrics`` (:mod:`gongzhi.ops`).
 
 Office hours
     ``settings.OFFICE_HOURS`` lists the day's working periods, e.g.
@@ -120,11 +129,10 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
-from django.db import transaction
-from django.db.models import Count, Max
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 
-from .models import CalendarOverride, OverrideKind
+from .models import CalendarOverride, OverrideKind, ScheduleDay, ScheduleKind
 
 logger = logging.getLogger(__name__)
 
@@ -280,20 +288,31 @@ _national: dict[int, bytes] = {}  # year -> one flag per day; the package's data
 _warned_years: set[int] = set()
 
 
+_package_years: dict[int, bool] = {}
+
+
+def package_knows(year: int) -> bool:
+    """Whether the ``chinesecalendar`` package has the holiday data of ``year``."""
+    known = _package_years.get(year)
+    if known is None:
+        try:
+            chinese_calendar.is_workday(date(year, 1, 1))  # raises NotImplementedError for a year it does not know
+        except NotImplementedError:
+            known = False
+        else:
+            known = True
+        _package_years[year] = known
+    return known
+
+
 def _national_year(year: int) -> bytes:
+    """The package's flags of ``year``, or Monday–Friday for a year it does not know (no schedule applied)."""
     flags = _national.get(year)
     if flags is not None:
         return flags
     first = date(year, 1, 1)
     days = [first + timedelta(days=i) for i in range(366 if isleap(year) else 365)]
-    try:
-        chinese_calendar.is_workday(first)  # raises NotImplementedError for a year it does not know
-    except NotImplementedError:
-        if year not in _warned_years:
-            _warned_years.add(year)
-            logger.warning(
-                "chinesecalendar has no holiday data for %s: treating Monday-Friday as working days. "
-                "Upgrade the chinesecalendar package or enter that year's holidays as calendar overrides.", year)
+    if not package_knows(year):
         flags = bytes(d.weekday() < 5 for d in days)
     else:
         holidays, workdays = chinese_calendar.holidays, chinese_calendar.workdays
@@ -323,16 +342,19 @@ class _Year:
 class _Days:
     """Working days under one set of overrides (date -> working), built per year on first use."""
 
-    __slots__ = ("overrides", "_years")
+    __slots__ = ("overrides", "_years", "scheduled_years")
 
-    def __init__(self, overrides: dict[date, bool]):
+    def __init__(self, overrides: dict[date, bool], scheduled_years=frozenset()):
         self.overrides = overrides
+        self.scheduled_years = scheduled_years
         self._years: dict[int, _Year] = {}
 
     def year(self, year: int) -> _Year:
         table = self._years.get(year)
         if table is None:
             flags = _national_year(year)
+            if year not in self.scheduled_years and not package_knows(year):
+                _warn_unscheduled(year)
             local = [(d, working) for d, working in self.overrides.items() if d.year == year]
             if local:
                 mutable = bytearray(flags)
@@ -380,7 +402,11 @@ class _Days:
 
 
 class _Calendar:
-    """This process's view of the overrides; replaced, never mutated, on reload.
+    """This process's view of the overrides and schedule days; replaced, never mutated, on reload.
+
+    ``schedule`` maps a schedule region code ("" for the national schedule)
+    to its days; they are applied under the overrides, with the same
+    longest-prefix rule.
 
     ``by_region`` maps an override region code ("" for the whole deployment)
     to its days. A region code is served by the :class:`_Days` of the override
@@ -390,12 +416,15 @@ class _Calendar:
     code, so a call with a region costs one dictionary lookup more.
     """
 
-    def __init__(self, by_region: dict[str, dict[date, bool]], version):
+    def __init__(self, by_region: dict[str, dict[date, bool]], version,
+                 schedule: dict[str, dict[date, bool]] | None = None):
         self.by_region = by_region
+        self.schedule = schedule or {}
         self.version = version
         self.checked_at = time.monotonic()
-        self.prefixes = tuple(sorted((code for code in by_region if code), key=len))
-        self.base = _Days(by_region.get("", {}))
+        self.prefixes = tuple(sorted({code for code in (*by_region, *self.schedule) if code}, key=len))
+        self.scheduled_years = frozenset(d.year for d in self.schedule.get("", {}))
+        self.base = _Days({**self.schedule.get("", {}), **by_region.get("", {})}, self.scheduled_years)
         self._by_set: dict[tuple[str, ...], _Days] = {(): self.base}
         self.views: dict[str, _Days] = {"": self.base}
 
@@ -408,19 +437,29 @@ class _Calendar:
         matching = tuple(code for code in self.prefixes if region.startswith(code))  # shortest first
         days = self._by_set.get(matching)
         if days is None:
-            merged = dict(self.base.overrides)
+            merged = dict(self.schedule.get("", {}))
             for code in matching:
-                merged.update(self.by_region[code])
-            days = self._by_set[matching] = _Days(merged)
+                merged.update(self.schedule.get(code, {}))
+            merged.update(self.by_region.get("", {}))
+            for code in matching:
+                merged.update(self.by_region.get(code, {}))
+            days = self._by_set[matching] = _Days(merged, self.scheduled_years)
         self.views[region] = days
         return days
 
     def deciding(self, d: date, region: str) -> str | None:
         """The region code of the override that decides ``d`` for ``region`` (None: no override)."""
         for code in reversed(self.prefixes):
-            if region.startswith(code) and d in self.by_region[code]:
+            if region.startswith(code) and d in self.by_region.get(code, {}):
                 return code
-        return "" if d in self.base.overrides else None
+        return "" if d in self.by_region.get("", {}) else None
+
+    def schedule_deciding(self, d: date, region: str) -> str | None:
+        """The region code of the schedule day that decides ``d`` for ``region`` (None: none loaded)."""
+        for code in reversed(self.prefixes):
+            if region.startswith(code) and d in self.schedule.get(code, {}):
+                return code
+        return "" if d in self.schedule.get("", {}) else None
 
 
 _calendar: _Calendar | None = None
@@ -428,13 +467,14 @@ _unsettled = False  # a local write whose transaction has not been seen to commi
 _load_lock = threading.Lock()
 
 
-def _version_of(rows) -> tuple:
-    return (len(rows), max((row[-1] for row in rows), default=None))
-
-
 def _database_version() -> tuple:
-    agg = CalendarOverride.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
-    return (agg["n"], agg["latest"])
+    """Row count and latest ``updated_at`` of the overrides and of the schedule days, in one query."""
+    override, schedule = CalendarOverride._meta.db_table, ScheduleDay._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {override}), (SELECT MAX(updated_at) FROM {override}), "
+            f"(SELECT COUNT(*) FROM {schedule}), (SELECT MAX(updated_at) FROM {schedule})")
+        return tuple(cursor.fetchone())
 
 
 def _current(region: str = "") -> _Days:
@@ -453,12 +493,17 @@ def _reloaded() -> _Calendar:
     now = time.monotonic()
     with _load_lock:
         calendar = _calendar
-        if calendar is None or _database_version() != calendar.version:
+        version = _database_version()  # read before the rows: a write in between is seen at the next check
+        if calendar is None or version != calendar.version:
             rows = list(CalendarOverride.objects.values_list("date", "kind", "region_code", "updated_at"))
             by_region: dict[str, dict[date, bool]] = {}
             for day, kind, code, _updated in rows:
                 by_region.setdefault(code, {})[day] = kind == OverrideKind.WORKING_DAY
-            calendar = _Calendar(by_region, _version_of(rows))
+            schedule_rows = list(ScheduleDay.objects.values_list("date", "kind", "region_code", "updated_at"))
+            schedule: dict[str, dict[date, bool]] = {}
+            for day, kind, code, _updated in schedule_rows:
+                schedule.setdefault(code, {})[day] = kind == ScheduleKind.WORKDAY
+            calendar = _Calendar(by_region, version, schedule)
             _calendar = calendar
         calendar.checked_at = now
         if _unsettled and not transaction.get_connection().in_atomic_block:
@@ -479,6 +524,7 @@ def reset() -> None:
     _office_hours = _zone = None
     _unsettled = False
     _national.clear()
+    _package_years.clear()
     _warned_years.clear()
 
 
@@ -499,6 +545,79 @@ def _on_override_written(sender, using=None, **kwargs):
 
 post_save.connect(_on_override_written, sender=CalendarOverride, dispatch_uid="workcal-override-saved")
 post_delete.connect(_on_override_written, sender=CalendarOverride, dispatch_uid="workcal-override-deleted")
+post_save.connect(_on_override_written, sender=ScheduleDay, dispatch_uid="workcal-schedule-saved")
+post_delete.connect(_on_override_written, sender=ScheduleDay, dispatch_uid="workcal-schedule-deleted")
+
+
+# --- which years have a schedule ---------------------------------------------------
+
+def _loaded() -> _Calendar:
+    calendar = _calendar
+    if calendar is not None and not _unsettled and time.monotonic() - calendar.checked_at < RECHECK_SECONDS:
+        return calendar
+    return _reloaded()
+
+
+def is_year_scheduled(year: int) -> bool:
+    """Whether the holidays of ``year`` are known: the package has them or a national schedule is loaded.
+
+    An unscheduled year counts Monday–Friday only (its holidays would be
+    counted as working days); a warning is logged once per year and process.
+    """
+    if package_knows(year) or year in _loaded().scheduled_years:
+        return True
+    _warn_unscheduled(year)
+    return False
+
+
+def _warn_unscheduled(year: int) -> None:
+    if year not in _warned_years:
+        _warned_years.add(year)
+        logger.warning(
+            "No holiday schedule for %s (chinesecalendar does not know it and none is loaded): treating "
+            "Monday-Friday as working days. Load the State Council's schedule: manage.py calendar_year load FILE.",
+            year)
+
+
+# From this day (month, day) on, next year's missing schedule is reported (the State Council publishes in
+# late October or November; deadlines set in December already reach into January).
+WARN_FROM = (11, 1)
+
+
+def today() -> date:
+    """The local date now (``django.utils.timezone.now()``); tests replace this function to set the clock."""
+    from django.utils import timezone
+
+    return timezone.localdate(timezone.now())
+
+
+def missing_schedule_years(on: date | None = None) -> list[int]:
+    """The unscheduled years that matter ``on`` a day (default :func:`today`): this year always, next
+    year from 1 November. Reported by the admin home page, ``check --deploy``, ``/readyz`` and ``/metrics``."""
+    on = on or today()
+    years = [on.year]
+    if (on.month, on.day) >= WARN_FROM:
+        years.append(on.year + 1)
+    return [year for year in years if not is_year_scheduled(year)]
+
+
+def schedule_source(year: int) -> str:
+    """Where the holidays of ``year`` come from: "loaded", "package" or "" (unscheduled)."""
+    if year in _loaded().scheduled_years:
+        return "loaded"
+    return "package" if package_knows(year) else ""
+
+
+def unscheduled_years(*moments) -> list[int]:
+    """The unscheduled years of the span covered by ``moments`` (aware datetimes or dates), sorted.
+
+    A deadline counted from ``start`` to ``due`` is unreliable when any year it
+    spans is unscheduled: ``unscheduled_years(start, due)``.
+    """
+    days = [_as_date(m) for m in moments if m is not None]
+    if not days:
+        return []
+    return [year for year in range(min(days).year, max(days).year + 1) if not is_year_scheduled(year)]
 
 
 # --- conversions ------------------------------------------------------------------
@@ -649,7 +768,7 @@ class DayInfo:
 
     day: date
     working: bool
-    source: str  # "override", "statutory" (holiday or 调休 working day), "weekday" or "weekend"
+    source: str  # "override", "schedule" (loaded), "statutory" (package: holiday or 调休), "weekday" or "weekend"
     note: str = ""
     region_code: str = ""  # of the deciding override ("" for a deployment-wide one, or no override)
 
@@ -663,6 +782,11 @@ def describe_day(d: date, *, region: str = "") -> DayInfo:
         note = (CalendarOverride.objects.filter(date=d, region_code=code).values_list("note", flat=True).first()
                 or "")
         return DayInfo(d, working, "override", note, code)
+    code = _calendar.schedule_deciding(d, region or "")
+    if code is not None:
+        name = (ScheduleDay.objects.filter(date=d, region_code=code).values_list("name", flat=True).first()
+                or "")
+        return DayInfo(d, working, "schedule", name, code)
     try:
         _off, name = chinese_calendar.get_holiday_detail(d)
     except NotImplementedError:

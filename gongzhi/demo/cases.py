@@ -58,7 +58,17 @@ from gongzhi.accounts.roles import Role
 from gongzhi.audit.models import AuditEvent
 from gongzhi.audit.services import record
 from gongzhi.cases import deadlines
-from gongzhi.cases.models import Callback, Case, CaseContact, CaseEvent, Category, Channel, RoutingRule
+from gongzhi.cases.models import (
+    Action,
+    Callback,
+    Case,
+    CaseContact,
+    CaseEvent,
+    CaseState,
+    Category,
+    Channel,
+    RoutingRule,
+)
 from gongzhi.cases.models.case import figures_of
 from gongzhi.cases.routing import route
 from gongzhi.cases.services import create_routing_rule
@@ -361,7 +371,7 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
         "reopen_count": 0, "parent_id": None, "version": 1, "created_at": created, "updated_at": created,
     }
     life = _Life(case, end)
-    life.act("intake", "received", created, actor=intake_actor, label="demo", payload={
+    life.act(Action.INTAKE, CaseState.RECEIVED, created, actor=intake_actor, label="demo", payload={
         "channel": channel, "category": category.code, "urgency": urgency, "region_code": grid.code,
         "reporter_id": case["reporter_id"], "anonymous": False})
     dispatcher = world.actors.get(Role.DISPATCHER)
@@ -374,15 +384,15 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
     if category.is_consultation:
         at = created + dt.timedelta(minutes=rng.randint(2, 30))
         answer = rng.choice(ANSWERS)
-        if life.act("answer_consultation", "closed", at, actor=dispatcher, label="demo",
+        if life.act(Action.ANSWER, CaseState.CLOSED, at, actor=dispatcher, label="demo",
                     payload={"answer": answer}):
             case.update(reply=answer, replied_at=at, closed_at=at)
         return case, life.events, life.callbacks, contact
     roll = rng.random()
     if roll < 0.03:
         at = created + dt.timedelta(hours=rng.uniform(0.5, 6))
-        action, state, why = (("invalidate", "invalid", "无实质诉求内容") if roll < 0.02
-                              else ("cancel", "cancelled", "来电人撤回诉求"))
+        action, state, why = ((Action.INVALIDATE, CaseState.INVALID, "无实质诉求内容") if roll < 0.02
+                              else (Action.CANCEL, CaseState.CANCELLED, "来电人撤回诉求"))
         if life.act(action, state, at, actor=dispatcher, label="demo", reason=why):
             case["closed_at"] = at
         return case, life.events, life.callbacks, contact
@@ -399,7 +409,7 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
         at += dt.timedelta(hours=rng.uniform(0.2, 2))
         staff = f"demo:{unit.code}"
         case["return_count"] += 1
-        if not life.act("return", "returned", at, label=staff, reason="不属于本单位职责", unit=unit,
+        if not life.act(Action.RETURN, CaseState.RETURNED, at, label=staff, reason="不属于本单位职责", unit=unit,
                         payload={"unit": unit.code, "return_count": case["return_count"]}):
             return case, life.events, life.callbacks, contact
         case.update(lead_unit_id=None, dispatched_at=None, acknowledged_at=None, response_due=None,
@@ -422,7 +432,7 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
         else:
             at = max(at, resolution_due) + dt.timedelta(hours=rng.uniform(2, 120))
         reply = rng.choice(REPLIES)
-        if not life.act("reply", "replied", at, label=staff, unit=unit, payload={
+        if not life.act(Action.REPLY, CaseState.REPLIED, at, label=staff, unit=unit, payload={
                 "reply": reply, "resolution_due": _iso(resolution_due), "on_time": at <= resolution_due}):
             break
         case.update(reply=reply, replied_at=at)
@@ -447,8 +457,8 @@ def _simulate(rng, world: World, due: _Deadlines, case_id: int, created: dt.date
             case["reopen_count"] += 1
             payload.update(reopen_count=case["reopen_count"], response_due=_iso(deadline.response_due),
                            resolution_due=_iso(deadline.resolution_due))
-        life.act("reopen" if reopen else "callback", "dispatched" if reopen else "closed", at, actor=dispatcher,
-                 label="demo", unit=unit, payload=payload)
+        action, state = (Action.REOPEN, CaseState.DISPATCHED) if reopen else (Action.CALLBACK, CaseState.CLOSED)
+        life.act(action, state, at, actor=dispatcher, label="demo", unit=unit, payload=payload)
         life.callbacks.append({"id": callback_id, "case_id": case_id, "solved": solved, "satisfaction": satisfaction,
                                "comment": "", "by_resident": False,
                                "recorded_by_id": dispatcher.id if dispatcher else None, "unit_id": unit.id,
@@ -471,7 +481,7 @@ def _acknowledge(life: _Life, rng, habits: Habits, unit, staff: str, at, *, reop
         at = at + (response_due - at) * rng.uniform(0.05, 0.9)
     else:
         at = response_due + dt.timedelta(hours=rng.uniform(0.5, 30))
-    if not life.act("acknowledge", "in_progress", at, label=staff, unit=unit, payload={
+    if not life.act(Action.ACKNOWLEDGE, CaseState.IN_PROGRESS, at, label=staff, unit=unit, payload={
             "response_due": _iso(response_due), "on_time": at <= response_due, "reopened": reopened}):
         return None
     life.case["acknowledged_at"] = at
@@ -480,7 +490,7 @@ def _acknowledge(life: _Life, rng, habits: Habits, unit, staff: str, at, *, reop
 
 def _dispatch(life: _Life, due: _Deadlines, category, urgency, unit, at, dispatcher) -> bool:
     deadline = due.dispatch(category, urgency, at, life.case["region_code"])
-    if not life.act("dispatch", "dispatched", at, actor=dispatcher, label="demo", unit=unit, payload={
+    if not life.act(Action.DISPATCH, CaseState.DISPATCHED, at, actor=dispatcher, label="demo", unit=unit, payload={
             "unit": unit.code, "assisting_units": [], "response_due": _iso(deadline.response_due),
             "resolution_due": _iso(deadline.resolution_due), "binding": False}):
         return False

@@ -1,9 +1,10 @@
-"""Notices in the admin: the same capability and area as the pages, audited by the base class."""
+"""Notices in the admin: the same capability, area, checks and audit events as the pages (their services)."""
 
 from django.contrib import admin
 
-from gongzhi.audit.admin_base import ScopedAuditedAdmin
+from gongzhi.audit.admin_base import ScopedAuditedAdmin, adopt_saved
 
+from . import services
 from .models import Notice
 
 
@@ -18,9 +19,13 @@ class NoticeAdmin(ScopedAuditedAdmin):
     readonly_fields = ["created_by", "created_at", "updated_at"]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        values = {name: getattr(obj, name) for name in ("title", "body", "region", "publish_at", "expire_at",
+                                                         "pinned")}
+        if change:
+            saved = services.change_notice(actor=request.user, notice=Notice.objects.get(pk=obj.pk), **values)
+        else:
+            saved = services.publish_notice(actor=request.user, **values)
+        adopt_saved(obj, saved)
 
     def has_delete_permission(self, request, obj=None):
         return False  # withdraw instead: the record stays

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.roles import require
 from gongzhi.audit.services import record
 from gongzhi.core.scoping import ensure_code_in_scope, ensure_in_scope
@@ -59,7 +60,7 @@ def publish_notice(*, actor, title: str, body: str, region, publish_at: datetime
     values = _clean(actor, title=title, body=body, region=region, publish_at=publish_at, expire_at=expire_at)
     with transaction.atomic():
         notice = Notice.objects.create(**values, pinned=bool(pinned),
-                                       created_by=actor if hasattr(actor, "username") else None)
+                                       created_by=user_of(actor))
         record(actor=actor, action="noticeboard.publish", obj=notice,
                changes={"title": notice.title, "region": notice.region.code, "pinned": notice.pinned,
                         "publish_at": notice.publish_at.isoformat(),

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from gongzhi.api import actor_of
+from gongzhi.accounts.actors import actor_of
 from gongzhi.core.schemas import In, Pages
 
 from . import selectors, services

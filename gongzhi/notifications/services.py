@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.audit.services import record
 
 from .models import Notification
@@ -59,7 +60,7 @@ def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", obj=N
 
 def mark_read(*, actor, notification: Notification) -> Notification:
     """Mark one of one's own notifications read (reading one's inbox needs no capability)."""
-    if not hasattr(actor, "username") or notification.user_id != actor.pk:
+    if user_of(actor) is None or notification.user_id != actor.pk:
         raise PermissionDenied(_("This is not your notification."))
     if notification.read_at is None:
         with transaction.atomic():
@@ -70,7 +71,7 @@ def mark_read(*, actor, notification: Notification) -> Notification:
 
 
 def mark_all_read(*, actor) -> int:
-    if not hasattr(actor, "username"):
+    if user_of(actor) is None:
         raise PermissionDenied(_("Only a person has an inbox."))
     with transaction.atomic():
         count = Notification.objects.filter(user=actor, read_at=None).update(read_at=timezone.now())

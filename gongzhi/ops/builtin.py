@@ -8,7 +8,9 @@ from django.db.models import Count, Min
 from django.tasks import task_backends
 from django.utils import timezone
 
-from . import metrics, schedule
+from gongzhi.core import workcal
+
+from . import metrics, readiness, schedule
 
 
 def uses_database_queue() -> bool:
@@ -44,7 +46,21 @@ def prune_task_results():
                      verbosity=0)
 
 
+def holiday_schedule_missing() -> float:
+    """1 when the holidays of this year, or from 1 November of next year, are unknown (gongzhi.core.workcal)."""
+    return 1.0 if workcal.missing_schedule_years() else 0.0
+
+
+def holiday_schedule_warning() -> str | None:
+    years = workcal.missing_schedule_years()
+    return f"holiday schedule missing for {', '.join(map(str, years))}" if years else None
+
+
 def register():
+    metrics.register_gauge("gongzhi_holiday_schedule_missing",
+                           "1 when this year's holidays, or from 1 November next year's, are unknown "
+                           "(no chinesecalendar data and no loaded schedule).", holiday_schedule_missing)
+    readiness.register_warning("holiday_schedule", holiday_schedule_warning)
     metrics.register_gauge("gongzhi_task_queue_depth", "Tasks waiting on the queue to be run, by queue.",
                            queue_depth, labels=("queue",))
     metrics.register_gauge("gongzhi_task_oldest_waiting_seconds",

@@ -30,3 +30,28 @@ def check_autovacuum(app_configs=None, databases=None, **kwargs):
                      "planner's statistics go stale as cases accumulate (docs/deploy.md).",
                 id="gongzhi.ops.W001"))
     return found
+
+
+@checks.register(checks.Tags.database, deploy=True)
+def check_holiday_schedule(app_configs=None, databases=None, **kwargs):
+    """A year whose holidays matter now is unknown (this year, or next year from 1 November).
+
+    Deadlines computed in it count Monday to Friday only (docs/calendar.md, "Next year's schedule").
+    """
+    if not databases:
+        return []
+    from django.db import DatabaseError
+
+    from gongzhi.core import workcal
+
+    try:
+        years = workcal.missing_schedule_years()
+    except DatabaseError:  # not migrated yet: nothing to say about the schedule
+        return []
+    if not years:
+        return []
+    listed = ", ".join(map(str, years))
+    return [checks.Warning(
+        f"No holiday schedule for {listed}: deadlines in it count Monday to Friday only.",
+        hint="Load the State Council's schedule: manage.py calendar_year load FILE (docs/calendar.md).",
+        id="gongzhi.ops.W002")]

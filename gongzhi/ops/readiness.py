@@ -58,6 +58,27 @@ def check_queue():
 
 CHECKS = {"database": check_database, "cache": check_cache, "queue": check_queue}
 
+# Soft checks: each returns None or a short reason; any reason makes /readyz "degraded" (still HTTP 200).
+WARNINGS: dict = {}
+
+
+def register_warning(name: str, check) -> None:
+    """Add a soft check (``check() -> str | None``), e.g. a missing holiday schedule (gongzhi.workdays)."""
+    WARNINGS[name] = check
+
+
+def run_warnings() -> dict[str, str]:
+    found = {}
+    for name, check in WARNINGS.items():
+        try:
+            reason = check()
+        except Exception:  # a soft check never turns the probe into an error
+            log.warning("readiness warning %s failed", name, exc_info=True, extra={"check": name})
+            continue
+        if reason:
+            found[name] = reason
+    return found
+
 
 def run_checks() -> tuple[bool, dict[str, str]]:
     results = {}

@@ -19,9 +19,16 @@ from . import readiness
 @require_GET
 @never_cache
 def readyz(request):
-    """Database, cache and queue reachable: 200, otherwise 503 with what failed."""
+    """Database, cache and queue reachable: 200, otherwise 503 with what failed.
+
+    Reachable but with a soft warning (a missing holiday schedule): 200, ``"status": "degraded"`` and the
+    ``"warnings"`` by name."""
     ok, checks = readiness.run_checks()
-    return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)
+    warnings = readiness.run_warnings() if ok else {}
+    body = {"status": ("degraded" if warnings else "ok") if ok else "error", "checks": checks}
+    if warnings:
+        body["warnings"] = warnings
+    return JsonResponse(body, status=200 if ok else 503)
 
 
 def _bearer_token_ok(request) -> bool:

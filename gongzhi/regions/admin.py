@@ -4,7 +4,9 @@ Both are scoped and audited through ScopedAuditedAdmin. A boundary typed or
 pasted here passes the same checks as the services and the importer
 (:func:`gongzhi.regions.services.validate_boundary`): valid GeoJSON, a valid
 polygon, no overlap with other grids. Code, level and parent are fixed once a
-region exists, as in the services.
+region exists, as in the services. Saves and deletes go through
+:mod:`gongzhi.regions.services` (area, capability, audit event); what they
+refuse shows as the form's errors or a message.
 """
 
 from django import forms
@@ -12,7 +14,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.audit.admin_base import ScopedAuditedAdmin
+from gongzhi.audit.admin_base import ScopedAuditedAdmin, adopt_saved
 
 from . import services
 from .models import Grid, Level, Region
@@ -66,6 +68,22 @@ class RegionAdmin(ScopedAuditedAdmin):
     @admin.display(boolean=True, description=_("boundary"))
     def has_boundary(self, obj):
         return obj.boundary is not None
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            current = Region.objects.get(pk=obj.pk)
+            changes = {name: form.cleaned_data[name] for name in ("name", "community_type", "boundary")
+                       if name in form.changed_data}
+            saved = services.update_region(actor=request.user, region=current, reason="admin", **changes)
+        else:
+            saved = services.create_region(
+                actor=request.user, code=obj.code, name=obj.name, level=obj.level,
+                parent_code=obj.parent.code if obj.parent_id else None, community_type=obj.community_type,
+                boundary=form.cleaned_data.get("boundary"), reason="admin")
+        adopt_saved(obj, saved)
+
+    def delete_model(self, request, obj):
+        services.delete_region(actor=request.user, region=obj, reason="admin")
 
 
 @admin.register(Grid)

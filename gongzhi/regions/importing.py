@@ -21,8 +21,6 @@ touched, so importing the same file twice changes nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from shapely.geometry import mapping
 
 from gongzhi.accounts.roles import require
 from gongzhi.audit.services import diff, record, snapshot
+from gongzhi.core import tabular
 from gongzhi.core.scoping import scope_of
 
 from . import boundaries
@@ -109,15 +108,6 @@ def _identity(iterable, **kwargs):
 
 # --- reading ----------------------------------------------------------------
 
-def decode(data: bytes | str) -> str:
-    if isinstance(data, str):
-        return data
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
-
-
 def detect_format(filename: str, text: str) -> str:
     suffix = Path(filename or "").suffix.lower()
     if suffix in (".geojson", ".json"):
@@ -169,44 +159,42 @@ def read_geojson(text: str, problems: list[Problem]) -> list[Entry]:
 
 
 def read_csv(text: str, problems: list[Problem]) -> list[Entry]:
-    csv.field_size_limit(64 * 1024 * 1024)  # boundaries of large villages run to megabytes
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        lines = tabular.csv_lines(text)
+    except tabular.FormatError as exc:
+        problems.append(Problem(_FILE, "", str(exc)))
+        return []
+    header = [h.strip() for h in (lines[0] if lines else [])]
     missing = [c for c in CSV_REQUIRED if c not in header]
     if missing:
         problems.append(Problem(_("row 1"), "header", _("Missing column(s): %(cols)s (expected: %(all)s).") % {
             "cols": ", ".join(missing), "all": ", ".join(CSV_KNOWN)}))
         return []
-    reader.fieldnames = header
+    table = tabular.table("", header, enumerate(lines[1:], start=2), {h.lower(): h for h in header if h})
     entries = []
-    try:
-        for number, row in enumerate(reader, start=2):
-            place = _("row %(n)d") % {"n": number}
-            if None in row:
-                problems.append(Problem(place, "", _("The row has more cells than the header.")))
-                continue
-            values = {k: (v or "").strip() for k, v in row.items()}
-            if not any(values.values()):
-                continue  # blank line at the end of a spreadsheet export
-            entry = Entry(place=place, code=values["code"], name=values["name"], level=values["level"],
-                          parent_code=values.get("parent_code", ""),
-                          community_type=values.get("community_type", ""), boundary_field="boundary_geojson")
-            geojson_text, wkt_text = values.get("boundary_geojson", ""), values.get("wkt", "")
-            if geojson_text and wkt_text:
-                problems.append(Problem(place, "wkt", _("Give the boundary as boundary_geojson or wkt, not both.")))
+    for number, row in table.rows:
+        place = _("row %(n)d") % {"n": number}
+        if len(lines[number - 1]) > len(header):
+            problems.append(Problem(place, "", _("The row has more cells than the header.")))
+            continue
+        values = {k: (v or "").strip() for k, v in row.items()}
+        entry = Entry(place=place, code=values["code"], name=values["name"], level=values["level"],
+                      parent_code=values.get("parent_code", ""),
+                      community_type=values.get("community_type", ""), boundary_field="boundary_geojson")
+        geojson_text, wkt_text = values.get("boundary_geojson", ""), values.get("wkt", "")
+        if geojson_text and wkt_text:
+            problems.append(Problem(place, "wkt", _("Give the boundary as boundary_geojson or wkt, not both.")))
+            entry.ok = False
+        elif geojson_text:
+            entry.raw_boundary, entry.boundary_field = geojson_text, "boundary_geojson"
+        elif wkt_text:
+            entry.boundary_field = "wkt"
+            try:
+                entry.raw_boundary = mapping(shapely.wkt.loads(wkt_text))
+            except (ShapelyError, ValueError, TypeError) as exc:
+                problems.append(Problem(place, "wkt", _("Not valid WKT: %(error)s") % {"error": exc}))
                 entry.ok = False
-            elif geojson_text:
-                entry.raw_boundary, entry.boundary_field = geojson_text, "boundary_geojson"
-            elif wkt_text:
-                entry.boundary_field = "wkt"
-                try:
-                    entry.raw_boundary = mapping(shapely.wkt.loads(wkt_text))
-                except (ShapelyError, ValueError, TypeError) as exc:
-                    problems.append(Problem(place, "wkt", _("Not valid WKT: %(error)s") % {"error": exc}))
-                    entry.ok = False
-            entries.append(entry)
-    except csv.Error as exc:
-        problems.append(Problem(_FILE, "", _("Not a readable CSV file: %(error)s") % {"error": exc}))
+        entries.append(entry)
     return entries
 
 
@@ -375,8 +363,8 @@ def import_regions(data: bytes | str, *, filename: str = "", actor=None, dry_run
         require(actor, IMPORT)
     report = ImportReport(dry_run=dry_run)
     try:
-        text = decode(data)
-    except UnicodeDecodeError:
+        text = tabular.decode(data)
+    except tabular.FormatError:
         report.problems.append(Problem(_FILE, "", _("The file is neither UTF-8 nor GB18030 text.")))
         return report
     fmt = fmt or detect_format(filename, text)

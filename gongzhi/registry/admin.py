@@ -4,14 +4,19 @@ Scoped and capability-checked through ScopedAuditedAdmin. Personal values are
 never rendered in clear: lists and change forms show the masked value; the
 form has an empty "new ID number" / "new phone" field that replaces the value
 when filled in; "Reveal" asks for a reason and goes through
-:func:`gongzhi.registry.services.reveal_personal_field` (audited). Saves are
-audited with personal fields masked in the recorded changes.
+:func:`gongzhi.registry.services.reveal_personal_field` (audited).
+
+Every save and delete, inlines included, goes through the service of that
+action (:mod:`gongzhi.registry.services`): the same validation, capability and
+area checks and audit event as the API and the imports; what a service refuses
+comes back as the form's errors (see ``ScopedAuditedAdmin``).
 """
+
+import inspect
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -20,9 +25,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.roles import can
-from gongzhi.audit.admin_base import ScopedAuditedAdmin
-from gongzhi.audit.services import record
-from gongzhi.core.scoping import ensure_in_scope
+from gongzhi.audit.admin_base import ScopedAuditedAdmin, adopt_saved
+from gongzhi.audit.admin_base import ScopedInline as BaseScopedInline
 
 from . import selectors, services
 from .exporting import XLSX_TYPE
@@ -44,48 +48,88 @@ from .models import (
     Residence,
     Sensitivity,
 )
-from .services.common import audit_diff, take_snapshot
-from .services.organisations import _prepare as prepare_organisation
-from .services.people import _ensure_unique_document, apply_document
-from .services.places import _check_parts
 from .spreadsheets import template_workbook
 
 
+def call(service, **values):
+    """Call ``service`` with the values it takes (a form may carry more, e.g. a derived grid)."""
+    parameters = inspect.signature(service).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        values = {name: value for name, value in values.items() if name in parameters}
+    return service(**values)
+
+
+def form_values(form, fields, renamed, change) -> dict:
+    """Values of a (changed) form by model field name; ``renamed`` maps "new value" fields to the field."""
+    values = {}
+    for name in fields:
+        if name not in form.cleaned_data or (change and name not in form.changed_data):
+            continue
+        value = form.cleaned_data[name]
+        if name in renamed:
+            if not value:
+                continue  # "leave empty to keep the current value"
+            name = renamed[name]
+        values[name] = value
+    return values
+
+
 class RegistryAdmin(ScopedAuditedAdmin):
-    """ScopedAuditedAdmin whose audit records mask personal fields, inlines included."""
+    """Saves and deletes through the registry services; what they refuse shows as form errors."""
 
     capability_view = "registry.view"
     capability_change = "registry.change"
+    create_service = None  # service(actor=, **values) → the new row
+    update_service = None  # service(actor=, <update_keyword>=row, reason=, **changes) → the row
+    update_keyword = ""
+    renamed_fields: dict[str, str] = {}  # form field → model field (write-only "new value" fields)
 
-    def prepare(self, obj) -> None:
-        """Derived values and cross-field checks before saving (the services' rules)."""
+    @property
+    def service_error_fields(self):
+        return {model_field: form_field for form_field, model_field in self.renamed_fields.items()}
 
     def save_model(self, request, obj, form, change):
-        before = take_snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else None
-        with transaction.atomic():
-            self.prepare(obj)
-            obj.save()
-            ensure_in_scope(obj, request.user)  # rolls back a move out of the user's area
-            record(actor=request.user, action=f"{obj._meta.label_lower}.{'update' if change else 'create'}",
-                   obj=obj, changes=audit_diff(obj, before), reason="admin")
+        values = form_values(form, form.cleaned_data, self.renamed_fields, change)
+        if change:
+            saved = self.update(request, type(obj)._default_manager.get(pk=obj.pk), values)
+        else:
+            saved = self.create(request, values)
+        adopt_saved(obj, saved)
+
+    def create(self, request, values):
+        return call(self.create_service, actor=request.user, **values)
+
+    def update(self, request, current, values):
+        if not values:
+            return current
+        return self.update_service(actor=request.user, **{self.update_keyword: current}, reason="admin", **values)
+
+    def delete_model(self, request, obj):
+        services.delete_record(actor=request.user, obj=obj, reason="admin")
+
+    def save_related(self, request, form, formsets, change):
+        # Many-to-many values went to the service with the row (no form.save_m2m()); inlines row by row.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request, form, formset, change):
-        with transaction.atomic():
-            instances = formset.save(commit=False)
-            for obj in formset.deleted_objects:
-                record(actor=request.user, action=f"{obj._meta.label_lower}.delete", obj=obj, reason="admin")
-                obj.delete()
-            for obj in instances:
-                before = take_snapshot(type(obj)._default_manager.get(pk=obj.pk)) if obj.pk else None
-                obj.save()
-                ensure_in_scope(obj, request.user)
-                record(actor=request.user, action=f"{obj._meta.label_lower}.{'update' if before else 'create'}",
-                       obj=obj, changes=audit_diff(obj, before), reason="admin")
-            formset.save_m2m()
+        inline = next(i for i in self.inlines if i.model is formset.model)
+        fields = [name for name in inline.fields if name not in (inline.readonly_fields or ())]
+        for row in formset.deleted_forms:
+            if row.instance.pk:
+                services.delete_record(actor=request.user, obj=row.instance, reason="admin")
+        for row in formset.forms:
+            if row in formset.deleted_forms or not row.has_changed():
+                continue
+            if row.instance.pk:
+                current = formset.model._default_manager.get(pk=row.instance.pk)
+                inline.update(request, current, form_values(row, fields, {}, change=True))
+            else:
+                inline.create(request, form.instance, form_values(row, fields, {}, change=False))
 
 
-class ScopedInline(admin.TabularInline):
-    """An inline that follows the parent's capabilities."""
+class ScopedInline(BaseScopedInline):
+    """An inline that follows the parent's capabilities and saves through the services."""
 
     extra = 0
     capability_change = "registry.change"
@@ -102,12 +146,22 @@ class ScopedInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return can(request.user, self.capability_change)
 
+    @classmethod
+    def create(cls, request, parent, values):
+        raise NotImplementedError
+
+    @classmethod
+    def update(cls, request, current, values):
+        raise NotImplementedError
+
 
 # --- places ---------------------------------------------------------------------
 
 
 @admin.register(Compound)
 class CompoundAdmin(RegistryAdmin):
+    create_service, update_service = staticmethod(services.create_compound), staticmethod(services.update_compound)
+    update_keyword = "compound"
     list_display = ("name", "kind", "grid", "street_address", "property_company")
     list_filter = ("kind", "grid")
     search_fields = ("name", "street_address", "external_id")
@@ -118,9 +172,19 @@ class EntranceInline(ScopedInline):
     model = Entrance
     fields = ("number",)
 
+    @classmethod
+    def create(cls, request, parent, values):
+        return services.create_entrance(actor=request.user, building=parent, **values)
+
+    @classmethod
+    def update(cls, request, current, values):
+        return services.update_entrance(actor=request.user, entrance=current, reason="admin", **values)
+
 
 @admin.register(Building)
 class BuildingAdmin(RegistryAdmin):
+    create_service, update_service = staticmethod(services.create_building), staticmethod(services.update_building)
+    update_keyword = "building"
     list_display = ("__str__", "name", "grid", "floors")
     list_filter = ("grid",)
     search_fields = ("number", "name", "compound__name")
@@ -134,16 +198,11 @@ class DwellingAdminForm(forms.ModelForm):
         fields = ["grid", "compound", "building", "entrance", "room", "floor", "street_address", "floor_area", "use",
                   "external_id", "note"]
 
-    def _post_clean(self):
-        super()._post_clean()
-        try:
-            _check_parts(self.instance)
-        except ValidationError as exc:
-            self._update_errors(exc)
-
 
 @admin.register(Dwelling)
 class DwellingAdmin(RegistryAdmin):
+    create_service, update_service = staticmethod(services.create_dwelling), staticmethod(services.update_dwelling)
+    update_keyword = "dwelling"
     form = DwellingAdminForm
     list_display = ("address_text", "grid", "floor_area", "use")
     list_filter = ("use", "grid")
@@ -152,9 +211,6 @@ class DwellingAdmin(RegistryAdmin):
     fields = ("grid", "compound", "building", "entrance", "room", "floor", "street_address", "floor_area", "use",
               "external_id", "note", "address_text")
     readonly_fields = ("address_text",)
-
-    def prepare(self, obj):
-        obj.refresh_address_text()
 
 
 # --- persons --------------------------------------------------------------------
@@ -175,26 +231,6 @@ class PersonAdminForm(forms.ModelForm):
         fields = ["name", "id_type", "gender", "birth_date", "residence_type", "status", "grid", "dwelling",
                   "dwelling_role", "external_id", "note"]
 
-    def clean(self):
-        cleaned = super().clean()
-        person = self.instance
-        for name in ("name", "id_type", "gender", "birth_date"):
-            if name in cleaned:
-                setattr(person, name, cleaned[name])
-        if cleaned.get("new_id_number"):
-            person.id_number = cleaned["new_id_number"]
-        if cleaned.get("new_phone"):
-            person.phone = cleaned["new_phone"]
-        try:
-            apply_document(person)
-            person.refresh_derived()
-            _ensure_unique_document(person)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                self.add_error({"id_number": "new_id_number", "phone": "new_phone"}.get(field), errors)
-        cleaned["gender"], cleaned["birth_date"] = person.gender, person.birth_date
-        return cleaned
-
 
 class PersonCareTagInline(ScopedInline):
     model = PersonCareTag
@@ -211,6 +247,18 @@ class PersonCareTagInline(ScopedInline):
         if db_field.name == "tag":
             kwargs["queryset"] = selectors.visible_care_tags(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @classmethod
+    def create(cls, request, parent, values):
+        return services.tag_person(actor=request.user, person=parent, **values)
+
+    @classmethod
+    def update(cls, request, current, values):
+        if "tag" in values:  # another tag: this one goes, that one comes
+            services.untag_person(actor=request.user, person=current.person, tag=current.tag, reason="admin")
+            values = {"since": current.since, "note": current.note, **values}
+            return services.tag_person(actor=request.user, person=current.person, **values)
+        return services.update_person_tag(actor=request.user, link=current, reason="admin", **values)
 
 
 class ResidenceInline(ScopedInline):
@@ -242,6 +290,9 @@ class RevealForm(forms.Form):
 
 @admin.register(Person)
 class PersonAdmin(RegistryAdmin):
+    create_service, update_service = staticmethod(services.create_person), staticmethod(services.update_person)
+    update_keyword = "person"
+    renamed_fields = {"new_id_number": "id_number", "new_phone": "phone"}
     form = PersonAdminForm
     list_display = ("name", "id_number_masked", "phone_masked", "gender", "birth_date", "residence_type", "grid",
                     "dwelling", "status")
@@ -281,15 +332,6 @@ class PersonAdmin(RegistryAdmin):
         if obj is not None:
             fields += ["dwelling", "dwelling_role"]  # a move keeps history: the "move" service (API)
         return fields
-
-    def prepare(self, obj):
-        obj.refresh_derived()
-
-    def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            if not change and obj.dwelling_id:
-                Residence.objects.create(person=obj, dwelling=obj.dwelling, role=obj.dwelling_role or "other")
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -397,9 +439,23 @@ class HouseholdMemberInline(ScopedInline):
     fields = ("person", "relation")
     raw_id_fields = ("person",)
 
+    @classmethod
+    def create(cls, request, parent, values):
+        return services.add_household_member(actor=request.user, household=parent, **values)
+
+    @classmethod
+    def update(cls, request, current, values):
+        if "person" in values:  # another person in this row: the one named before leaves
+            services.remove_household_member(actor=request.user, household=current.household,
+                                             person=current.person, reason="admin")
+        values = {"person": current.person, "relation": current.relation, **values}
+        return services.add_household_member(actor=request.user, household=current.household, **values)
+
 
 @admin.register(Household)
 class HouseholdAdmin(RegistryAdmin):
+    create_service, update_service = staticmethod(services.create_household), staticmethod(services.update_household)
+    update_keyword = "household"
     list_display = ("__str__", "grid", "dwelling", "head")
     list_filter = ("grid",)
     search_fields = ("external_id", "head__name", "dwelling__address_text")
@@ -417,22 +473,13 @@ class OrganisationAdminForm(forms.ModelForm):
         fields = ["name", "kind", "credit_code", "legal_representative", "contact_name", "address", "longitude",
                   "latitude", "grid", "dwelling", "external_id", "note"]
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("new_contact_phone"):
-            self.instance.contact_phone = cleaned["new_contact_phone"]
-        return cleaned
-
-    def _post_clean(self):
-        super()._post_clean()
-        try:
-            prepare_organisation(self.instance)
-        except ValidationError as exc:
-            self._update_errors(exc)
-
 
 @admin.register(Organisation)
 class OrganisationAdmin(RegistryAdmin):
+    create_service = staticmethod(services.create_organisation)
+    update_service = staticmethod(services.update_organisation)
+    update_keyword = "organisation"
+    renamed_fields = {"new_contact_phone": "contact_phone"}
     form = OrganisationAdminForm
     list_display = ("name", "kind", "credit_code", "contact_name", "contact_phone_masked", "grid")
     list_filter = ("kind", "grid")
@@ -467,6 +514,17 @@ class CareTagAdmin(RegistryAdmin):
     def _in_scope(self, request, obj):
         return True
 
+    def get_readonly_fields(self, request, obj=None):
+        return ("code",) if obj is not None else ()  # the service finds a tag by its code
+
+    def create(self, request, values):
+        return services.save_care_tag(actor=request.user, **values)
+
+    def update(self, request, current, values):
+        kept = {name: getattr(current, name) for name in ("code", "name", "sensitivity", "visit_interval_days",
+                                                          "description", "is_active", "position")}
+        return services.save_care_tag(actor=request.user, **{**kept, **values, "code": current.code})
+
 
 @admin.register(HouseholdVisit)
 class HouseholdVisitAdmin(RegistryAdmin):
@@ -476,18 +534,34 @@ class HouseholdVisitAdmin(RegistryAdmin):
     date_hierarchy = "visited_at"
     list_select_related = ("grid", "household__head", "dwelling", "visitor")
     raw_id_fields = ("household", "dwelling", "persons")
-    readonly_fields = ("visitor",)
+    readonly_fields = ("grid", "visitor")  # the grid is the household's or the dwelling's
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.visitor = request.user
-        super().save_model(request, obj, form, change)
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ("household", "dwelling") if obj is not None else ()  # where the visit was stays as recorded
+        return (*super().get_readonly_fields(request, obj), *fixed)
+
+    def create(self, request, values):
+        values["persons"] = list(values.get("persons") or ()) or None  # none named: the household's members
+        return call(services.record_visit, actor=request.user, **values)
+
+    def update(self, request, current, values):
+        if not values:
+            return current
+        return services.update_visit(actor=request.user, visit=current, reason="admin", **values)
 
 
 class PatrolProblemInline(ScopedInline):
     model = PatrolProblem
     capability_change = "registry.visit"
     fields = ("description", "category", "found_at", "longitude", "latitude", "resolved_on_the_spot")
+
+    @classmethod
+    def create(cls, request, parent, values):
+        return services.report_patrol_problem(actor=request.user, patrol=parent, **values)
+
+    @classmethod
+    def update(cls, request, current, values):
+        return services.update_patrol_problem(actor=request.user, problem=current, reason="admin", **values)
 
 
 @admin.register(Patrol)
@@ -499,8 +573,8 @@ class PatrolAdmin(RegistryAdmin):
     list_select_related = ("grid", "patroller")
     readonly_fields = ("patroller",)
     inlines = [PatrolProblemInline]
+    create_service, update_service = staticmethod(services.record_patrol), staticmethod(services.update_patrol)
+    update_keyword = "patrol"
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.patroller = request.user
-        super().save_model(request, obj, form, change)
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), *(("grid",) if obj is not None else ()))

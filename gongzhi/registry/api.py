@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from gongzhi.accounts.roles import require
-from gongzhi.api import actor_of
+from gongzhi.accounts.actors import actor_of
 from gongzhi.core.schemas import Pages
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Level, Region

@@ -452,11 +452,13 @@ class ImportReportOut(Schema):
     dry_run: bool
     errors: list[RowErrorOut]
     errors_truncated: bool
+    error_count: int = Field(description="every problem found; ``errors`` lists the first 500")
     counts: dict[str, dict[str, int]]
 
     @classmethod
     def from_report(cls, report) -> ImportReportOut:
-        return cls(ok=report.ok, dry_run=report.dry_run, errors_truncated=report.truncated, counts=report.counts(),
+        return cls(ok=report.ok, dry_run=report.dry_run, errors_truncated=report.truncated,
+                   error_count=report.error_count, counts=report.counts(),
                    errors=[RowErrorOut(sheet=e.sheet, row=e.row, column=e.column, message=e.message, text=str(e))
                            for e in report.errors])
 

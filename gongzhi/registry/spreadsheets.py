@@ -15,28 +15,19 @@ an ID column is refused with a hint instead of being guessed at.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from gongzhi.core import tabular
+from gongzhi.core.tabular import Column, FormatError
 
 from .models import DwellingRole, Gender, IdType, OrganisationKind, Relation, ResidenceType
 from .models.places import Dwelling
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    required: bool = False
-    help: str = ""
-    aliases: tuple[str, ...] = ()
-    numeric_allowed: bool = True
 
 
 @dataclass(frozen=True)
@@ -48,11 +39,7 @@ class SheetFormat:
 
     def header_map(self) -> dict[str, str]:
         """{accepted header text: column key}."""
-        mapping = {}
-        for column in self.columns:
-            for text in (column.header, column.key, *column.aliases):
-                mapping[text.strip().lower()] = column.key
-        return mapping
+        return tabular.header_map(self.columns)
 
 
 # Chinese labels accepted (and written) for choice columns; the first label of
@@ -159,25 +146,16 @@ IMPORT_ORDER = ("dwellings", "persons", "households", "organisations")
 
 
 @dataclass
-class SheetData:
-    kind: str
-    title: str
-    headers: list[str]  # as written in the file, by column key
-    rows: Iterator[tuple[int, dict[str, object]]] = field(repr=False)
-    count: int = 0
+class SheetData(tabular.Table):
+    kind: str = ""
 
 
-class FormatError(Exception):
-    """The file cannot be read as a registry spreadsheet at all."""
-
-
-def _kind_for(title: str, headers: list[str]) -> str | None:
+def _kind_for(title: str, headers: list) -> str | None:
     normalized = title.strip().lower()
     for sheet in SHEETS.values():
         if normalized in {sheet.title, *sheet.aliases}:
             return sheet.kind
-    keys = [SHEETS[kind].header_map() for kind in IMPORT_ORDER]
-    present = [{m[h.strip().lower()] for h in headers if h and h.strip().lower() in m} for m in keys]
+    present = [tabular.recognised(headers, SHEETS[kind].header_map()) for kind in IMPORT_ORDER]
     # The sheet whose required columns are all there and that recognises most headers.
     candidates = [
         (len(found), kind) for kind, found in zip(IMPORT_ORDER, present, strict=True)
@@ -186,114 +164,30 @@ def _kind_for(title: str, headers: list[str]) -> str | None:
     return max(candidates)[1] if candidates else None
 
 
-def _mapped_rows(kind: str, headers: list, raw_rows) -> tuple[list[str], Iterator]:
-    mapping = SHEETS[kind].header_map()
-    positions = {}
-    written = {}
-    for index, header in enumerate(headers):
-        text = str(header or "").strip()
-        key = mapping.get(text.lower())
-        if key and key not in positions:
-            positions[key] = index
-            written[key] = text
-
-    keys, indexes = list(positions), list(positions.values())
-    width = max(indexes, default=-1) + 1
-
-    def rows():
-        for number, values in raw_rows:
-            try:
-                if not "".join(values).strip():  # CSV rows: all text
-                    continue
-            except TypeError:  # XLSX rows hold numbers, dates and None too
-                if all(v is None or str(v).strip() == "" for v in values):
-                    continue
-            if len(values) < width:
-                values = (*values, *([None] * (width - len(values))))
-            yield number, dict(zip(keys, [values[i] for i in indexes], strict=True))
-
-    return written, rows()
-
-
 def read_file(data: bytes, filename: str, kind: str | None = None) -> list[SheetData]:
     """Sheets of an XLSX workbook or one CSV file, rows as ``(row number, {column key: cell})``.
 
-    Row numbers are the spreadsheet's own: the header is row 1.
+    Row numbers are the spreadsheet's own: the header is row 1. Sheets that match no kind (an
+    instructions sheet) are left out; a file where none matches is refused.
     """
-    name = filename.lower()
-    if name.endswith(".csv"):
-        return [_read_csv(data, filename, kind)]
-    if name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data, kind)
-    raise FormatError(_("Only .xlsx and .csv files can be imported."))
-
-
-def _read_csv(data: bytes, filename: str, kind: str | None) -> SheetData:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FormatError(_("The CSV file is neither UTF-8 nor GB18030 encoded."))
-    lines = list(csv.reader(io.StringIO(text)))
-    if not lines:
-        raise FormatError(_("The file is empty."))
-    headers = lines[0]
-    kind = kind or _kind_for("", headers)
-    if kind is None:
-        raise FormatError(_("The columns of %(file)s do not match the template of dwellings, persons, households "
-                            "or organisations.")
-                          % {"file": filename})
-    written, rows = _mapped_rows(kind, headers, enumerate(lines[1:], start=2))
-    return SheetData(kind=kind, title=SHEETS[kind].title, headers=written, rows=rows, count=len(lines) - 1)
-
-
-def _read_xlsx(data: bytes, kind: str | None) -> list[SheetData]:
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise FormatError(_("The file is not a readable XLSX workbook.")) from exc
+    found = tabular.read(data, filename)
+    single = len(found) == 1
     sheets = []
-    for worksheet in workbook.worksheets:
-        raw = worksheet.iter_rows(values_only=True)
-        headers = list(next(raw, None) or [])
-        sheet_kind = kind if kind and len(workbook.worksheets) == 1 else _kind_for(worksheet.title, headers)
+    for title, headers, rows, count in found:
+        sheet_kind = kind if kind and single else _kind_for(title, headers)
         if sheet_kind is None:
-            continue  # an instructions sheet or anything else
-        written, rows = _mapped_rows(sheet_kind, headers, enumerate(raw, start=2))
-        sheets.append(SheetData(kind=sheet_kind, title=worksheet.title, headers=written, rows=rows,
-                                count=max((worksheet.max_row or 1) - 1, 0)))
+            continue
+        mapped = tabular.table(title or SHEETS[sheet_kind].title, headers, rows, SHEETS[sheet_kind].header_map(),
+                               count)
+        sheets.append(SheetData(title=mapped.title, headers=mapped.headers, rows=mapped.rows, count=count,
+                                raw_headers=mapped.raw_headers, kind=sheet_kind))
     if not sheets:
+        if tabular.is_csv(filename):
+            raise FormatError(_("The columns of %(file)s do not match the template of dwellings, persons, "
+                                "households or organisations.") % {"file": filename})
         raise FormatError(_("No sheet of the workbook matches the template of dwellings, persons, households or "
                             "organisations."))
     return sheets
-
-
-def cell_text(value, *, numeric_allowed: bool = True) -> str:
-    """A cell as stripped text; numbers without a trailing ``.0``; dates as YYYY-MM-DD.
-
-    Raises ValueError for a number in a column that must be text (ID numbers).
-    """
-    if type(value) is str:  # every CSV cell, most XLSX cells
-        return value.strip()
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (int, float)):
-        if not numeric_allowed:
-            raise ValueError(_("This cell holds a number, so Excel may have changed its last digits; "
-                               "format the column as text and type it again."))
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 # --- writing ----------------------------------------------------------------------

@@ -27,12 +27,12 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import can
 from gongzhi.cases import metrics, rollup, selectors
-from gongzhi.cases.models import CaseEvent, CaseState, Category
+from gongzhi.cases.models import OPEN_STATES, CaseEvent, CaseState, Category
 from gongzhi.core.scoping import scope_of
 from gongzhi.regions.models import Region
 
 from . import boards, mapdata
-from .forms.filters import OPEN_STATES
+from .forms.filters import OPEN_FILTER
 
 
 
@@ -152,11 +152,11 @@ def build(actor, period: Period, now=None) -> dict:
         if grid_id is not None:
             by_grid[grid_id] = by_grid.get(grid_id, 0) + n
     total = sum(by_state.values())
-    open_count = sum(by_state.get(s, 0) for s in OPEN_STATES.split(","))
+    open_count = sum(by_state.get(s, 0) for s in OPEN_STATES)
     overdue = selectors.list_cases(actor, _filters(period, overdue=True)).count()
     tiles = [
         {"key": "received", "label": "received", "value": total, "url": cases_url(period)},
-        {"key": "open", "label": "open", "value": open_count, "url": cases_url(period, state=OPEN_STATES)},
+        {"key": "open", "label": "open", "value": open_count, "url": cases_url(period, state=OPEN_FILTER)},
         {"key": "overdue", "label": "overdue", "value": overdue, "url": cases_url(period, overdue="1")},
         {"key": "closed", "label": "closed", "value": by_state.get(CaseState.CLOSED, 0),
          "url": cases_url(period, state=CaseState.CLOSED)},

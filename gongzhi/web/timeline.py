@@ -13,13 +13,13 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.cases import machine, selectors
-from gongzhi.cases.models import AlertKind, Case, Finding, Satisfaction
+from gongzhi.cases import selectors
+from gongzhi.cases.models import Action, AlertKind, Case, Finding, Satisfaction
 
-A = machine.Action
+A = Action
 # Steps a resident does not need to follow: the internal machinery of handling.
 _INTERNAL = {A.WHISTLE, A.REPORT_IN, A.REFUSE_EXTENSION, A.REQUEST_EXTENSION, A.REQUEST_VERIFICATION, A.VERIFY,
-             "deadline_alert", "escalate"}
+             A.DEADLINE_ALERT, A.ESCALATE}
 
 
 @dataclass(frozen=True)
@@ -112,13 +112,13 @@ def _sentence(event, case: Case, for_resident: bool) -> tuple[str, str]:
         except ValueError:
             finding = p.get("finding", "")
         return _("Verified on site: %(finding)s.") % {"finding": finding}, event.reason
-    if action == "deadline_alert":
+    if action == A.DEADLINE_ALERT:
         try:
             kind = AlertKind(p.get("kind")).label
         except ValueError:
             kind = p.get("kind", "")
         return _("Deadline alert: %(kind)s.") % {"kind": kind}, ""
-    if action == "escalate":
+    if action == A.ESCALATE:
         return _("Escalated to the supervising unit (%(unit)s).") % {"unit": p.get("to_unit", "")}, ""
     try:
         return str(A(action).label), event.reason

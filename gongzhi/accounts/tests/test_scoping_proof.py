@@ -406,3 +406,76 @@ def test_api_key_scope_is_its_unit(client, units, tree):
     assert codes == ["U-A1", "U-CA"]
     regions = client.get("/api/v1/regions/", headers={"X-API-Key": raw}).json()["items"]
     assert {r["code"] for r in regions} == {tree[k].code for k in ("comm_a", "grid_a1", "grid_a2")}
+
+
+# --- admin forms: add and change forms name nothing outside the area --------------
+
+def _related_fields(model):
+    """Foreign keys and plain many-to-many fields of ``model`` to models that have a placed factory."""
+    for field in model._meta.get_fields():
+        if not (field.is_relation and field.concrete and field.related_model in FACTORIES):
+            continue
+        if field.many_to_many and not field.remote_field.through._meta.auto_created:
+            continue
+        yield field
+
+
+def _label_leaks(body, row):
+    label = str(row)
+    return [text for text in (label, *B_MARKERS) if len(text) >= 4 and text in body]
+
+
+def test_admin_add_forms_print_nothing_of_grid_b_given_its_ids(client, make_user, tree, units):
+    """``/admin/<app>/<model>/add/?<field>=<id of a row of B1>``: no name, address or code of it (#11.2)."""
+    worker = make_user("gw_a1_forms", role=Role.GRID_WORKER, region=tree["grid_a1"], is_staff=True)
+    client.force_login(worker)
+    from django.contrib import admin as django_admin
+
+    opened = 0
+    for model in django_admin.site._registry:
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/add/"
+        fields = list(_related_fields(model))
+        outside = {field.name: FACTORIES[field.related_model](tree["grid_b1"], next(_counter)) for field in fields}
+        response = client.get(url, {name: row.pk for name, row in outside.items()})
+        if response.status_code != 200:
+            assert response.status_code in (302, 403), url
+            continue
+        opened += 1
+        body = response.content.decode()
+        for name, row in outside.items():
+            assert not _label_leaks(body, row), f"{url}?{name}={row.pk} shows {_label_leaks(body, row)}"
+    assert opened >= 5  # the registry's add forms at least
+
+
+def test_admin_change_forms_print_nothing_of_grid_b_their_rows_refer_to(client, make_user, tree, units):
+    """A row of A1 that (wrongly) refers to a row of B1: its change form does not name that row."""
+    worker = make_user("gw_a1_change", role=Role.GRID_WORKER, region=tree["grid_a1"], is_staff=True)
+    client.force_login(worker)
+    from django.contrib import admin as django_admin
+
+    checked = 0
+    for model in django_admin.site._registry:
+        if model not in FACTORIES:
+            continue
+        row = FACTORIES[model](tree["grid_a1"], next(_counter))
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/{row.pk}/change/"
+        response = client.get(url)
+        if response.status_code != 200:
+            continue
+        form_fields = set(response.context["adminform"].form.fields)
+        for field in _related_fields(model):
+            if field.name not in form_fields or field.related_model is Region:
+                continue  # a row's own grid is what places it; moving it to B1 would take it out of sight
+            other = FACTORIES[field.related_model](tree["grid_b1"], next(_counter))
+            if field.many_to_many:
+                getattr(row, field.name).add(other)
+            else:
+                model._default_manager.filter(pk=row.pk).update(**{field.attname: other.pk})
+            response = client.get(url)
+            if response.status_code != 200:
+                continue  # the row left the area with it (its scope follows that relation)
+            own = str(model._default_manager.get(pk=row.pk))  # a row's own name may include its parent's
+            body = response.content.decode().replace(own, "")
+            assert not _label_leaks(body, other), f"{url} ({field.name}) shows {_label_leaks(body, other)}"
+            checked += 1
+    assert checked >= 5

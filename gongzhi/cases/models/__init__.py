@@ -1,7 +1,18 @@
 """Models of request handling (接诉即办), split by topic."""
 
 from .attachment import Attachment, AttachmentPurpose
-from .case import CLOCKED_STATES, TERMINAL_STATES, Case, CaseEvent, CaseState, Channel, Crs
+from .case import (
+    CLOCKED_STATES,
+    OPEN_STATES,
+    TERMINAL_STATES,
+    UNREPLIED_STATES,
+    Action,
+    Case,
+    CaseEvent,
+    CaseState,
+    Channel,
+    Crs,
+)
 from .category import Category, Urgency
 from .contact import CaseContact, Open311Submission
 from .deadlines import AlertKind, DeadlineMarker
@@ -20,7 +31,7 @@ from .verification import FINDINGS_OF, Finding, Verification, VerificationKind
 
 __all__ = [
     "AlertKind", "Attachment", "AttachmentPurpose", "CLOCKED_STATES", "Callback", "Case", "CaseContact", "CaseEvent",
-    "CaseState",
+    "Action", "CaseState", "OPEN_STATES", "UNREPLIED_STATES",
     "Category", "Channel", "Crs", "DeadlineMarker", "ExtensionRequest", "ExtensionState", "Open311Submission",
     "Rollup", "RollupIntake", "RollupRates", "RoutingRule", "Span",
     "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",

@@ -21,7 +21,8 @@ class AttachmentPurpose(models.TextChoices):
 
 
 class Attachment(models.Model):
-    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", owner="case__reporter_id")
+    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", owner="case__reporter_id",
+                        view="cases.view")
 
     case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT,
                              related_name="attachments")

@@ -39,6 +39,39 @@ class Crs(models.TextChoices):
     BD09 = "bd09", _("BD-09 (Baidu)")
 
 
+class Action(models.TextChoices):
+    """What can happen to a case: every event's ``action``; :data:`gongzhi.cases.machine.TABLE` says
+    from which state, to which, and who may."""
+
+    INTAKE = "intake", _("Receive")
+    ANSWER = "answer_consultation", _("Answer the consultation")
+    DISPATCH = "dispatch", _("Dispatch")
+    ACKNOWLEDGE = "acknowledge", _("Acknowledge")
+    RETURN = "return", _("Return")
+    REFER = "refer", _("Refer to the subdistrict for a decision")
+    DECIDE = "decide", _("Assign by binding decision")
+    WHISTLE = "whistle", _("Blow the whistle")
+    REPORT_IN = "report_in", _("Report in")
+    REQUEST_EXTENSION = "request_extension", _("Request an extension")
+    APPROVE_EXTENSION = "approve_extension", _("Approve the extension")
+    REFUSE_EXTENSION = "refuse_extension", _("Refuse the extension")
+    REPLY = "reply", pgettext_lazy("case action", "Reply")  # the verb; a heading or photo purpose differs
+    CALLBACK = "callback", _("Record the callback")
+    REOPEN = "reopen", _("Reopen after an unsatisfied callback")
+    MERGE = "merge", _("Merge into another case")
+    FOLLOW_CLOSE = "follow_close", _("Closed with the case it was merged into")
+    FOLLOW_CANCEL = "follow_cancel", _("Cancelled with the case it was merged into")
+    CANCEL = "cancel", _("Cancel")
+    INVALIDATE = "invalidate", _("Mark as invalid")
+    ATTACH = "attach", _("Attach a photo")
+    REQUEST_VERIFICATION = "request_verification", _("Ask the grid worker to verify on site")
+    VERIFY = "verify", _("Verify on site")
+    # Written by the deadline sweep, not by a person: they change no state (machine.note).
+    DEADLINE_ALERT = "deadline_alert", _("Deadline alert")
+    ESCALATE = "escalate", _("Escalate")
+
+
+
 class CaseState(models.TextChoices):
     # The context keeps a state name apart from the same English word as a count or an action
     # ("Received" cases in a period, "Dispatched" in a ranking): Chinese says them differently.
@@ -55,6 +88,13 @@ class CaseState(models.TextChoices):
 
 
 TERMINAL_STATES = frozenset({CaseState.CLOSED, CaseState.CANCELLED, CaseState.INVALID})
+# A case is open from intake until it is finished: replied but not yet called back is still open
+# (the callback may reopen it); a duplicate merged into another case is not (it follows that
+# case and shows as closed). THE definition of "open" for every list, filter, map, figure and feed.
+OPEN_STATES = frozenset({CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.RETURNED,
+                         CaseState.ARBITRATION, CaseState.REPLIED})
+# Open and not yet replied: a unit may still be summoned to it, it may still be merged or found invalid.
+UNREPLIED_STATES = OPEN_STATES - {CaseState.REPLIED}
 # States in which a unit is on the clock and the sweep watches deadlines.
 CLOCKED_STATES = frozenset({CaseState.DISPATCHED, CaseState.IN_PROGRESS})
 
@@ -62,7 +102,8 @@ CLOCKED_STATES = frozenset({CaseState.DISPATCHED, CaseState.IN_PROGRESS})
 class Case(models.Model):
     # Units see the cases they lead, assist on, or were summoned to by a whistle.
     scoping = ScopeSpec(region="region_code", unit=("lead_unit_id", "assisting_units__id",
-                                                    "whistles__responses__unit_id"), owner="reporter_id")
+                                                    "whistles__responses__unit_id"), owner="reporter_id",
+                        view="cases.view")
 
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     category = models.ForeignKey(
@@ -185,7 +226,8 @@ class CaseEvent(models.Model):
     from two covering indexes without reading the JSON payload of each.
     """
 
-    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", owner="case__reporter_id")
+    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", owner="case__reporter_id",
+                        view="cases.view")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     # Not indexed alone: the timeline reads a case's events through the case index, the rates
@@ -196,7 +238,7 @@ class CaseEvent(models.Model):
         related_name="+",
     )
     actor_label = models.CharField(_("actor"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=32)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
     from_state = models.CharField(_("from state"), max_length=16, choices=CaseState.choices, blank=True)
     to_state = models.CharField(_("to state"), max_length=16, choices=CaseState.choices, blank=True)
     reason = models.TextField(_("reason"), blank=True)
@@ -240,10 +282,9 @@ class CaseEvent(models.Model):
         raise TypeError("case events are append-only")
 
 
-# Actions whose events carry a response deadline, and those that carry a verdict
-# (the names of gongzhi.cases.machine.Action, which models cannot import).
-_DUE_ACTIONS = frozenset({"dispatch", "decide", "acknowledge"})
-_VERDICT_ACTIONS = frozenset({"callback", "reopen"})
+# Actions whose events carry a response deadline, and those that carry a verdict.
+_DUE_ACTIONS = frozenset({Action.DISPATCH, Action.DECIDE, Action.ACKNOWLEDGE})
+_VERDICT_ACTIONS = frozenset({Action.CALLBACK, Action.REOPEN})
 
 
 def figures_of(action: str, payload: dict) -> dict:
@@ -260,11 +301,11 @@ def figures_of(action: str, payload: dict) -> dict:
     """
     payload = payload or {}
     values = {"response_due": None, "on_time": None, "solved": None, "satisfaction": ""}
-    answers_reopening = action == "acknowledge" and bool(payload.get("reopened"))
+    answers_reopening = action == Action.ACKNOWLEDGE and bool(payload.get("reopened"))
     if action in _DUE_ACTIONS and payload.get("response_due") and not answers_reopening:
         due = payload["response_due"]
         values["response_due"] = due if isinstance(due, datetime) else datetime.fromisoformat(due)
-        if action == "acknowledge":
+        if action == Action.ACKNOWLEDGE:
             values["on_time"] = bool(payload.get("on_time"))
     elif action in _VERDICT_ACTIONS and "solved" in payload:
         values["solved"] = bool(payload["solved"])

@@ -19,7 +19,7 @@ from gongzhi.core.scoping import ScopeSpec
 
 
 class CaseContact(models.Model):
-    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id")
+    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", view="cases.view")
 
     case = models.OneToOneField("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT,
                                 related_name="contact")
@@ -47,7 +47,7 @@ class Open311Submission(models.Model):
     find its request again (``GET tokens/{token}``).
     """
 
-    scoping = ScopeSpec(region="case__region_code", unit="api_key__unit_id")
+    scoping = ScopeSpec(region="case__region_code", unit="api_key__unit_id", view="cases.view")
 
     case = models.OneToOneField("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT,
                                 related_name="open311")

@@ -25,7 +25,7 @@ class DeadlineMarker(models.Model):
     gets its own alerts; the escalation marker stays: a case escalates once.
     """
 
-    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id")
+    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", view="cases.view")
 
     case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE,
                              related_name="deadline_markers")

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.scoping import ScopeSpec
 
-_CASE_SCOPE = dict(region="case__region_code", unit="case__lead_unit_id", owner="case__reporter_id")
+_CASE_SCOPE = dict(region="case__region_code", unit="case__lead_unit_id", owner="case__reporter_id",
+                   view="cases.view")
 
 
 class Whistle(models.Model):
@@ -40,7 +41,7 @@ class Whistle(models.Model):
 
 
 class WhistleResponse(models.Model):
-    scoping = ScopeSpec(region="whistle__case__region_code", unit="unit_id")
+    scoping = ScopeSpec(region="whistle__case__region_code", unit="unit_id", view="cases.view")
 
     whistle = models.ForeignKey(Whistle, verbose_name=_("whistle"), on_delete=models.PROTECT,
                                 related_name="responses")

@@ -38,7 +38,7 @@ FINDINGS_OF = {
 class Verification(models.Model):
     """One request to verify a case on site, and its finding once recorded (pending while ``found_at`` is empty)."""
 
-    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id")
+    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", view="cases.view")
 
     case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT,
                              related_name="verifications")

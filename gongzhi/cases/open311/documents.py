@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from gongzhi.core import crypto
 from gongzhi.core.geo import CRS_CHOICES
 
-from ..models import TERMINAL_STATES, Case, CaseState, Category, Crs
+from ..models import OPEN_STATES, Case, CaseState, Category, Crs
 
 OPEN, CLOSED = "open", "closed"
-CLOSED_STATES = frozenset(TERMINAL_STATES)
-OPEN_STATES = frozenset(CaseState.values) - CLOSED_STATES
+# GeoReport knows two statuses: an open case is open; a finished one, and a duplicate merged into
+# another case (it is answered there, as 311 services close duplicates), is closed.
+CLOSED_STATES = frozenset(CaseState.values) - OPEN_STATES
 
 # The one attribute every service accepts: the coordinate system of lat/long,
 # for clients that have GCJ-02 (Amap, Tencent) or BD-09 (Baidu) points.

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from ..models import Case, Category
-from .documents import CLOSED, CLOSED_STATES, OPEN_STATES
+from ..models import OPEN_STATES, Case, Category
+from .documents import CLOSED, CLOSED_STATES
 
 MAX_REQUESTS = 1000  # the spec's recommended cap of one answer
 

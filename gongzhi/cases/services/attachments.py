@@ -16,11 +16,12 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.core import files
 
 from ..images import check_image
-from ..machine import ANY_VERSION, LEAD_UNIT, Action, is_party, transition
-from ..models import Attachment, AttachmentPurpose, Case
+from ..machine import ANY_VERSION, LEAD_UNIT, is_party, transition
+from ..models import Action, Attachment, AttachmentPurpose, Case
 from . import checks
 
 NAME_MAX = 200
@@ -44,7 +45,7 @@ def add_attachment(*, case: Case, actor, content, name: str = "", purpose: str =
         data = bytes(content or b"")
     if purpose == AttachmentPurpose.REPLY and not is_party(case, actor, LEAD_UNIT):
         raise ValidationError({"purpose": _("Only the lead unit attaches photos to its reply.")})
-    own = hasattr(actor, "username") and actor.pk in {case.reporter_id, case.created_by_id}
+    own = user_of(actor) is not None and actor.pk in {case.reporter_id, case.created_by_id}
     image = check_image(data, keep_location=bool(share_location) and own,
                         max_bytes=settings.CASE_ATTACHMENT_MAX_BYTES,
                         max_pixels=settings.CASE_ATTACHMENT_MAX_PIXELS)
@@ -54,7 +55,7 @@ def add_attachment(*, case: Case, actor, content, name: str = "", purpose: str =
         attachment = Attachment(
             case=c, purpose=purpose, original_name=name, content_type=image.content_type, size=len(image.content),
             width=image.width, height=image.height, sha256=image.sha256, location_shared=image.location_kept,
-            uploaded_by=actor if hasattr(actor, "username") else None, created_at=at)
+            uploaded_by=user_of(actor), created_at=at)
         files.store(attachment.file, f"{image.sha256[:20]}.{image.extension}", ContentFile(image.content))
         attachment.save()
         created["attachment"] = attachment

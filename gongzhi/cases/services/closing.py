@@ -22,11 +22,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.core.scoping import ensure_in_scope
 
 from .. import deadlines, notices
-from ..machine import Action, transition
-from ..models import AlertKind, Callback, Case, CaseState, Satisfaction
+from ..machine import transition
+from ..models import Action, AlertKind, Callback, Case, CaseState, Satisfaction
 from . import checks
 from .dispatching import clear_markers
 
@@ -103,10 +104,10 @@ def record_callback(*, case: Case, actor, solved: bool, satisfaction: str, comme
     reopen = satisfaction == Satisfaction.UNSATISFIED
 
     def change(c: Case):
-        by_resident = hasattr(actor, "username") and actor.pk == c.reporter_id
+        by_resident = user_of(actor) is not None and actor.pk == c.reporter_id
         callback = Callback.objects.create(
             case=c, solved=solved, satisfaction=satisfaction, comment=comment, by_resident=by_resident,
-            recorded_by=actor if hasattr(actor, "username") else None, unit=c.lead_unit, at=at)
+            recorded_by=user_of(actor), unit=c.lead_unit, at=at)
         details = {"callback": callback.pk, "solved": solved, "satisfaction": satisfaction,
                    "by_resident": by_resident}
         if reopen:
@@ -120,6 +121,8 @@ def record_callback(*, case: Case, actor, solved: bool, satisfaction: str, comme
             clear_markers(c)  # both deadlines moved (the escalation marker stays: a case escalates once)
             details.update(reopen_count=c.reopen_count, response_due=due.response_due,
                            resolution_due=due.resolution_due)
+            if due.unscheduled:
+                details[deadlines.UNSCHEDULED_KEY] = True
         else:
             c.closed_at = at
         return details
@@ -175,7 +178,7 @@ def _end(case: Case, action: str, *, actor, reason: str, expected_version, at) -
     with transaction.atomic():
         case = transition(case, action, actor=actor, reason=reason, change=change,
                           expected_version=expected_version, at=at)
-        if not (hasattr(actor, "username") and actor.pk == case.reporter_id):
+        if not (user_of(actor) is not None and actor.pk == case.reporter_id):
             notices.to_reporter(case, "cancelled", _("Your request was closed without handling: %(reason)s")
                                 % {"reason": reason}, actor)
         _follow(case, at)

@@ -1,4 +1,4 @@
-"""Configuration of request handling: routing rules (categories are edited in the admin)."""
+"""Configuration of request handling: categories and routing rules (the admin saves through these)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import Unit
 from gongzhi.accounts.roles import require
-from gongzhi.audit.services import record
+from gongzhi.audit.services import diff, record, snapshot
 from gongzhi.core.scoping import ensure_in_scope
 from gongzhi.regions.models import Region
 
@@ -28,13 +28,15 @@ def _by_code(model, value, field: str, missing: str):
     return found
 
 
-def create_routing_rule(*, actor, unit, category=None, region=None, note: str = "") -> RoutingRule:
-    """Add a rule "category subtree × region subtree → unit"; at most one active rule per pair."""
-    require(actor, CONFIGURE)
-    note = checks.text(note, "note", max_length=200, required=False)
-    category = _by_code(Category, category, "category", _("There is no category with code “%(code)s”."))
-    region = _by_code(Region, region, "region", _("There is no region with code “%(code)s”."))
-    unit = _by_code(Unit, unit, "unit", _("There is no unit with code “%(code)s”."))
+def _refuse_unknown(changes: dict, allowed: set[str]) -> None:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %(fields)s.")
+                              % {"fields": ", ".join(sorted(unknown))})
+
+
+def _check_rule(actor, *, category, region, unit) -> None:
+    """The rule's region lies in the actor's area and the unit is active and has jurisdiction there."""
     if unit is None:
         raise ValidationError({"unit": _("Name the handling unit.")})
     if region is not None:
@@ -44,15 +46,60 @@ def create_routing_rule(*, actor, unit, category=None, region=None, note: str = 
     if region is not None and not region.code.startswith(unit.region.prefix):
         raise ValidationError({"unit": _("Unit %(unit)s has no jurisdiction in %(region)s.")
                                % {"unit": unit.name, "region": region.name}})
+
+
+def _refuse_clash(*, category, region, rule_pk=None) -> None:
+    clash = RoutingRule.objects.select_for_update().filter(is_active=True, category=category, region=region)
+    clash = clash.exclude(pk=rule_pk) if rule_pk else clash
+    if clash.exists():
+        raise ValidationError({"__all__": _("An active rule for this category and region exists already "
+                                            "(#%(id)s); deactivate it first.") % {"id": clash.first().pk}})
+
+
+def create_routing_rule(*, actor, unit, category=None, region=None, note: str = "") -> RoutingRule:
+    """Add a rule "category subtree × region subtree → unit"; at most one active rule per pair."""
+    require(actor, CONFIGURE)
+    note = checks.text(note, "note", max_length=200, required=False)
+    category = _by_code(Category, category, "category", _("There is no category with code “%(code)s”."))
+    region = _by_code(Region, region, "region", _("There is no region with code “%(code)s”."))
+    unit = _by_code(Unit, unit, "unit", _("There is no unit with code “%(code)s”."))
+    _check_rule(actor, category=category, region=region, unit=unit)
     with transaction.atomic():
-        clash = RoutingRule.objects.select_for_update().filter(is_active=True, category=category, region=region)
-        if clash.exists():
-            raise ValidationError({"__all__": _("An active rule for this category and region exists already "
-                                                "(#%(id)s); deactivate it first.") % {"id": clash.first().pk}})
+        _refuse_clash(category=category, region=region)
         rule = RoutingRule.objects.create(category=category, region=region, unit=unit, note=note)
         record(actor=actor, action="cases.routing_rule.create", obj=rule,
                changes={"category": category.code if category else None,
                         "region": region.code if region else None, "unit": unit.code})
+    return rule
+
+
+_RULE_FIELDS = {"category", "region", "unit", "note", "is_active"}
+
+
+def update_routing_rule(*, actor, rule: RoutingRule, reason: str = "", **changes) -> RoutingRule:
+    """Change a rule with the checks of its creation: area, the unit's jurisdiction, one active rule per pair."""
+    require(actor, CONFIGURE)
+    if rule.region_id:
+        ensure_in_scope(rule.region, actor)
+    _refuse_unknown(changes, _RULE_FIELDS)
+    before = snapshot(rule)
+    if "note" in changes:
+        changes["note"] = checks.text(changes["note"], "note", max_length=200, required=False)
+    for name, missing in (("category", _("There is no category with code “%(code)s”.")),
+                          ("region", _("There is no region with code “%(code)s”.")),
+                          ("unit", _("There is no unit with code “%(code)s”."))):
+        if name in changes:
+            model = RoutingRule._meta.get_field(name).related_model
+            changes[name] = _by_code(model, changes[name], name, missing)
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    _check_rule(actor, category=rule.category, region=rule.region, unit=rule.unit)
+    with transaction.atomic():
+        if rule.is_active:
+            _refuse_clash(category=rule.category, region=rule.region, rule_pk=rule.pk)
+        rule.save()
+        record(actor=actor, action="cases.routing_rule.update", obj=rule, changes=diff(rule, before),
+               reason=checks.reason(reason, required=False))
     return rule
 
 
@@ -66,3 +113,38 @@ def deactivate_routing_rule(*, actor, rule: RoutingRule, reason: str = "") -> Ro
         record(actor=actor, action="cases.routing_rule.deactivate", obj=rule,
                reason=checks.reason(reason, required=False))
     return rule
+
+
+# --- categories -----------------------------------------------------------------
+
+_CATEGORY_FIELDS = {"code", "name", "parent", "sort_order", "default_unit_kind", "response_hours_urgent",
+                    "response_hours_normal", "resolution_days_urgent", "resolution_days_normal", "is_consultation",
+                    "is_active"}
+
+
+def _save_category(actor, category: Category, changes: dict, before: dict | None, reason: str) -> Category:
+    _refuse_unknown(changes, _CATEGORY_FIELDS)
+    for name, value in changes.items():
+        setattr(category, name, value)
+    category.code = checks.text(category.code, "code", max_length=16, label=_("The code"))
+    category.name = checks.text(category.name, "name", max_length=60, label=_("The name"))
+    if Category.objects.filter(code=category.code).exclude(pk=category.pk).exists():
+        raise ValidationError({"code": _("A category with this code exists already.")})
+    category.full_clean(validate_unique=False)
+    with transaction.atomic():
+        category.save()
+        record(actor=actor, action=f"cases.category.{'update' if before else 'create'}", obj=category,
+               changes=diff(category, before), reason=checks.reason(reason, required=False))
+    return category
+
+
+def create_category(*, actor, code: str, name: str, reason: str = "", **fields) -> Category:
+    """Add a category of the tree (its deadlines, default unit kind, whether it is a consultation)."""
+    require(actor, CONFIGURE)
+    return _save_category(actor, Category(), {"code": code, "name": name, **fields}, None, reason)
+
+
+def update_category(*, actor, category: Category, reason: str = "", **changes) -> Category:
+    """Change a category; deactivate it instead of deleting it (cases refer to it)."""
+    require(actor, CONFIGURE)
+    return _save_category(actor, category, changes, snapshot(category), reason)

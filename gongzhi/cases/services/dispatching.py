@@ -20,8 +20,8 @@ from gongzhi.accounts.models import Unit
 
 from .. import deadlines, notices
 from ..routing import route
-from ..machine import Action, transition
-from ..models import AlertKind, Case, CaseEvent, DeadlineMarker
+from ..machine import transition
+from ..models import Action, AlertKind, Case, CaseEvent, DeadlineMarker
 from . import checks
 
 MAX_ASSISTING = 10
@@ -93,6 +93,8 @@ def _assign(case: Case, action: str, *, actor, unit, assisting_units, reason, bi
                    "response_due": due.response_due, "resolution_due": due.resolution_due, "binding": binding}
         if routing:
             details["routing"] = routing
+        if due.unscheduled:
+            details[deadlines.UNSCHEDULED_KEY] = True
         return details
 
     with transaction.atomic():

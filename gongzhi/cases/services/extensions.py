@@ -9,9 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
+
 from .. import deadlines, notices
-from ..machine import Action, transition
-from ..models import AlertKind, Case, ExtensionRequest, ExtensionState
+from ..machine import transition
+from ..models import Action, AlertKind, Case, ExtensionRequest, ExtensionState
 from . import checks
 from .dispatching import clear_markers
 
@@ -31,7 +33,7 @@ def request_extension(*, case: Case, actor, days: int, reason: str, expected_ver
                                    % {"id": c.pk}})
         extension = ExtensionRequest.objects.create(
             case=c, unit=c.lead_unit, days=days, reason=reason, requested_at=at,
-            requested_by=actor if hasattr(actor, "username") else None)
+            requested_by=user_of(actor))
         return {"extension": extension.pk, "days": days, "resolution_due": c.resolution_due}
 
     with transaction.atomic():
@@ -60,14 +62,16 @@ def approve_extension(*, case: Case, actor, reason: str = "", expected_version: 
         old_due = c.resolution_due
         new_due = deadlines.extended(old_due or at, extension.days, region=c.region_code)
         extension.state = ExtensionState.APPROVED
-        extension.decided_by = actor if hasattr(actor, "username") else None
+        extension.decided_by = user_of(actor)
         extension.decided_at = at
         extension.decision_reason = reason
         extension.old_due, extension.new_due = old_due, new_due
         extension.save()
         c.resolution_due = new_due
         clear_markers(c, AlertKind.RESOLUTION_DUE_SOON, AlertKind.RESOLUTION_OVERDUE)
-        return {"extension": extension.pk, "days": extension.days, "old_due": old_due, "new_due": new_due}
+        return deadlines.mark_unscheduled(
+            {"extension": extension.pk, "days": extension.days, "old_due": old_due, "new_due": new_due},
+            old_due or at, new_due)
 
     with transaction.atomic():
         case = transition(case, Action.APPROVE_EXTENSION, actor=actor, reason=reason, change=change,
@@ -84,7 +88,7 @@ def refuse_extension(*, case: Case, actor, reason: str, expected_version: int | 
     def change(c: Case):
         extension = _pending(c)
         extension.state = ExtensionState.REFUSED
-        extension.decided_by = actor if hasattr(actor, "username") else None
+        extension.decided_by = user_of(actor)
         extension.decided_at = at
         extension.decision_reason = reason
         extension.save()

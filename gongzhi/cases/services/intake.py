@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.roles import can, require
 from gongzhi.audit.services import record
 from gongzhi.core import geo
@@ -23,8 +24,8 @@ from gongzhi.regions.models import Region
 from gongzhi.regions.selectors import locate_grid_key
 
 from .. import catalogue, taxonomy
-from ..machine import Action, transition
-from ..models import Case, Category, Channel, Crs, Urgency
+from ..machine import transition
+from ..models import Action, Case, Category, Channel, Crs, Urgency
 from . import checks
 
 TITLE_MAX = 100
@@ -136,11 +137,11 @@ def create_case(*, actor, channel: str, category, title: str, description: str, 
         raise ValidationError(errors)
 
     if reporter is None and not registering_for_others:
-        reporter = actor if hasattr(actor, "username") else None
+        reporter = user_of(actor)
     case = Case(
         channel=channel, category=category, urgency=urgency, title=title.strip(), description=description.strip(),
         address=(address or "").strip(), reporter=reporter, is_anonymous=bool(is_anonymous),
-        hotline_id=hotline_id, created_by=actor if hasattr(actor, "username") else None, **location,
+        hotline_id=hotline_id, created_by=user_of(actor), **location,
     )
     # transition() writes the case, its event and its audit event in one transaction.
     return transition(case, Action.INTAKE, actor=actor, payload={

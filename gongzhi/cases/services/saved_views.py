@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.roles import STAFF_ROLES
 from gongzhi.audit.services import record
 
@@ -29,7 +30,7 @@ CHOICES = {"overdue": ("", "0", "1"), "due": ("", "today", "week")}
 
 def _may_save(actor) -> None:
     """Staff save views of the case list; residents have no case list."""
-    if not hasattr(actor, "username") or not (actor.is_superuser or actor.role in STAFF_ROLES):
+    if user_of(actor) is None or not (actor.is_superuser or actor.role in STAFF_ROLES):
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
@@ -95,7 +96,7 @@ def save_view(*, actor, name: str, filters: dict, shared: bool = False) -> Saved
 
 
 def _own(actor, view: SavedView) -> SavedView:
-    if not hasattr(actor, "username") or view.owner_id != actor.pk:
+    if user_of(actor) is None or view.owner_id != actor.pk:
         raise PermissionDenied(_("Only the person who saved a view may change it."))
     return view
 

@@ -19,12 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.core import workcal
 
-from .. import notices
+from .. import deadlines, notices
 from ..images import check_image
-from ..machine import Action, transition
-from ..models import FINDINGS_OF, Attachment, AttachmentPurpose, Case, CaseState, Verification, VerificationKind
+from ..machine import transition
+from ..models import FINDINGS_OF, Action, Attachment, AttachmentPurpose, Case, CaseState, Verification, VerificationKind
 from . import checks
 
 NOTE_MAX = 2000
@@ -33,7 +34,7 @@ MAX_HOURS = 24 * 7
 
 
 def _user(actor):
-    return actor if hasattr(actor, "username") else None
+    return user_of(actor)
 
 
 def request_verification(*, case: Case, actor, note: str = "", within_hours: float | None = None,
@@ -58,7 +59,8 @@ def request_verification(*, case: Case, actor, note: str = "", within_hours: flo
             raise ValidationError({"__all__": _("A verification of case #%(id)s is already pending.") % {"id": c.pk}})
         verification = Verification.objects.create(case=c, kind=kind, grid_id=c.grid_id, request_note=note,
                                                    requested_by=_user(actor), requested_at=at, due_at=due_at)
-        return {"verification": verification.pk, "kind": kind, "grid": c.grid.code, "due_at": due_at}
+        return deadlines.mark_unscheduled(
+            {"verification": verification.pk, "kind": kind, "grid": c.grid.code, "due_at": due_at}, at, due_at)
 
     with transaction.atomic():
         case = transition(case, Action.REQUEST_VERIFICATION, actor=actor, reason=note, change=change,

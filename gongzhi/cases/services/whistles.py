@@ -9,12 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.models import Unit
 from gongzhi.core import workcal
 
-from .. import notices
-from ..machine import Action, transition
-from ..models import Case, Whistle, WhistleResponse
+from .. import deadlines, notices
+from ..machine import transition
+from ..models import Action, Case, Whistle, WhistleResponse
 from . import checks
 
 MAX_SUMMONED = 20
@@ -66,9 +67,10 @@ def whistle_case(*, case: Case, actor, units, report_by: datetime | None = None,
 
     def change(c: Case):
         whistle = Whistle.objects.create(case=c, report_by=report_by, note=note, created_at=at,
-                                         created_by=actor if hasattr(actor, "username") else None)
+                                         created_by=user_of(actor))
         WhistleResponse.objects.bulk_create([WhistleResponse(whistle=whistle, unit=u) for u in summoned])
-        return {"whistle": whistle.pk, "units": [u.code for u in summoned], "report_by": report_by}
+        return deadlines.mark_unscheduled(
+            {"whistle": whistle.pk, "units": [u.code for u in summoned], "report_by": report_by}, at, report_by)
 
     with transaction.atomic():
         case = transition(case, Action.WHISTLE, actor=actor, reason=note, change=change,
@@ -91,7 +93,7 @@ def report_in(*, case: Case, actor, note: str = "", expected_version: int | None
             raise ValidationError({"__all__": _("Your unit has already reported in to every whistle of case #%(id)s.")
                                    % {"id": c.pk}})
         response.reported_at = at
-        response.reported_by = actor if hasattr(actor, "username") else None
+        response.reported_by = user_of(actor)
         response.note = note
         response.save(update_fields=["reported_at", "reported_by", "note"])
         return {"whistle": response.whistle_id, "on_time": at <= response.whistle.report_by}

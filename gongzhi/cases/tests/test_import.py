@@ -179,3 +179,19 @@ def test_the_command(world, tmp_path, capsys):
         call_command("import_cases", str(tmp_path / "missing.csv"))
     with pytest.raises(CommandError):
         call_command("import_cases", str(path), "--as-user", "leader", "--no-progress")
+
+
+@pytest.mark.django_db
+def test_a_work_order_number_excel_cut_short_is_refused_not_imported(world, tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADERS)
+    sheet.append([2025091512345678901, dt.datetime(2025, 9, 15, 9, 0), "0201", "一般", "施工噪声", "夜间施工。", "",
+                  POINT_A1[0], POINT_A1[1], "", "张三", "13900001111"])
+    path = tmp_path / "hotline.xlsx"
+    workbook.save(path)
+    with translation.override("en"):
+        report = run(world.users.admin, path)
+        assert [(e.row, e.column) for e in report.errors] == [(2, "工单编号")]
+        assert "more than 15 digits" in report.errors[0].message
+    assert Case.objects.count() == 0

@@ -11,11 +11,12 @@ What is checked, and the only exemptions:
 * Every module under an app folder ``gongzhi/<app>/`` belongs to that app: models, services,
   faces, migrations, management commands, and its ``tests/`` too.
 * Project-level modules directly under ``gongzhi/`` (``settings.py``, ``urls.py``, ``api.py``,
-  ``asgi.py``, ``wsgi.py``, ``conftest.py``) wire every app together and are not checked; an
-  import *of* one of them (an app's router taking ``gongzhi.api.actor_of``, a test taking the
-  fixtures of ``gongzhi/conftest.py``) is not an app dependency either.
+  ``asgi.py``, ``wsgi.py``, ``conftest.py``) wire every app together and are not checked. An app
+  does not import them back (the API root mounts the routers, so a router importing the root
+  would make a cycle); only tests may, for the fixtures of ``gongzhi/conftest.py`` or the API
+  object they call.
 * The mechanisms of permission and trace, :data:`MECHANISMS` (``accounts.roles``: ``require``,
-  ``can``; ``audit.services``: ``record``, ``diff``, ``snapshot``; ``audit.context``;
+  ``can``; ``accounts.actors``: who is acting; ``audit.services``: ``record``, ``diff``, ``snapshot``; ``audit.context``;
   ``audit.admin_base``: ``ScopedAuditedAdmin``), may be imported by every app but ``core``,
   whatever its layer: the services and admin of ``regions`` and ``accounts`` are
   permission-checked and audited like any other. ``core`` imports no app at all.
@@ -53,6 +54,7 @@ LAYER = {app: index for index, layer in enumerate(LAYERS) for app in layer}
 
 MECHANISMS = frozenset({
     "gongzhi.accounts.roles",
+    "gongzhi.accounts.actors",
     "gongzhi.audit.services",
     "gongzhi.audit.context",
     "gongzhi.audit.admin_base",
@@ -107,6 +109,21 @@ def mechanism(module: str) -> bool:
     return any(module == m or module.startswith(m + ".") for m in MECHANISMS)
 
 
+def judge(app: str, target: str, module: str, in_tests: bool) -> str:
+    """Why ``app`` may not import ``module`` (of ``target``), or "" when it may."""
+    if not (ROOT / target).is_dir():  # project-level module: gongzhi.api, gongzhi.urls, gongzhi.conftest
+        return "" if in_tests else "apps do not import the project-level wiring (gongzhi/*.py)"
+    if app == "core":
+        return "core imports no app"
+    if mechanism(module) or (in_tests and target in TESTS_MAY_USE):
+        return ""
+    if target not in LAYER or app not in LAYER:
+        return "app missing from LAYERS"
+    if LAYER[target] < LAYER[app]:
+        return ""
+    return f"{app} may not import {target} (docs/ARCHITECTURE.md, Allowed imports)"
+
+
 def violations() -> list[str]:
     found = {}
     for path in sorted(ROOT.rglob("*.py")):
@@ -123,20 +140,9 @@ def violations() -> list[str]:
             parts = module.split(".")
             if parts[0] != PACKAGE or len(parts) < 2 or parts[1] == app:
                 continue
-            target = parts[1]
-            if not (ROOT / target).is_dir():  # project-level module (gongzhi.api, gongzhi.conftest)
-                continue
-            if app == "core":
-                why = "core imports no app"
-            elif mechanism(module) or (in_tests and target in TESTS_MAY_USE):
-                continue
-            elif target not in LAYER or app not in LAYER:
-                why = "app missing from LAYERS"
-            elif LAYER[target] < LAYER[app]:
-                continue
-            else:
-                why = f"{app} may not import {target} (docs/ARCHITECTURE.md, Allowed imports)"
-            found.setdefault(f"gongzhi/{rel}:{line}: imports {module}: {why}", None)
+            why = judge(app, parts[1], module, in_tests)
+            if why:
+                found.setdefault(f"gongzhi/{rel}:{line}: imports {module}: {why}", None)
     return list(found)
 
 
@@ -168,3 +174,22 @@ def test_the_checker_sees_function_level_and_relative_imports(tmp_path):
         (4, "gongzhi.cases.models"),
         (5, "gongzhi.accounts.roles"),
     ]
+
+
+def test_the_project_wiring_is_not_imported_back_by_apps():
+    assert judge("cases", "api", "gongzhi.api", in_tests=False)
+    assert judge("registry", "urls", "gongzhi.urls", in_tests=False)
+    assert not judge("cases", "conftest", "gongzhi.conftest", in_tests=True)
+
+
+def test_routers_and_the_api_root_do_not_import_each_other():
+    """The root mounts every router; a router reaching back for ``actor_of`` made a cycle once."""
+    routers = [path for path in ROOT.rglob("*.py")
+               if "tests" not in path.parts and "Router(" in path.read_text(encoding="utf-8")]
+    assert len(routers) >= 4, "no routers found?"
+    for path in routers:
+        name, is_package = module_name(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        back = [line for line, module in imported_modules(tree, name, is_package)
+                if module == "gongzhi.api" or module.startswith("gongzhi.api.")]
+        assert not back, f"{name} imports gongzhi.api (line {back}); take actor_of from gongzhi.accounts.actors"

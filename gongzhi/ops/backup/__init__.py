@@ -17,6 +17,8 @@ from django.db import connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import command_actor
+
 from . import archive
 from .databases import database_for
 from .errors import BackupError
@@ -176,6 +178,6 @@ def _record_restore(src: Path, manifest: dict) -> None:
     from gongzhi.audit.services import record
 
     with transaction.atomic():
-        record(actor=None, action="ops.restore", object_type="backup", object_repr=src.name[:200],
+        record(actor=command_actor("restore"), action="ops.restore", object_type="backup", object_repr=src.name[:200],
                changes={"backup_created_at": manifest["created_at"],
                         "tables": len(manifest["tables"]), "media_files": manifest.get("media_files", 0)})

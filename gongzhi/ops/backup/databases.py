@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -110,20 +111,14 @@ class SqliteDatabase:
             source.close()
 
     def fingerprint(self) -> tuple[dict, dict]:
-        conn = self._connect()
-        try:
+        with closing(self._connect()) as conn:
             return self._read(conn)
-        finally:
-            conn.close()
 
     def is_empty(self) -> bool:
         if not self.path.exists():
             return True
-        conn = self._connect()
-        try:
+        with closing(self._connect()) as conn:
             return not self._tables(conn)
-        finally:
-            conn.close()
 
     def restore(self, source_file: Path) -> None:
         """Copy the backup into the database file page by page, in one write transaction."""

@@ -27,7 +27,7 @@ def test_add_grid_through_admin_is_validated_and_audited(admin_client, tree):
     assert response.status_code == 302, response.content.decode()[:2000]
     grid = Region.objects.get(code="110105001001003")
     assert grid.level == "grid"
-    assert AuditEvent.objects.filter(action="regions.grid.create", object_id=str(grid.pk)).exists()
+    assert AuditEvent.objects.filter(action="regions.region.create", object_id=str(grid.pk)).exists()
 
 
 def test_overlapping_boundary_is_refused_by_the_admin_form(admin_client, tree):

@@ -8,7 +8,7 @@ from gongzhi.core.crypto import EncryptedTextField
 from gongzhi.core.ids import validate_credit_code
 from gongzhi.core.scoping import ScopeSpec
 
-from .places import GRID_CHOICES, Dwelling, _unique_when_set
+from .places import GRID_CHOICES, Dwelling, NamedInGrid, _unique_when_set
 
 
 class OrganisationKind(models.TextChoices):
@@ -20,7 +20,7 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Organisation(models.Model):
+class Organisation(NamedInGrid, models.Model):
     scoping = ScopeSpec(region="grid__code")
 
     name = models.CharField(_("name"), max_length=200)
@@ -50,13 +50,6 @@ class Organisation(models.Model):
             _unique_when_set("credit_code", "registry_organisation_credit_code_uniq"),
             _unique_when_set("external_id", "registry_organisation_external_id_uniq"),
         ]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.grid.code
 
     @property
     def contact_phone_masked(self) -> str:

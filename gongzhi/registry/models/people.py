@@ -18,7 +18,7 @@ from gongzhi.core import crypto
 from gongzhi.core.crypto import EncryptedTextField
 from gongzhi.core.scoping import ScopeSpec
 
-from .places import GRID_CHOICES, Dwelling, _unique_when_set
+from .places import GRID_CHOICES, Dwelling, NamedInGrid, _unique_when_set
 
 
 class Gender(models.TextChoices):
@@ -51,7 +51,7 @@ class PersonStatus(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
 
 
-class Person(models.Model):
+class Person(NamedInGrid, models.Model):
     scoping = ScopeSpec(region="grid__code")
 
     name = models.CharField(_("name"), max_length=50)
@@ -90,13 +90,6 @@ class Person(models.Model):
             _unique_when_set("external_id", "registry_person_external_id_uniq"),
         ]
         indexes = [models.Index(fields=["grid", "name"], name="registry_person_grid_name")]
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.grid.code
 
     @property
     def id_number_masked(self) -> str:

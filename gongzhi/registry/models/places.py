@@ -16,6 +16,21 @@ from gongzhi.core.scoping import ScopeSpec
 GRID_CHOICES = {"level": "grid"}
 
 
+class PlacedInGrid:
+    """A registry row placed in a grid: the audit trail places its events at that grid."""
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.grid.code
+
+
+class NamedInGrid(PlacedInGrid):
+    """A row placed in a grid that is known by its name (a compound, a person, an organisation)."""
+
+    def __str__(self):
+        return self.name
+
+
 def _unique_when_set(field: str, name: str) -> models.UniqueConstraint:
     return models.UniqueConstraint(fields=[field], condition=~Q(**{field: ""}), name=name)
 
@@ -42,7 +57,7 @@ def region_prefix_of(grid) -> str:
     return "".join(reversed(names))
 
 
-class Compound(models.Model):
+class Compound(NamedInGrid, models.Model):
     """A residential compound or courtyard (小区/院落)."""
 
     scoping = ScopeSpec(region="grid__code")
@@ -71,15 +86,8 @@ class Compound(models.Model):
         ordering = ["grid__code", "name"]
         constraints = [_unique_when_set("external_id", "registry_compound_external_id_uniq")]
 
-    def __str__(self):
-        return self.name
 
-    @property
-    def audit_region_code(self) -> str:
-        return self.grid.code
-
-
-class Building(models.Model):
+class Building(PlacedInGrid, models.Model):
     """A building (楼栋), usually inside a compound."""
 
     scoping = ScopeSpec(region="grid__code")
@@ -108,10 +116,6 @@ class Building(models.Model):
         label = numbered(self.number, "号楼")
         return f"{self.compound.name} {label}" if self.compound_id else label
 
-    @property
-    def audit_region_code(self) -> str:
-        return self.grid.code
-
 
 class Entrance(models.Model):
     """A stairwell entrance of a building (单元)."""
@@ -136,7 +140,7 @@ class Entrance(models.Model):
         return self.building.grid.code
 
 
-class Dwelling(models.Model):
+class Dwelling(PlacedInGrid, models.Model):
     """A dwelling or other premises (房屋). Its floor area is the owners' voting weight."""
 
     scoping = ScopeSpec(region="grid__code")
@@ -178,10 +182,6 @@ class Dwelling(models.Model):
 
     def __str__(self):
         return self.address_text or self.local_address()
-
-    @property
-    def audit_region_code(self) -> str:
-        return self.grid.code
 
     def local_address(self) -> str:
         """``永安里小区 3号楼 2单元 501室``: the address below the community."""

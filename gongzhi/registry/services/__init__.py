@@ -12,15 +12,36 @@ from .people import (
     save_care_tag,
     tag_person,
     untag_person,
+    update_household,
     update_person,
+    update_person_tag,
 )
-from .places import create_building, create_compound, create_dwelling, create_entrance, update_compound, update_dwelling
-from .visits import finish_patrol, record_patrol, record_visit, report_patrol_problem
+from .places import (
+    create_building,
+    create_compound,
+    create_dwelling,
+    create_entrance,
+    update_building,
+    update_compound,
+    update_dwelling,
+    update_entrance,
+)
+from .records import delete_record
+from .visits import (
+    finish_patrol,
+    record_patrol,
+    record_visit,
+    report_patrol_problem,
+    update_patrol,
+    update_patrol_problem,
+    update_visit,
+)
 
 __all__ = [
     "add_household_member", "create_building", "create_compound", "create_dwelling", "create_entrance",
     "create_household", "create_organisation", "create_person", "finish_patrol", "mark_status", "move_person",
     "record_patrol", "record_visit", "remove_household_member", "report_patrol_problem", "reveal_personal_field",
     "save_care_tag", "tag_person", "untag_person", "update_compound", "update_dwelling", "update_organisation",
-    "update_person",
+    "update_person", "delete_record", "update_building", "update_entrance", "update_household", "update_person_tag",
+    "update_patrol", "update_patrol_problem", "update_visit",
 ]

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.roles import can
 from gongzhi.audit.services import record
 from gongzhi.core import crypto
@@ -72,14 +73,14 @@ def create_person(*, actor, name: str, grid=None, id_type: str = IdType.RESIDENT
                   phone: str = "", residence_type: str = Person._meta.get_field("residence_type").default,
                   dwelling: Dwelling | None = None, dwelling_role: str = "", gender: str = "",
                   birth_date: dt.date | None = None, external_id: str = "", note: str = "",
-                  since: dt.date | None = None) -> Person:
+                  since: dt.date | None = None, status: str = PersonStatus.ACTIVE) -> Person:
     grid = grid or (dwelling.grid if dwelling else None)
     check(actor, "registry.change", ensure_grid(grid), dwelling)
     if dwelling is not None and not dwelling_role:
         raise ValidationError({"dwelling_role": _("Say whether the person owns, rents or is family there.")})
     person = Person(name=name.strip(), grid=grid, id_type=id_type, id_number=id_number, phone=phone,
                     residence_type=residence_type, dwelling=dwelling, dwelling_role=dwelling_role if dwelling else "",
-                    gender=gender, birth_date=birth_date, external_id=external_id.strip(), note=note)
+                    gender=gender, birth_date=birth_date, external_id=external_id.strip(), note=note, status=status)
     _save_person(person)
     if dwelling is not None:
         Residence.objects.create(person=person, dwelling=dwelling, role=dwelling_role,
@@ -154,18 +155,38 @@ def reveal_personal_field(*, actor, person: Person, field: str, reason: str) -> 
 
 
 @transaction.atomic
-def create_household(*, actor, head: Person, dwelling: Dwelling | None = None, grid=None, external_id: str = "",
-                     members: list[tuple[Person, str]] = (), note: str = "") -> Household:
+def create_household(*, actor, head: Person | None, dwelling: Dwelling | None = None, grid=None,
+                     external_id: str = "", members: list[tuple[Person, str]] = (), note: str = "") -> Household:
     """A household with its head and, optionally, further members ``[(person, relation), ...]``."""
-    grid = grid or (dwelling.grid if dwelling else head.grid)
+    grid = grid or (dwelling.grid if dwelling else head.grid if head else None)
     check(actor, "registry.change", ensure_grid(grid), dwelling, head, *(p for p, _r in members))
     household = Household(grid=grid, dwelling=dwelling, head=head, external_id=external_id.strip(), note=note)
     full_clean(household)
     household.save()
-    for person, relation in [(head, Relation.HEAD), *members]:
+    members = [*([(head, Relation.HEAD)] if head is not None else []), *members]
+    for person, relation in members:
         _add_member(household, person, relation)
     record(actor=actor, action="registry.household.create", obj=household,
-           changes={**audit_diff(household, None), "members": [[p.pk, r] for p, r in [(head, "head"), *members]]})
+           changes={**audit_diff(household, None), "members": [[p.pk, str(r)] for p, r in members]})
+    return household
+
+
+@transaction.atomic
+def update_household(*, actor, household: Household, reason: str = "", **changes) -> Household:
+    """Change a household's own fields; a new head becomes its member with the relation "head"."""
+    check(actor, "registry.change", household)
+    before = take_snapshot(household)
+    apply_changes(household, changes, {"grid", "dwelling", "head", "external_id", "note"})
+    check(actor, "registry.change", ensure_grid(household.grid), household.dwelling, household.head)
+    household.external_id = (household.external_id or "").strip()
+    full_clean(household)
+    household.save()
+    if "head" in changes and household.head is not None:
+        household.members.filter(relation=Relation.HEAD).exclude(person=household.head).update(
+            relation=Relation.OTHER)
+        _add_member(household, household.head, Relation.HEAD)
+    record(actor=actor, action="registry.household.update", obj=household, changes=audit_diff(household, before),
+           reason=reason)
     return household
 
 
@@ -222,10 +243,24 @@ def tag_person(*, actor, person: Person, tag: CareTag, since: dt.date | None = N
     check(actor, "registry.change", person)
     _check_tag(actor, tag)
     link, created = PersonCareTag.objects.get_or_create(person=person, tag=tag, defaults={
-        "since": since or timezone.localdate(), "note": note, "added_by": actor if hasattr(actor, "username") else None})
+        "since": since or timezone.localdate(), "note": note, "added_by": user_of(actor)})
     if created:
         record(actor=actor, action="registry.person.tag", obj=person, changes={"tag": tag.code},
                region_code=person.grid.code)
+    return link
+
+
+@transaction.atomic
+def update_person_tag(*, actor, link: PersonCareTag, reason: str = "", **changes) -> PersonCareTag:
+    """Change when a care tag applies from, or its note."""
+    check(actor, "registry.change", link.person)
+    _check_tag(actor, link.tag)
+    before = take_snapshot(link)
+    apply_changes(link, changes, {"since", "note"})
+    full_clean(link)
+    link.save()
+    record(actor=actor, action="registry.person.tag_update", obj=link.person,
+           changes={"tag": link.tag.code, **audit_diff(link, before)}, reason=reason)
     return link
 
 

@@ -62,6 +62,40 @@ def create_entrance(*, actor, building: Building, number: str) -> Entrance:
     return _save_new(Entrance(building=building, number=number), actor, "registry.entrance.create")
 
 
+@transaction.atomic
+def update_building(*, actor, building: Building, reason: str = "", **changes) -> Building:
+    check(actor, "registry.change", building)
+    before = take_snapshot(building)
+    apply_changes(building, changes, {"compound", "number", "grid", "name", "floors", "external_id"})
+    check(actor, "registry.change", ensure_grid(building.grid), building.compound)
+    building.number, building.name = str(building.number).strip(), (building.name or "").strip()
+    clash = Building.objects.filter(compound=building.compound, number=building.number).exclude(pk=building.pk)
+    if building.compound_id and clash.exists():
+        raise ValidationError({"number": _("This compound already has a building %(n)s.") % {"n": building.number}})
+    full_clean(building)
+    building.save()
+    if {"number", "compound"} & set(changes):
+        _refresh_addresses(Dwelling.objects.filter(building=building))
+    record(actor=actor, action="registry.building.update", obj=building, changes=audit_diff(building, before),
+           reason=reason)
+    return building
+
+
+@transaction.atomic
+def update_entrance(*, actor, entrance: Entrance, number: str, reason: str = "") -> Entrance:
+    check(actor, "registry.change", entrance)
+    before = take_snapshot(entrance)
+    entrance.number = str(number).strip()
+    if Entrance.objects.filter(building=entrance.building, number=entrance.number).exclude(pk=entrance.pk).exists():
+        raise ValidationError({"number": _("This building already has an entrance %(n)s.") % {"n": entrance.number}})
+    full_clean(entrance)
+    entrance.save()
+    _refresh_addresses(Dwelling.objects.filter(entrance=entrance))
+    record(actor=actor, action="registry.entrance.update", obj=entrance, changes=audit_diff(entrance, before),
+           reason=reason)
+    return entrance
+
+
 def _check_parts(dwelling: Dwelling) -> None:
     errors = {}
     if dwelling.entrance_id and dwelling.building_id and dwelling.entrance.building_id != dwelling.building_id:

@@ -13,7 +13,7 @@ from gongzhi.accounts.models import User
 from gongzhi.audit.services import record
 from gongzhi.registry.models import Household, HouseholdVisit, Patrol, PatrolProblem, Person
 
-from .common import check, ensure_grid
+from .common import apply_changes, audit_diff, check, ensure_grid, full_clean, take_snapshot
 
 
 def _staff_member(actor) -> User:
@@ -72,6 +72,63 @@ def record_visit(*, actor, household: Household | None = None, dwelling=None, pe
            changes={"household": household.pk if household else None, "dwelling": dwelling.pk if dwelling else None,
                     "persons": [p.pk for p in persons], "follow_up_needed": follow_up_needed})
     return visit
+
+
+@transaction.atomic
+def update_visit(*, actor, visit: HouseholdVisit, persons=None, reason: str = "", **changes) -> HouseholdVisit:
+    """Correct what was noted of a visit; where and by whom stay as recorded."""
+    check(actor, "registry.visit", visit, *(persons or ()))
+    before = take_snapshot(visit)
+    apply_changes(visit, changes, {"visited_at", "longitude", "latitude", "notes", "follow_up_needed",
+                                   "follow_up_note"})
+    _not_in_future(visit.visited_at, "visited_at")
+    _check_point(visit.longitude, visit.latitude)
+    if visit.follow_up_needed and not (visit.follow_up_note or "").strip():
+        raise ValidationError({"follow_up_note": _("Say what needs to be followed up.")})
+    full_clean(visit)
+    visit.save()
+    diff = audit_diff(visit, before)
+    if persons is not None:
+        persons = list(persons)
+        visit.persons.set(persons)
+        diff["persons"] = [p.pk for p in persons]
+    record(actor=actor, action="registry.visit.update", obj=visit, changes=diff, reason=reason)
+    return visit
+
+
+@transaction.atomic
+def update_patrol(*, actor, patrol: Patrol, reason: str = "", **changes) -> Patrol:
+    """Correct a patrol's times, route or notes (the grid and the patroller stay)."""
+    check(actor, "registry.visit", patrol)
+    before = take_snapshot(patrol)
+    apply_changes(patrol, changes, {"started_at", "ended_at", "route", "notes"})
+    _not_in_future(patrol.started_at, "started_at")
+    if patrol.ended_at is not None:
+        _not_in_future(patrol.ended_at, "ended_at")
+        if patrol.ended_at < patrol.started_at:
+            raise ValidationError({"ended_at": _("The patrol cannot end before it started.")})
+    patrol.route = _clean_route(patrol.route)
+    full_clean(patrol)
+    patrol.save()
+    record(actor=actor, action="registry.patrol.update", obj=patrol, changes=audit_diff(patrol, before),
+           reason=reason)
+    return patrol
+
+
+@transaction.atomic
+def update_patrol_problem(*, actor, problem: PatrolProblem, reason: str = "", **changes) -> PatrolProblem:
+    check(actor, "registry.visit", problem.patrol)
+    before = take_snapshot(problem)
+    apply_changes(problem, changes, {"description", "category", "found_at", "longitude", "latitude",
+                                     "resolved_on_the_spot"})
+    if not (problem.description or "").strip():
+        raise ValidationError({"description": _("Describe the problem.")})
+    _check_point(problem.longitude, problem.latitude)
+    full_clean(problem)
+    problem.save()
+    record(actor=actor, action="registry.patrol.problem_update", obj=problem.patrol,
+           changes={"problem": problem.pk, **audit_diff(problem, before)}, reason=reason)
+    return problem
 
 
 def _clean_route(route) -> list:

@@ -224,3 +224,39 @@ def test_a_small_import_leaves_the_statistics_alone(staff, tree):
     data = csv_bytes("persons", [person_values(1, grid="110105001001001")])
     assert import_registry(actor=staff["community_a"], data=data, filename="persons.csv").ok
     assert planner_rows(Person._meta.db_table) == before
+
+
+def test_the_command_without_as_acts_as_its_system_actor_not_the_first_superuser(staff, tree, tmp_path,
+                                                                                  make_user):
+    make_user("root", role="admin", is_superuser=True, is_staff=True)
+    data, _persons = _workbook()
+    path = tmp_path / "ledger.xlsx"
+    path.write_bytes(data)
+    call_command("import_registry", str(path), "--no-progress", stdout=StringIO())
+    assert Person.objects.count() == 4
+    events = AuditEvent.objects.filter(action__startswith="registry.")
+    assert events.exists()
+    assert set(events.values_list("actor_id", flat=True)) == {None}  # nobody who did not act is named
+    assert all(label.startswith("system:import_registry (") for label in events.values_list("actor_label", flat=True))
+    with pytest.raises(CommandError, match="nobody"):
+        call_command("import_registry", str(path), "--no-progress", "--as", "nobody", stdout=StringIO())
+
+
+def test_600_problems_are_counted_as_600_and_the_first_500_listed(staff, tree, tmp_path):
+    def wrong_check_digit(number):
+        return number[:-1] + ("0" if number[-1] != "0" else "1")
+
+    bad = [{**person_values(i, grid=GRID_A1)} for i in range(600)]
+    for record in bad:
+        record["证件号码"] = wrong_check_digit(record["证件号码"])
+    path = tmp_path / "bad.csv"
+    path.write_bytes(csv_bytes("persons", bad))
+    report = import_registry(actor=staff["community_a"], data=path.read_bytes(), filename="bad.csv")
+    assert report.error_count == 600 and len(report.errors) == 500 and report.truncated
+    assert report.errors[0].row == 2 and report.errors[-1].row == 501
+    err = StringIO()
+    with pytest.raises(CommandError, match="600 problems found"):
+        call_command("import_registry", str(path), "--as", "community_a", "--no-progress", "--language", "en",
+                     stderr=err)
+    assert err.getvalue().count("column 证件号码") == 500
+    assert Person.objects.count() == 0

@@ -6,12 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.cases import selectors
-from gongzhi.cases.models import CaseState
+from gongzhi.cases.models import OPEN_STATES, CaseState
 
 from .base import StyledForm
 
 OVERDUE = [("", _("Any")), ("1", _("Overdue")), ("0", _("Not overdue"))]
-OPEN_STATES = "received,dispatched,in_progress,returned,arbitration,replied"
+# The "open" choice of the state filter: every open state, in the order of the states.
+OPEN_FILTER = ",".join(state for state in CaseState.values if state in OPEN_STATES)
 DUE = [("", _("Any time")), ("today", _("Due today")), ("week", _("Due this week"))]
 
 
@@ -33,7 +34,7 @@ class CaseFilterForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", _("Any")), ("received,returned,arbitration", _("Waiting for dispatch")),
                                         ("dispatched,in_progress", _("Being handled")),
-                                        (OPEN_STATES, _("Open"))] + list(CaseState.choices)
+                                        (OPEN_FILTER, _("Open"))] + list(CaseState.choices)
         self.fields["category"].choices = [("", _("Any"))] + [
             (c.code, f"{c.parent.name} · {c.name}" if c.parent_id else c.name) for c in selectors.categories()]
 

@@ -218,6 +218,7 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
         "assisting": case.assisting_units.all(), "whistles": case.whistles.prefetch_related("responses__unit"),
         "extensions": case.extension_requests.all(), "callbacks": case.callbacks.all(),
         "can_dispatch": can(request.user, "cases.dispatch"),
+        "calendar_unscheduled": selectors.has_unscheduled_deadline(case),
     })
     if caller and caller["revealed"]:
         add_never_cache_headers(response)  # the phone in clear: this answer only

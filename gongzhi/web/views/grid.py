@@ -18,14 +18,12 @@ from gongzhi.registry import services as registry_services
 from .. import boards, mapdata
 from ..access import page
 from ..forms import apply_service_error
+from ..forms.filters import OPEN_FILTER
 from ..forms.grid import LookupForm, VisitForm
 from ..forms.reporting import PatrolReportForm
 from ..navigation import is_grid_worker, looks_up
 from .console import case_page
 from .resident import submit_report
-
-OPEN = "received,dispatched,in_progress,returned,arbitration,replied"
-
 
 @page(is_grid_worker)
 def tasks(request):
@@ -34,7 +32,7 @@ def tasks(request):
     if user.unit_id:
         to_handle = boards.sort_overdue_first(selectors.list_cases(user, selectors.CaseFilters(
             unit=user.unit.code, state="dispatched,in_progress"))[:100], now)
-    reported = selectors.list_cases(user, selectors.CaseFilters(state=OPEN)).filter(created_by=user)[:50]
+    reported = selectors.list_cases(user, selectors.CaseFilters(state=OPEN_FILTER)).filter(created_by=user)[:50]
     visits_due = registry_selectors.overdue_visits(user, grid=user.region)[:50]
     to_verify = selectors.verifications_to_do(user, now=now)
     return render(request, "web/grid/tasks.html", {
@@ -46,7 +44,7 @@ def tasks(request):
 @page(is_grid_worker)
 def grid_map(request):
     grid = request.user.region
-    open_cases = selectors.list_cases(request.user, selectors.CaseFilters(state=OPEN))[:500]
+    open_cases = selectors.list_cases(request.user, selectors.CaseFilters(state=OPEN_FILTER))[:500]
     return render(request, "web/grid/map.html", {
         "grid": grid, "grids": mapdata.grid_features([grid]),
         "points": mapdata.case_points(open_cases, "grid_case"), "open_count": len(open_cases),

@@ -223,3 +223,11 @@ def test_command_refuses_clearly(admin_user, leader, args):
     with pytest.raises(CommandError):
         run(*args)
     assert not CalendarOverride.objects.exists()
+
+
+def test_command_without_as_acts_as_its_system_actor(admin_user):
+    run("set", "2025-03-05", "holiday", "--note", "Flood")
+    event = events("create").get()
+    assert event.actor is None and event.actor_label.startswith("system:calendar_override (")
+    run("remove", "2025-03-05", "--as", "cal-admin")
+    assert events("delete").get().actor == admin_user

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts import services
 from gongzhi.accounts.models import Unit
 
-from ._actor import actor_for, add_user_option
+from gongzhi.accounts.actors import add_actor_argument, command_actor_from
 
 
 class Command(BaseCommand):
@@ -20,10 +20,10 @@ class Command(BaseCommand):
                             help="what the key may do, e.g. regions.view (repeat for more); default: nothing "
                                  "capability-gated")
         parser.add_argument("--reason", default="", help="why the key is made (kept in the audit trail)")
-        add_user_option(parser)
+        add_actor_argument(parser, "--user")
 
-    def handle(self, *args, name, unit=None, capabilities=(), reason="", user=None, **options):
-        actor = actor_for("create_api_key", user)
+    def handle(self, *args, name, unit=None, capabilities=(), reason="", **options):
+        actor = command_actor_from(options, "create_api_key")
         unit_obj = None
         if unit:
             unit_obj = Unit.objects.select_related("region").filter(code=unit).first()

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts import services
 from gongzhi.accounts.models import ApiKey
 
-from ._actor import actor_for, add_user_option
+from gongzhi.accounts.actors import add_actor_argument, command_actor_from
 
 MIN_PREFIX = len(ApiKey.PREFIX) + 4
 
@@ -37,10 +37,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("key", metavar="PREFIX_OR_ID")
         parser.add_argument("--reason", default="", help="why the key is revoked (kept in the audit trail)")
-        add_user_option(parser)
+        add_actor_argument(parser, "--user")
 
-    def handle(self, *args, key, reason="", user=None, **options):
-        actor = actor_for("revoke_api_key", user)
+    def handle(self, *args, key, reason="", **options):
+        actor = command_actor_from(options, "revoke_api_key")
         api_key = find_key(key)
         try:
             services.revoke_api_key(actor=actor, key=api_key, reason=reason)

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from gongzhi.accounts.actors import command_actor
 from gongzhi.cases.services import seed_categories
 
 
@@ -9,5 +10,5 @@ class Command(BaseCommand):
     help = "Create the categories of the default taxonomy that are missing (never changes existing ones)."
 
     def handle(self, *args, **options):
-        created, present = seed_categories(actor=None)
+        created, present = seed_categories(actor=command_actor("seed_categories"))
         self.stdout.write(f"categories created: {created}, already present: {present}")

@@ -2,12 +2,12 @@
 
 import sys
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from gongzhi.accounts.actors import add_actor_argument, command_actor_from
 from gongzhi.regions.importing import import_file
 
 # Progress bars only for files where waiting is noticeable.
@@ -21,15 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("file", help="a .geojson/.json FeatureCollection or a .csv file")
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
         parser.add_argument("--format", choices=["geojson", "csv"], help="override detection by file name")
-        parser.add_argument("--user", help="act as this user (capability and area are checked); "
-                                           "default: the system, with full rights")
+        add_actor_argument(parser, "--user")
 
     def handle(self, *args, **options):
-        actor = None
-        if options["user"]:
-            actor = get_user_model().objects.filter(username=options["user"]).first()
-            if actor is None:
-                raise CommandError(_("No user named %(name)s.") % {"name": options["user"]})
+        actor = command_actor_from(options, "import_regions")
         try:
             report = import_file(options["file"], actor=actor, dry_run=options["dry_run"], fmt=options["format"],
                                  progress=self._progress)

@@ -7,12 +7,13 @@ when any row is wrong; nothing is written then.
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
+from gongzhi.accounts.actors import add_actor_argument, command_actor_from
+from gongzhi.core.import_commands import ProgressBars, fail_with_problems
 from gongzhi.registry.importing import import_registry
 from gongzhi.registry.spreadsheets import IMPORT_ORDER
 
@@ -24,39 +25,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check and count, write nothing.")
-        parser.add_argument("--as-user", default="", help="User name whose area and rights apply "
-                                                          "(default: an administrator without area).")
+        add_actor_argument(parser, "--as-user")
         parser.add_argument("--kind", choices=list(IMPORT_ORDER),
                             help="What a CSV file (or a single-sheet workbook) holds, if its headers are ambiguous.")
         parser.add_argument("--language", default="", help="Language of the report, e.g. zh-hans or en.")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, file, dry_run, as_user, kind, language, no_progress, **options):
+    def handle(self, *args, file, dry_run, kind, language, no_progress, **options):
         if language:
             translation.activate(language)
         if not file.is_file():
             raise CommandError(_("There is no file %(file)s.") % {"file": file})
-        actor = self._actor(as_user)
-        bars = []
-
-        def progress(phase, total):
-            if bars:
-                bars[-1].close()
-            bars.append(tqdm(total=total, desc=phase, unit=_("rows"), disable=no_progress))
-            return bars[-1].update
-
+        actor = command_actor_from(options, "import_registry")
         try:
-            report = import_registry(actor=actor, data=file.read_bytes(), filename=file.name, dry_run=dry_run,
-                                     kind=kind, progress=progress)
-        finally:
-            for bar in bars:
-                bar.close()
+            with ProgressBars(disable=no_progress) as progress:
+                report = import_registry(actor=actor, data=file.read_bytes(), filename=file.name,
+                                         dry_run=dry_run, kind=kind, progress=progress)
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from None
         if not report.ok:
-            for error in report.errors:
-                self.stderr.write(str(error))
-            if report.truncated:
-                self.stderr.write(_("… more errors were not listed."))
-            raise CommandError(_("%(n)d problems found; nothing was imported.") % {"n": len(report.errors)})
+            fail_with_problems(self, report)
         for kind_name, counts in report.counts().items():
             self.stdout.write(_("%(kind)s: %(rows)d rows, %(created)d created, %(updated)d updated, "
                                 "%(unchanged)d unchanged") % {"kind": kind_name, **counts})
@@ -64,16 +52,3 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(_("Dry run: nothing was written.")))
         else:
             self.stdout.write(self.style.SUCCESS(_("Import finished.")))
-
-    def _actor(self, username):
-        users = get_user_model().objects
-        if username:
-            user = users.filter(username=username, is_active=True).first()
-            if user is None:
-                raise CommandError(_("There is no active user %(name)s.") % {"name": username})
-            return user
-        user = users.filter(is_active=True, is_superuser=True).order_by("pk").first() or users.filter(
-            is_active=True, role="admin", region__isnull=True).order_by("pk").first()
-        if user is None:
-            raise CommandError(_("No administrator exists; name the importing user with --as-user."))
-        return user

@@ -25,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from tqdm import tqdm
 
+from gongzhi.accounts.actors import command_actor
 from gongzhi.audit.services import record
 from gongzhi.core import crypto
 from gongzhi.registry.bulk import large_cache
@@ -108,7 +109,7 @@ class Command(BaseCommand):
                         self._refuse_duplicates(model, pairs, updates)
                         with connection.cursor() as cursor:
                             cursor.executemany(update, updates)
-                        record(actor=None, action="crypto.rebuild_blind_index", object_type=model._meta.label_lower,
+                        record(actor=command_actor("rebuild_blind_index"), action="crypto.rebuild_blind_index", object_type=model._meta.label_lower,
                                changes={"rows": len(updates), "first_pk": updates[0][-1], "last_pk": updates[-1][-1]})
                 last_pk = batch[-1][0]
                 rows += len(batch)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from tqdm import tqdm
 
+from gongzhi.accounts.actors import command_actor
 from gongzhi.audit.services import record
 from gongzhi.core.crypto import DecryptionError, encrypted_fields, keyring
 
@@ -61,7 +62,7 @@ class Command(BaseCommand):
                     with transaction.atomic():
                         # Saving decrypted values re-encrypts them with the current key.
                         model._base_manager.bulk_update(batch, fields)
-                        record(actor=None, action="crypto.rotate_field_key", object_type=model._meta.label_lower,
+                        record(actor=command_actor("rotate_field_key"), action="crypto.rotate_field_key", object_type=model._meta.label_lower,
                                changes={"rows": len(batch), "first_pk": batch[0].pk, "last_pk": batch[-1].pk,
                                         "key_id": current_id})
                     last_pk = batch[-1].pk

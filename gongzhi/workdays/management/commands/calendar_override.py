@@ -2,16 +2,16 @@
 
     manage.py calendar_override show 2025-09-25 2025-10-15
     manage.py calendar_override list --year 2025
-    manage.py calendar_override set 2025-05-06 holiday --note "City notice 12" --actor admin
-    manage.py calendar_override remove 2025-05-06 --actor admin
-    manage.py calendar_override set 2025-06-06 holiday --region 650102 --note "古尔邦节" --actor admin
+    manage.py calendar_override set 2025-05-06 holiday --note "City notice 12" --as admin
+    manage.py calendar_override remove 2025-05-06 --as admin
+    manage.py calendar_override set 2025-06-06 holiday --region 650102 --note "古尔邦节" --as admin
     manage.py calendar_override show 2025-06-01 2025-06-10 --region 650102003001
 
 ``--region`` names the region an override applies to (blank: everywhere), or
 the place whose calendar ``show`` describes.
 
 Writes go through :func:`gongzhi.workdays.services.set_override` /
-``remove_override`` as the named user, so they are permission-checked and audited like the admin.
+``remove_override`` as the ``--as`` user (default: the command's system actor), so they are permission-checked and audited like the admin.
 """
 
 from datetime import date, timedelta
@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts.models import User
+from gongzhi.accounts.actors import add_actor_argument, command_actor_from
 from gongzhi.core import workcal
 from gongzhi.core.models import CalendarOverride, OverrideKind
 from gongzhi.workdays import services
@@ -50,11 +50,11 @@ class Command(BaseCommand):
         setter.add_argument("kind", choices=OverrideKind.values)
         setter.add_argument("--note", default="")
         setter.add_argument("--region", default="", help="region code it applies to (default: everywhere)")
-        setter.add_argument("--actor", required=True, help="user name the change is made and audited as")
+        add_actor_argument(setter, "--actor")
         remover = sub.add_parser("remove", help="give a day back to the national calendar")
         remover.add_argument("date")
         remover.add_argument("--region", default="", help="region code of the override (default: everywhere)")
-        remover.add_argument("--actor", required=True, help="user name the change is made and audited as")
+        add_actor_argument(remover, "--actor")
 
     def handle(self, *args, action, **options):
         try:
@@ -63,12 +63,6 @@ class Command(BaseCommand):
             raise CommandError("; ".join(error.messages)) from None
         except PermissionDenied as error:
             raise CommandError(str(error)) from None
-
-    def _actor(self, username):
-        actor = User.objects.filter(username=username, is_active=True).first()
-        if actor is None:
-            raise CommandError(_("There is no active user %(name)r.") % {"name": username})
-        return actor
 
     def _show(self, start, end=None, region="", **options):
         first = _date(start)
@@ -93,12 +87,12 @@ class Command(BaseCommand):
             where = row.region_code or "*"
             self.stdout.write(f"{row.date:%Y-%m-%d} {row.date:%a}  {where:<15} {row.kind:<12} {row.note}".rstrip())
 
-    def _set(self, date, kind, note, actor, region="", **options):
-        override = services.set_override(actor=self._actor(actor), date=_date(date), kind=kind, note=note,
+    def _set(self, date, kind, note, region="", **options):
+        override = services.set_override(actor=command_actor_from(options, "calendar_override"), date=_date(date), kind=kind, note=note,
                                         region=region, reason="calendar_override command")
         self.stdout.write(self.style.SUCCESS(str(override)))
 
-    def _remove(self, date, actor, region="", **options):
+    def _remove(self, date, region="", **options):
         day = _date(date)
-        services.remove_override(actor=self._actor(actor), date=day, region=region, reason="calendar_override command")
+        services.remove_override(actor=command_actor_from(options, "calendar_override"), date=day, region=region, reason="calendar_override command")
         self.stdout.write(self.style.SUCCESS(_("Override on %(date)s removed.") % {"date": day}))
