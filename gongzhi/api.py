@@ -8,6 +8,7 @@ caller's language.
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
@@ -64,6 +65,14 @@ def on_validation_error(request, exc):
     else:
         body["errors"] = {"__all__": exc.messages}
     return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_broken_upload(request, exc):
+    """A multipart body Django cannot parse (no boundary, a broken body) is the client's error: 400, in JSON."""
+    return api.create_response(request, {"detail": _(
+        "The upload cannot be read: send it as multipart/form-data with a boundary, the file in the field "
+        "\"file\".")}, status=400)
 
 
 @api.exception_handler(CaseConflict)

@@ -282,6 +282,9 @@ MIDDLEWARE.insert(0, "gongzhi.ops.middleware.MetricsMiddleware")
 # Before WhiteNoise, so that static files (vendor HTML among them) carry the policy too.
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "django.middleware.csp.ContentSecurityPolicyMiddleware")
+# NUL and control characters in the path or query string: 400 before any view (gongzhi.core.text).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+                  "gongzhi.core.middleware.RefuseControlCharactersMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("gongzhi.audit.middleware.AuditContextMiddleware") + 1,
                   "gongzhi.ops.middleware.RequestIdMiddleware")
 

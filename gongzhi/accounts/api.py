@@ -1,9 +1,10 @@
 """/api/v1/accounts/: who is calling, and the units in the caller's area."""
 
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from gongzhi.accounts.actors import actor_of
+from gongzhi.core.schemas import Pages
 
 from . import selectors
 from .models import UnitKind
@@ -56,7 +57,7 @@ def me(request):
 
 
 @router.get("/units", response=list[UnitOut], summary="Units in your area")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_units(request, kind: UnitKind | None = None, active: bool | None = None, q: str | None = None):
     """Filter by ``kind``, by ``active``, and by ``q`` (part of the name, or the start of the code)."""
     return selectors.units_for(actor_of(request), kind=kind, active=active, q=q)

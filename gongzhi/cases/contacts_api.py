@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from gongzhi.accounts.actors import actor_of
+from gongzhi.core.schemas import In
 
 from . import selectors
 from .schemas import ErrorOut
@@ -24,7 +25,7 @@ router = Router(tags=["cases"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-class ContactRevealIn(Schema):
+class ContactRevealIn(In):
     reason: str = Field("", max_length=5000, description="Why the contact is needed (kept in the audit trail)")
 
 

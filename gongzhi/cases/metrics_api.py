@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from gongzhi.accounts.actors import actor_of
 from gongzhi.accounts.roles import require
 from gongzhi.core import exports
+from gongzhi.core.schemas import In
 
 from . import clock_metrics, metrics
 from .schemas import ErrorOut
@@ -60,7 +61,7 @@ class ReportOut(Schema):
 DAY = Field(None, description="YYYY-MM-DD", json_schema_extra={"format": "date"})
 
 
-class MetricsIn(Schema):
+class MetricsIn(In):
     # Dates are parsed here, not by the schema, so that a malformed one is answered like a bad period:
     # 422 naming the parameter, in the caller's language.
     start: str | None = DAY
@@ -70,7 +71,7 @@ class MetricsIn(Schema):
     region: str | None = None
 
 
-class RankingIn(Schema):
+class RankingIn(In):
     month: str
     by: Literal["unit", "region"] = "unit"
     region: str | None = None
@@ -123,7 +124,7 @@ def ranking_xlsx(request, query: Query[RankingIn]):
 
 # --- time to dispatch and supervision counts (gongzhi.cases.clock_metrics) ----------------
 
-class DispatchTimeIn(Schema):
+class DispatchTimeIn(In):
     start: str | None = DAY  # parsed like the rates' dates (a malformed one: 422 naming it)
     end: str | None = DAY
     month: str | None = None

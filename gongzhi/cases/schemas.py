@@ -6,24 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ninja import Field, Schema
-from pydantic import field_validator
 
-
-def _no_nul(value):
-    """PostgreSQL cannot store NUL characters; refuse them as bad input, not a server error."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    if isinstance(value, list):
-        for item in value:
-            _no_nul(item)
-    return value
-
-
-class In(Schema):
-    @field_validator("*", mode="before")
-    @classmethod
-    def _reject_nul(cls, value):
-        return _no_nul(value)
+from gongzhi.core.schemas import MAX_PAGE, MAX_PAGE_SIZE, In
 
 
 # --- input ---------------------------------------------------------------------
@@ -129,8 +113,8 @@ class CaseFilterIn(In):
     created_to: date | None = Field(None, ge=date(1949, 10, 1), le=date(2199, 12, 31))
     overdue: bool | None = None
     q: str | None = Field(None, max_length=200, description="Words to find in title, description, address")
-    page: int = Field(1, ge=1, le=100_000)
-    page_size: int = Field(20, ge=1, le=100)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
 
 # --- output --------------------------------------------------------------------

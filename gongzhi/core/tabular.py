@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
+from .text import clean_text
+
 # Excel keeps 15 significant digits; a number with more has lost some.
 EXCEL_DIGITS = 15
 # Day 0 of Excel's (1900) date system, with its leap-year bug folded in: serial 60 is the
@@ -266,10 +268,11 @@ def cell_text(value, *, numeric_allowed: bool = True) -> str:
     """A cell as stripped text: whole numbers without ``.0``, dates as YYYY-MM-DD.
 
     Raises ValueError (with a message for the user) for a number in a column that must be text,
-    and for any number too long for Excel to have kept all its digits.
+    for any number too long for Excel to have kept all its digits, and for text that breaks the
+    input rule of :mod:`gongzhi.core.text` (NUL, control characters, bidi overrides, invisible only).
     """
     if type(value) is str:  # every CSV cell, most XLSX cells
-        return value.strip()
+        return clean_text(value).strip()
     if value is None:
         return ""
     if isinstance(value, bool):

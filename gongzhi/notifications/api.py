@@ -4,9 +4,10 @@ from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from gongzhi.accounts.actors import actor_of
+from gongzhi.core.schemas import In, Pages
 
 from . import selectors, services
 
@@ -25,7 +26,7 @@ class NotificationOut(Schema):
     read_at: datetime | None
 
 
-class InboxFilter(Schema):
+class InboxFilter(In):
     unread: bool = False
 
 
@@ -34,7 +35,7 @@ class CountOut(Schema):
 
 
 @router.get("/", response=list[NotificationOut], summary="My notifications, newest first")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(Pages, page_size=20)
 def inbox(request, filters: Query[InboxFilter]):
     return selectors.inbox_for(actor_of(request), unread_only=filters.unread)
 

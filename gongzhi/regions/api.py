@@ -6,9 +6,10 @@ exist (404), so the API does not reveal the shape of other areas.
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from gongzhi.accounts.actors import actor_of
+from gongzhi.core.schemas import Pages
 
 from . import selectors
 from .models import Level
@@ -51,7 +52,7 @@ def _not_found(code):
 
 
 @router.get("/", response=list[RegionOut], summary="Regions in your area")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_regions(request, level: Level | None = None, parent: str | None = None, q: str | None = None):
     """Filter by ``level``, by ``parent`` code, and by ``q`` (part of the name, or the start of the code)."""
     return selectors.regions_for(actor_of(request), level=level, parent_code=parent, q=q)

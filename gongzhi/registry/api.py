@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from gongzhi.accounts.roles import require
 from gongzhi.accounts.actors import actor_of
 from gongzhi.core import exports
+from gongzhi.core.schemas import Pages
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Level, Region
 
@@ -107,7 +108,7 @@ def _refuse_personal_in_url(*values: str) -> None:
 
 
 @router.get("/persons", response=list[PersonOut], summary="Search persons in your area")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_persons(request, q: str = "", name: str = "", address: str = "", grid: str = "", tag: str = "",
                  include_inactive: bool = False):
     """``q`` takes pinyin or initials (``zs``), a name, or words of an address. Exact search by ID number
@@ -208,7 +209,7 @@ def list_care_tags(request):
 
 
 @router.get("/compounds", response=list[CompoundOut], summary="Compounds and courtyards in your area")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_compounds(request, q: str = "", grid: str = ""):
     queryset = selectors.compounds(actor_of(request))
     if q:
@@ -226,7 +227,7 @@ def create_compound(request, payload: CompoundIn):
 
 
 @router.get("/buildings", response=list[BuildingOut], summary="Buildings in your area")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_buildings(request, compound_id: int | None = None):
     queryset = selectors.buildings(actor_of(request))
     return queryset.filter(compound_id=compound_id) if compound_id else queryset
@@ -247,7 +248,7 @@ def create_entrance(request, payload: EntranceIn):
 
 
 @router.get("/dwellings", response=list[DwellingOut], summary="Search dwellings by address")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_dwellings(request, q: str = "", grid: str = "", compound_id: int | None = None, use: str = ""):
     actor = actor_of(request)
     compound = _optional(selectors.compounds(actor), compound_id)
@@ -292,7 +293,7 @@ def dwelling_residents(request, dwelling_id: int):
 
 
 @router.get("/households", response=list[HouseholdOut], summary="Households in your area")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_households(request, grid: str = "", dwelling_id: int | None = None):
     queryset = selectors.households(actor_of(request))
     if grid:
@@ -329,7 +330,7 @@ def add_member(request, household_id: int, payload: MemberIn):
 
 
 @router.get("/organisations", response=list[OrganisationOut], summary="Organisations in your area")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_organisations(request, q: str = "", kind: str = ""):
     return selectors.organisations(actor_of(request), q=q, kind=kind)
 
@@ -345,7 +346,7 @@ def create_organisation(request, payload: OrganisationIn):
 
 
 @router.get("/visits", response=list[VisitOut], summary="Household visits in your area")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_visits(request, grid: str = ""):
     return selectors.visits(actor_of(request), grid=_grid(request, grid))
 
@@ -365,7 +366,7 @@ def record_visit(request, payload: VisitIn):
 
 
 @router.get("/patrols", response=list[PatrolOut], summary="Patrols in your area")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_patrols(request, grid: str = ""):
     return selectors.patrols(actor_of(request), grid=_grid(request, grid))
 
@@ -394,7 +395,7 @@ def report_problem(request, patrol_id: int, payload: ProblemIn):
 
 
 @router.get("/overdue-visits", response=list[OverdueOut], summary="Visits now overdue under the care-tag rules")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def overdue_visits(request, grid: str = ""):
     return selectors.overdue_visits(actor_of(request), grid=_grid(request, grid))
 

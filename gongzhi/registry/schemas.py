@@ -12,6 +12,8 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import Field
 
+from gongzhi.core.schemas import In
+
 
 class ErrorOut(Schema):
     detail: str
@@ -87,7 +89,7 @@ class PersonDetailOut(PersonOut):
         return getattr(obj, "residence_history", [])
 
 
-class PersonIn(Schema):
+class PersonIn(In):
     name: str = Field(min_length=1, max_length=50)
     grid: str | None = Field(None, description="grid code; default: the dwelling's grid")
     dwelling_id: int | None = None
@@ -103,34 +105,40 @@ class PersonIn(Schema):
     since: dt.date | None = None
 
 
-class PersonPatch(Schema):
-    name: str | None = None
-    id_type: str | None = None
-    id_number: str | None = None
-    phone: str | None = None
-    residence_type: str | None = None
-    status: str | None = None
-    gender: str | None = None
+# A PATCH changes the fields it names and leaves the others. ``null`` is accepted only where the field
+# may be empty in the database (its annotation admits None); a field that cannot be null is typed
+# without None, with a default of None that only means "not sent" (``exclude_unset`` drops it), so an
+# explicit null is refused by the schema with 422 instead of reaching a NOT NULL column.
+
+
+class PersonPatch(In):
+    name: str = Field(None, min_length=1, max_length=50)
+    id_type: str = None
+    id_number: str = None
+    phone: str = None
+    residence_type: str = None
+    status: str = None
+    gender: str = None
     birth_date: dt.date | None = None
-    external_id: str | None = None
-    note: str | None = None
+    external_id: str = None
+    note: str = None
     reason: str = ""
 
 
-class LookupIn(Schema):
+class LookupIn(In):
     id_number: str = ""
     phone: str = ""
     include_inactive: bool = False
 
 
-class MoveIn(Schema):
+class MoveIn(In):
     dwelling_id: int | None = Field(None, description="empty: moved out of the area's dwellings")
     role: str = ""
     since: dt.date | None = None
     reason: str = ""
 
 
-class RevealIn(Schema):
+class RevealIn(In):
     field: str = Field(description="id_number or phone")
     reason: str = Field(description="why you need the clear value; recorded in the audit trail")
 
@@ -147,7 +155,7 @@ class CareTagOut(Schema):
     visit_interval_days: int | None
 
 
-class TagIn(Schema):
+class TagIn(In):
     tag: str = Field(description="care tag code")
     since: dt.date | None = None
     note: str = ""
@@ -165,7 +173,7 @@ class CompoundOut(Schema):
     external_id: str
 
 
-class CompoundIn(Schema):
+class CompoundIn(In):
     name: str = Field(min_length=1, max_length=100)
     grid: str
     kind: str = "compound"
@@ -182,7 +190,7 @@ class BuildingOut(Schema):
     floors: int | None
 
 
-class BuildingIn(Schema):
+class BuildingIn(In):
     number: str = Field(min_length=1, max_length=20)
     compound_id: int | None = None
     grid: str | None = None
@@ -191,7 +199,7 @@ class BuildingIn(Schema):
     external_id: str = ""
 
 
-class EntranceIn(Schema):
+class EntranceIn(In):
     building_id: int
     number: str = Field(min_length=1, max_length=20)
 
@@ -221,7 +229,7 @@ class DwellingOut(Schema):
         return obj.address_text
 
 
-class DwellingIn(Schema):
+class DwellingIn(In):
     grid: str | None = None
     compound_id: int | None = None
     building_id: int | None = None
@@ -235,14 +243,14 @@ class DwellingIn(Schema):
     note: str = ""
 
 
-class DwellingPatch(Schema):
-    room: str | None = None
+class DwellingPatch(In):  # null only where the column may be empty: see PersonPatch
+    room: str = None
     floor: int | None = None
-    street_address: str | None = None
+    street_address: str = None
     floor_area: Decimal | None = Field(None, ge=0, max_digits=9, decimal_places=2)
-    use: str | None = None
-    external_id: str | None = None
-    note: str | None = None
+    use: str = None
+    external_id: str = None
+    note: str = None
     reason: str = ""
 
 
@@ -280,12 +288,12 @@ class HouseholdDetailOut(HouseholdOut):
         return list(obj.members.select_related("person"))
 
 
-class MemberIn(Schema):
+class MemberIn(In):
     person_id: int
     relation: str
 
 
-class HouseholdIn(Schema):
+class HouseholdIn(In):
     head_id: int
     dwelling_id: int | None = None
     external_id: str = ""
@@ -308,7 +316,7 @@ class OrganisationOut(Schema):
     external_id: str
 
 
-class OrganisationIn(Schema):
+class OrganisationIn(In):
     name: str = Field(min_length=1, max_length=200)
     kind: str
     grid: str
@@ -326,7 +334,7 @@ class OrganisationIn(Schema):
 # --- visits and patrols ----------------------------------------------------------
 
 
-class VisitIn(Schema):
+class VisitIn(In):
     household_id: int | None = None
     dwelling_id: int | None = None
     person_ids: list[int] | None = None
@@ -356,7 +364,7 @@ class VisitOut(Schema):
         return str(obj.visitor)
 
 
-class ProblemIn(Schema):
+class ProblemIn(In):
     description: str = Field(min_length=1)
     category: str = ""
     found_at: dt.datetime | None = None
@@ -375,7 +383,7 @@ class ProblemOut(Schema):
     resolved_on_the_spot: bool
 
 
-class PatrolIn(Schema):
+class PatrolIn(In):
     grid: str
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
@@ -384,7 +392,7 @@ class PatrolIn(Schema):
     problems: list[ProblemIn] = []
 
 
-class PatrolFinishIn(Schema):
+class PatrolFinishIn(In):
     ended_at: dt.datetime | None = None
     route: list[list[float | str | None]] | None = None
     notes: str | None = None
@@ -455,7 +463,7 @@ class ImportReportOut(Schema):
                            for e in report.errors])
 
 
-class ExportIn(Schema):
+class ExportIn(In):
     reason: str = Field(description="why clear ID and phone numbers are needed; recorded in the audit trail")
     q: str = ""
     grid: str = ""

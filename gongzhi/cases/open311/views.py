@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from gongzhi.accounts.models import ApiKey
+from gongzhi.core.text import problem as text_problem
 
 from ..services.hotline import submit_open311_request
 from . import documents, render, selectors
@@ -70,6 +71,8 @@ def _param(params, name: str) -> str:
         raise Refusal(400, _("%(name)s: too long.") % {"name": name})
     if "\x00" in value:
         raise Refusal(400, _("%(name)s contains a NUL character.") % {"name": name})
+    if refused := text_problem(value):  # gongzhi.core.text, the rule of every face
+        raise Refusal(400, _("%(name)s: %(problem)s") % {"name": name, "problem": refused})
     return value.strip()
 
 

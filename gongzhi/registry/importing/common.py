@@ -131,10 +131,7 @@ def text_reader(sheet: SheetData, errors: Errors):
     def texts(number: int, values: dict) -> tuple[dict[str, str], set[str]]:
         text, bad = {}, set()
         for key, value in values.items():
-            if type(value) is str:  # every CSV cell, most XLSX cells
-                text[key] = value.strip()
-                continue
-            try:
+            try:  # refuses text against gongzhi.core.text too (NUL, control characters, invisible only)
                 text[key] = cell_text(value, numeric_allowed=key not in strict)
             except ValueError as exc:
                 errors.add(sheet, number, key, exc)

@@ -54,5 +54,25 @@ def apply_changes(instance, changes: dict, allowed: set[str]) -> None:
 
 
 def full_clean(instance, exclude=()) -> None:
-    """Model validation; ``validate_unique`` is left to the database constraints."""
-    instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+    """Model validation, unique fields and every constraint of the model, before the database.
+
+    A clash with another row (an external id already used, a second head of a household) is a
+    ValidationError on the field, in the user's language, not an IntegrityError (a server error).
+    Fields in ``exclude`` are the caller's to check (it has a better message, e.g. credit codes).
+    """
+    exclude = set(exclude)
+    instance.full_clean(exclude=list(exclude), validate_unique=True, validate_constraints=False)
+    model = type(instance)
+    errors = {}
+    for constraint in model._meta.constraints:
+        try:
+            constraint.validate(model, instance, exclude=exclude)
+        except ValidationError:
+            fields = list(getattr(constraint, "fields", ()) or ())
+            names = ", ".join(str(model._meta.get_field(f).verbose_name) for f in fields)
+            message = (_("Another %(what)s already has this %(fields)s.")
+                       % {"what": model._meta.verbose_name, "fields": names}) if fields else (
+                _("This %(what)s conflicts with one already recorded.") % {"what": model._meta.verbose_name})
+            errors.setdefault(fields[-1] if len(fields) == 1 else "__all__", []).append(message)
+    if errors:
+        raise ValidationError(errors)

@@ -229,7 +229,9 @@ def remove_household_member(*, actor, household: Household, person: Person, reas
 # --- care tags ------------------------------------------------------------------
 
 
-def _check_tag(actor, tag: CareTag) -> None:
+def _check_tag(actor, tag: CareTag | None) -> None:
+    if tag is None:
+        raise ValidationError({"tag": _("Choose a care tag.")})
     if tag.is_sensitive and not can(actor, "registry.view_sensitive"):
         raise PermissionDenied(_("You are not allowed to do this."))
 

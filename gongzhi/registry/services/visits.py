@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.models import User
 from gongzhi.audit.services import record
 from gongzhi.registry.models import Household, HouseholdVisit, Patrol, PatrolProblem, Person
 
 from .common import apply_changes, audit_diff, check, ensure_grid, full_clean, take_snapshot
+
+
+def _staff_member(actor) -> User:
+    """The person who went: a visit or patrol is someone's, so a machine client (an API key) cannot record one."""
+    if not isinstance(actor, User):
+        raise PermissionDenied(_("Visits and patrols are recorded by the staff member who made them, not with an "
+                                 "API key."))
+    return actor
 
 
 def _check_point(longitude, latitude) -> None:
@@ -43,6 +52,7 @@ def record_visit(*, actor, household: Household | None = None, dwelling=None, pe
     grid = household.grid if household is not None else dwelling.grid
     persons = list(persons) if persons is not None else None
     check(actor, "registry.visit", ensure_grid(grid), household, dwelling, *(persons or ()))
+    _staff_member(actor)
     visited_at = visited_at or timezone.now()
     _not_in_future(visited_at, "visited_at")
     _check_point(longitude, latitude)
@@ -143,6 +153,7 @@ def record_patrol(*, actor, grid, started_at: dt.datetime | None = None, ended_a
     ``category``, ``found_at``, ``longitude``, ``latitude``, ``resolved_on_the_spot``.
     """
     check(actor, "registry.visit", ensure_grid(grid))
+    _staff_member(actor)
     started_at = started_at or timezone.now()
     _not_in_future(started_at, "started_at")
     if ended_at is not None:
