@@ -335,6 +335,8 @@ LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 LOGGING["handlers"]["console"]["filters"] = [*LOGGING["handlers"]["console"].get("filters", []), "request_id"]
 # Phone and ID numbers are masked in every log record, by every handler (gongzhi.ops.logs).
 LOGGING["filters"]["mask_personal_numbers"] = {"()": "gongzhi.ops.logs.MaskPersonalNumbers"}
+# Every (re)configuration of logging masks every handler, Django's default ones too.
+LOGGING_CONFIG = "gongzhi.ops.logs.configure"
 for _handler in LOGGING["handlers"].values():
     _handler["filters"] = [*_handler.get("filters", []), "mask_personal_numbers"]
 

@@ -19,6 +19,7 @@ gunicorn master load it), so it imports nothing but the audit context and
 import copy
 import json
 import logging
+import logging.config
 from datetime import UTC, datetime
 from urllib.parse import unquote_plus
 
@@ -121,6 +122,17 @@ def mask_every_handler() -> None:
         for handler in getattr(logger, "handlers", ()):  # a PlaceHolder has none
             if not any(isinstance(f, MaskPersonalNumbers) for f in handler.filters):
                 handler.addFilter(MaskPersonalNumbers())
+
+
+def configure(config: dict) -> None:
+    """``LOGGING_CONFIG``: apply ``LOGGING``, then mask every handler, Django's defaults included.
+
+    Django applies its own default handlers before calling this, and does so again whenever it
+    is set up again (``get_wsgi_application()`` calls ``django.setup()``), so masking them once
+    at start-up is not enough: every configuration ends here.
+    """
+    logging.config.dictConfig(config)
+    mask_every_handler()
 
 
 class JsonFormatter(logging.Formatter):
