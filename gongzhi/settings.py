@@ -373,3 +373,10 @@ if (set(CASE_SCORE_WEIGHTS) != {"response", "resolution", "satisfaction"}
         or any(w < 0 for w in CASE_SCORE_WEIGHTS.values()) or not sum(CASE_SCORE_WEIGHTS.values())):
     raise ImproperlyConfigured("CASE_SCORE_WEIGHTS must give response, resolution and satisfaction "
                                "non-negative weights that are not all zero")
+
+# --- Generated PDF documents (gongzhi.core.documents) ------------------------
+# The TrueType/OpenType font (a .ttc collection is fine) embedded in every PDF;
+# it must cover Chinese. Empty: the Chinese font installed by `make chromium`
+# (fonts-wqy-microhei), else the first font fontconfig lists for :lang=zh.
+# No font is ever fetched at run time; none found is an error at first render.
+DOCUMENT_FONT_PATH = env_str("DOCUMENT_FONT_PATH", "")

@@ -683,6 +683,21 @@ def nth_working_day(d: date, n: int, *, region: str = "") -> date:
     return calendar.nth_after(d, n) if n > 0 else calendar.nth_before(d, -n)
 
 
+def period_end(start: date, days: int, region: str = "") -> date:
+    """The last day of a legal period of ``days`` calendar days from ``start``.
+
+    ``start + days`` (the starting day is not counted); when that day is not a
+    working day (statutory holiday or rest day, per this calendar and the
+    overrides of ``region``), the period ends on the first working day after it.
+    E.g. the 30 days to apply for judicial confirmation of a mediation agreement.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    end = _as_date(start) + timedelta(days=days)
+    calendar = _current(region)
+    return end if calendar.is_working(end) else calendar.nth_after(end, 1)
+
+
 def working_days_between(d1: date, d2: date, *, region: str = "") -> int:
     """Working days after ``d1`` up to and including ``d2``; negative when ``d2`` < ``d1``."""
     d1, d2 = _as_date(d1), _as_date(d2)
