@@ -26,6 +26,7 @@ import subprocess
 from pathlib import Path
 
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
 from django.utils.translation import gettext as _
@@ -93,6 +94,16 @@ def font_path() -> str:
             "fonts-wqy-microhei', or 'make chromium' as root) or set DOCUMENT_FONT_PATH "
             "to a TrueType/OpenType font covering Chinese")
     return found
+
+
+@checks.register(deploy=True)
+def check_document_font(app_configs=None, **kwargs):
+    """``manage.py check --deploy`` warns when documents could not be generated."""
+    try:
+        font_path()
+    except ImproperlyConfigured as error:
+        return [checks.Warning(str(error), id="gongzhi.documents.W001")]
+    return []
 
 
 class _Document(FPDF):

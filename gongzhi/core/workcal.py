@@ -77,7 +77,8 @@ The rules
     ``working_time_between(t, add_working_days(t, n)) == n × day length``.
     (This differs from the court rule "the starting day is not counted, the
     period ends at the end of the last day"; a deadline that needs that rule
-    is computed from :func:`nth_working_day`.) ``n = 0`` returns ``t``.
+    is computed from :func:`nth_working_day`; a period counted in calendar days
+    ending on a working day, from :func:`period_end`.) ``n = 0`` returns ``t``.
 
     ``working_time_between(start, end)``: office time between two moments;
     antisymmetric — negative when ``end`` is before ``start`` (a case closed

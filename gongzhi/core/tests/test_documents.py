@@ -108,7 +108,10 @@ def test_a_configured_font_that_does_not_exist_fails_loudly(tmp_path):
 
 
 def test_no_font_anywhere_fails_loudly(monkeypatch):
+    assert documents.check_document_font() == []
     monkeypatch.setattr(documents, "_discover_font", lambda: "")
+    [warning] = documents.check_document_font()
+    assert warning.id == "gongzhi.documents.W001" and "DOCUMENT_FONT_PATH" in warning.msg
     with pytest.raises(ImproperlyConfigured, match="fonts-wqy-microhei"):
         render_pdf(NOTICE, notice_context(), number="GZ-1")
 
