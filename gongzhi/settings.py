@@ -458,3 +458,10 @@ if min(REVEAL_REASON_MIN_CHARS, REVEAL_BURST, REVEAL_BURST_SECONDS, REVEAL_DAILY
 METRICS_MAX_PERIOD_DAYS = env_int("METRICS_MAX_PERIOD_DAYS", 366)
 if METRICS_MAX_PERIOD_DAYS < 31:
     raise ImproperlyConfigured("METRICS_MAX_PERIOD_DAYS must be at least 31 (a month)")
+
+# --- Generated PDF documents (gongzhi.core.documents) ------------------------
+# The TrueType/OpenType font (a .ttc collection is fine) embedded in every PDF;
+# it must cover Chinese. Empty: the Chinese font installed by `make chromium`
+# (fonts-wqy-microhei), else the first font fontconfig lists for :lang=zh.
+# No font is ever fetched at run time; none found is an error at first render.
+DOCUMENT_FONT_PATH = env_str("DOCUMENT_FONT_PATH", "")

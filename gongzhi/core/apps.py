@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from . import maintenance, workcal  # noqa: F401  workcal connects its cache invalidation and system check
+        from . import documents  # noqa: F401  its deploy check: a Chinese font to embed in PDFs
 
         _clean_every_form_text()
 

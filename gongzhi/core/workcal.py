@@ -77,7 +77,8 @@ The rules
     ``working_time_between(t, add_working_days(t, n)) == n × day length``.
     (This differs from the court rule "the starting day is not counted, the
     period ends at the end of the last day"; a deadline that needs that rule
-    is computed from :func:`nth_working_day`.) ``n = 0`` returns ``t``.
+    is computed from :func:`nth_working_day`; a period counted in calendar days
+    ending on a working day, from :func:`period_end`.) ``n = 0`` returns ``t``.
 
     ``working_time_between(start, end)``: office time between two moments;
     antisymmetric — negative when ``end`` is before ``start`` (a case closed
@@ -681,6 +682,21 @@ def nth_working_day(d: date, n: int, *, region: str = "") -> date:
         return d
     calendar = _current(region)
     return calendar.nth_after(d, n) if n > 0 else calendar.nth_before(d, -n)
+
+
+def period_end(start: date, days: int, region: str = "") -> date:
+    """The last day of a legal period of ``days`` calendar days from ``start``.
+
+    ``start + days`` (the starting day is not counted); when that day is not a
+    working day (statutory holiday or rest day, per this calendar and the
+    overrides of ``region``), the period ends on the first working day after it.
+    E.g. the 30 days to apply for judicial confirmation of a mediation agreement.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    end = _as_date(start) + timedelta(days=days)
+    calendar = _current(region)
+    return end if calendar.is_working(end) else calendar.nth_after(end, 1)
 
 
 def working_days_between(d1: date, d2: date, *, region: str = "") -> int:
