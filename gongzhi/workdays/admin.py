@@ -79,23 +79,17 @@ class CalendarOverrideForm(forms.ModelForm):
         return code
 
 
-@admin.register(CalendarOverride)
-class CalendarOverrideAdmin(ScopedAuditedAdmin):
-    capability_view = services.CAPABILITY
-    capability_change = services.CAPABILITY
-    form = CalendarOverrideForm
-    list_display = ("date", "weekday", "region", "kind", "note", "updated_at")
-    list_filter = ("kind", RegionCodeFilter)
-    search_fields = ("note", "region_code")
-    date_hierarchy = "date"
-    fields = ("date", "region_code", "kind", "note")
+class CalendarDayAdmin(ScopedAuditedAdmin):
+    """What the admins of calendar days share: a day is keyed by its date and region (to move one,
+    remove it and add another), shown with its weekday and the region's name."""
+
+    blank_region = ""  # what a day of no region applies to
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"request": request})
 
     def get_readonly_fields(self, request, obj=None):
-        # An override is keyed by its day and region: to move it, remove it and add another.
         return ("date", "region_code") if obj is not None else ()
 
     @admin.display(description=_("weekday"))
@@ -105,9 +99,23 @@ class CalendarOverrideAdmin(ScopedAuditedAdmin):
     @admin.display(description=_("region"), ordering="region_code")
     def region(self, obj):
         if not obj.region_code:
-            return _("Everywhere")
+            return self.blank_region
         name = region_names([obj.region_code]).get(obj.region_code, "")
         return f"{name} ({obj.region_code})" if name else obj.region_code
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(CalendarDayAdmin):
+    capability_view = services.CAPABILITY
+    capability_change = services.CAPABILITY
+    form = CalendarOverrideForm
+    list_display = ("date", "weekday", "region", "kind", "note", "updated_at")
+    list_filter = ("kind", RegionCodeFilter)
+    search_fields = ("note", "region_code")
+    date_hierarchy = "date"
+    fields = ("date", "region_code", "kind", "note")
+
+    blank_region = _("Everywhere")
 
     # --- writes through the audited services ----------------------------------
     def save_model(self, request, obj, form, change):
@@ -180,7 +188,7 @@ class ScheduleYearFilter(admin.SimpleListFilter):
 
 
 @admin.register(ScheduleDay)
-class ScheduleDayAdmin(ScopedAuditedAdmin):
+class ScheduleDayAdmin(CalendarDayAdmin):
     """Enter or correct the days of a year's holiday schedule, or load a whole year from a file."""
 
     capability_view = services.CAPABILITY
@@ -192,23 +200,7 @@ class ScheduleDayAdmin(ScopedAuditedAdmin):
     search_fields = ("name", "source", "region_code")
     fields = ("date", "region_code", "kind", "name", "source")
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"request": request})
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("date", "region_code") if obj is not None else ()
-
-    @admin.display(description=_("weekday"))
-    def weekday(self, obj):
-        return date_format(obj.date, "l")
-
-    @admin.display(description=_("region"), ordering="region_code")
-    def region(self, obj):
-        if not obj.region_code:
-            return _("National")
-        name = region_names([obj.region_code]).get(obj.region_code, "")
-        return f"{name} ({obj.region_code})" if name else obj.region_code
+    blank_region = _("National")
 
     def save_model(self, request, obj, form, change):
         saved = services.set_day(actor=request.user, date=obj.date, kind=obj.kind, name=obj.name,
