@@ -14,19 +14,9 @@ from gongzhi.regions.models import Region
 
 from ..models import Dwelling, Organisation
 from ..spreadsheets import ORGANISATION_KIND_LABELS, SheetData
-from .common import (
-    Context,
-    Errors,
-    ImportReport,
-    choice,
-    field_names,
-    grid_in_area,
-    match_existing,
-    objects_in_chunks,
-    resolve_dwellings_of,
-    text_reader,
-    ticking,
-)
+from .common import Context, Errors, ImportReport
+from .common import choice, field_names, grid_in_area, match_existing, objects_in_chunks, resolve_dwellings_of
+from .common import text_reader, ticking
 
 
 @dataclass(slots=True)
