@@ -320,7 +320,7 @@ def cell_date(value) -> dt.date | None:
         try:
             return dt.date(*(int(part) for part in match.groups()))
         except ValueError:
-            pass
+            pass  # shaped like a date but none (2025-02-30): said as "not a date" below
     raise ValueError(_("“%(value)s” is not a date such as 2025-09-15.") % {"value": text[:40]})
 
 
