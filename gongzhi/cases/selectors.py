@@ -313,3 +313,45 @@ def supervisions_for(actor, *, limit: int = 20, kinds=None) -> list:
                           default=Value(1), output_field=IntegerField())
     return list(queryset.select_related("case", "unit", "given_by")
                 .order_by(pending_first, "-given_at", "-id")[:limit])
+
+
+# --- the desk: a caller's earlier cases, reply templates ---------------------------------
+
+def cases_of_caller(actor, phone_index: str, *, limit: int = 20) -> list[Case]:
+    """Visible cases whose caller (contact) or reporting user has the phone of ``phone_index`` (a blind
+    index), newest first; a reporter anonymous to handlers is not matched (that would name them)."""
+    if not phone_index:
+        return []
+    match = Q(contact__phone_index=phone_index) | Q(reporter__phone_index=phone_index, is_anonymous=False)
+    return list(visible_cases(actor).filter(match).select_related("category", "lead_unit", "grid")
+                .order_by("-created_at", "-id")[:limit])
+
+
+def reply_templates(actor) -> QuerySet:
+    """The reply templates the actor's unit keeps (all of them, retired too), by category and name."""
+    from .models import ReplyTemplate
+
+    unit_id = getattr(user_of(actor), "unit_id", None)
+    if unit_id is None:
+        return ReplyTemplate.objects.none()
+    return ReplyTemplate.objects.filter(unit_id=unit_id).select_related("category", "category__parent")
+
+
+def reply_template_for(actor, template_id):
+    try:
+        template_id = int(template_id)
+    except (TypeError, ValueError):
+        return None
+    return reply_templates(actor).filter(pk=template_id).first() if 0 < template_id < 2**63 else None
+
+
+def reply_templates_for_case(case: Case) -> list:
+    """The templates offered when replying to ``case``: those in use of its lead unit for its category or the
+    category's parent (a template for 城乡建设 serves all of its leaves)."""
+    from .models import ReplyTemplate
+
+    if case.lead_unit_id is None:
+        return []
+    categories = [case.category_id] + ([case.category.parent_id] if case.category.parent_id else [])
+    return list(ReplyTemplate.objects.filter(unit_id=case.lead_unit_id, category_id__in=categories, is_active=True)
+                .order_by("name", "id"))
