@@ -138,6 +138,7 @@ class ReplyForm(CaseActionForm):
         self.templates = {str(t.pk): t for t in selectors.reply_templates_for_case(self.case)}
         if not self.templates:
             del self.fields["template"]
+            self.fields["content"].required = True
             return
         field = self.fields["template"]
         field.choices = [("", _("— write it yourself —"))] + [(pk, t.name) for pk, t in self.templates.items()]
@@ -146,7 +147,7 @@ class ReplyForm(CaseActionForm):
 
     def clean(self):
         data = super().clean()
-        if not (data.get("content") or "").strip():
+        if self.templates and not (data.get("content") or "").strip():
             chosen = self.templates.get(data.get("template") or "")
             if chosen is not None:
                 data["content"] = chosen.text  # the template as it is, when nothing was written
