@@ -166,7 +166,7 @@ def reporter_visible(case: Case, actor) -> bool:
 
 
 def timeline(case: Case):
-    return case.events.select_related("unit").order_by("at", "id")
+    return case.events.select_related("unit", "actor__unit").order_by("at", "id")
 
 
 def categories() -> QuerySet:
