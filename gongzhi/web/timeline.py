@@ -12,11 +12,12 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from gongzhi.accounts.models import User
 from gongzhi.accounts.roles import Role
 from gongzhi.cases import selectors
-from gongzhi.cases.models import Action, AlertKind, Case, Finding, Satisfaction
+from gongzhi.cases.models import Action, AlertKind, Case, CaseState, Finding, Satisfaction
 
 from . import names
 
@@ -178,3 +179,32 @@ def steps(case: Case, *, for_resident: bool, viewer=None) -> list[Step]:
                 actor = _("anonymous reporter")
         result.append(Step(at=event.at, text=text, detail=detail, actor=actor))
     return result
+
+
+@dataclass(frozen=True)
+class Stage:
+    label: str
+    done: bool
+    current: bool
+
+
+# The stages a resident follows, in order, and the states in which each is the current one.
+_STAGES = (
+    (pgettext_lazy("resident stage", "Received"), (CaseState.RECEIVED, CaseState.RETURNED, CaseState.ARBITRATION)),
+    (pgettext_lazy("resident stage", "Sent to a unit"), (CaseState.DISPATCHED,)),
+    (pgettext_lazy("resident stage", "Being handled"), (CaseState.IN_PROGRESS,)),
+    (pgettext_lazy("resident stage", "Replied"), (CaseState.REPLIED,)),
+    (pgettext_lazy("resident stage", "Closed"), (CaseState.CLOSED,)),
+)
+
+
+def stages(case: Case) -> list[Stage]:
+    """Where a request stands, as the resident follows it: received → sent → handled → replied → closed.
+
+    None for a request that left that road (withdrawn, invalid, merged): its
+    timeline says what happened.
+    """
+    current = next((i for i, (_label, states) in enumerate(_STAGES) if case.state in states), None)
+    if current is None:
+        return []
+    return [Stage(label=str(label), done=i < current, current=i == current) for i, (label, _s) in enumerate(_STAGES)]

@@ -159,7 +159,7 @@ def deactivate_routing_rule(*, actor, rule: RoutingRule, reason: str = "") -> Ro
 
 # --- categories -----------------------------------------------------------------
 
-_CATEGORY_FIELDS = {"code", "name", "parent", "sort_order", "default_unit_kind", "response_hours_urgent",
+_CATEGORY_FIELDS = {"code", "name", "parent", "sort_order", "default_unit_kind", "response_hours_urgent", "keywords",
                     "response_hours_normal", "resolution_days_urgent", "resolution_days_normal", "is_consultation",
                     "is_active", "dispatch_hours_urgent", "dispatch_hours_normal", "is_utility"}
 

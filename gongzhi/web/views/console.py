@@ -22,7 +22,7 @@ from gongzhi.cases.services.supervision import callback_attempts
 from gongzhi.cases.routing import route
 from gongzhi.core import files
 
-from .. import boards, contact, timeline
+from .. import boards, contact, mapdata, timeline
 from ..access import page
 from ..forms import apply_service_error
 from ..forms.actions import ACTIONS, is_redispatch, units_serving
@@ -247,6 +247,8 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
         "callback_due": case_deadlines.callback_due(case) if case.state == CaseState.REPLIED else None,
         "callback_attempts": callback_attempts(case) if case.state == CaseState.REPLIED else 0,
         "calendar_unscheduled": selectors.has_unscheduled_deadline(case),
+        "place": mapdata.case_place(case),
+        # The similar-cases panel of duplicate detection goes in the slot marked in the template.
     })
     if caller and caller["revealed"]:
         add_never_cache_headers(response)  # the phone in clear: this answer only
