@@ -37,7 +37,7 @@ class CategoryAdmin(ConfigurationAdmin):
     list_display = ["code", "name", "parent", "default_unit_kind", "response_hours_normal",
                     "resolution_days_normal", "is_consultation", "is_active"]
     list_filter = ["is_consultation", "is_active", "default_unit_kind"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "keywords"]
     ordering = ["sort_order", "code"]
 
     def create(self, request, values):

@@ -275,7 +275,7 @@ def case_answer(request, case_id: int, payload: AnswerIn):
              summary="Dispatch to a lead unit (and assisting units); without a unit the routing rules choose")
 def case_dispatch(request, case_id: int, payload: DispatchIn):
     return _act(request, case_id, services.dispatch_case, payload, unit=payload.unit,
-                assisting_units=payload.assisting_units, reason=payload.reason)
+                assisting_units=payload.assisting_units, reason=payload.reason, remember_rule=payload.remember_rule)
 
 
 @router.post("/{int:case_id}/decide", response={200: CaseDetailOut, **ERRORS},

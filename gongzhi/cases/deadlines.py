@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 from gongzhi.core import workcal
 
@@ -98,3 +99,22 @@ def callback_due(case: Case) -> datetime | None:
 def red_card_from(due: datetime, *, region: str = "") -> datetime:
     """When an overdue case earns a red card: ``CASE_RED_CARD_OVERDUE_DAYS`` working days after its deadline."""
     return workcal.add_working_days(due, settings.CASE_RED_CARD_OVERDUE_DAYS, region=region)
+
+
+WAITING_FOR_DISPATCH = (CaseState.RECEIVED, CaseState.RETURNED, CaseState.ARBITRATION)
+
+
+def expected_reply(case: Case, now: datetime | None = None) -> datetime | None:
+    """When the resident can expect the reply: the resolution deadline once a unit has the case.
+
+    Before dispatch it is the resolution deadline the case would have if it
+    were dispatched at its dispatch deadline (or now, once that has passed):
+    the latest the rules allow. None once replied or ended.
+    """
+    if case.state in (CaseState.DISPATCHED, CaseState.IN_PROGRESS):
+        return case.resolution_due
+    if case.state in WAITING_FOR_DISPATCH:
+        now = now or timezone.now()
+        start = max(dispatch_due(case), now)
+        return workcal.add_working_days(start, case.category.resolution_days(case.urgency), region=case.region_code)
+    return None

@@ -42,13 +42,23 @@ def _open(data: bytes) -> Image.Image:
         return Image.open(io.BytesIO(data))
 
 
+def _round(value: float) -> str:
+    """A size people read: whole numbers without decimals, else one decimal."""
+    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+def megabytes(n: int) -> str:
+    """``n`` bytes in MB as people say it ("10" for 10 MiB, "2.5")."""
+    return _round(n / (1024 * 1024))
+
+
 def check_image(data: bytes, *, keep_location: bool, max_bytes: int, max_pixels: int,
                 field: str = "file") -> CheckedImage:
     if not data:
         raise ValidationError({field: _("The file is empty.")})
     if len(data) > max_bytes:
-        raise ValidationError({field: _("The file is %(size)d bytes; at most %(max)d are accepted.")
-                               % {"size": len(data), "max": max_bytes}})
+        raise ValidationError({field: _("The photo is larger than %(max)s MB; please choose another.")
+                               % {"max": megabytes(max_bytes), "size": megabytes(len(data))}})
     try:
         image = _open(data)
         image_format = image.format
@@ -60,8 +70,8 @@ def check_image(data: bytes, *, keep_location: bool, max_bytes: int, max_pixels:
         raise ValidationError({field: _("%(format)s images are not accepted; send JPEG, PNG or WebP.")
                                % {"format": image_format or "?"}})
     if width * height > max_pixels:
-        raise ValidationError({field: _("The image has %(n)d pixels; at most %(max)d are accepted.")
-                               % {"n": width * height, "max": max_pixels}})
+        raise ValidationError({field: _("The photo has more than %(mp)s megapixels; please choose a smaller one.")
+                               % {"mp": _round(max_pixels / 1_000_000)}})
     try:
         image.load()  # decoded once, whole: a truncated or corrupt file fails here
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):

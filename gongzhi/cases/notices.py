@@ -33,11 +33,26 @@ def _headline(case: Case, text: str) -> str:
     return f"#{case.pk} {text}"
 
 
-def dispatched(case: Case, actor=None):
+def _day(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d") if moment else ""
+
+
+def dispatched(case: Case, actor=None, previous_unit: Unit | None = None):
     _tell(members([case.lead_unit]), case, "dispatched", _headline(case, _("New case for your unit to lead")),
           actor=actor)
     _tell(members(case.assisting_units.all()), case, "assisting",
           _headline(case, _("Your unit assists with a case")), actor=actor)
+    if previous_unit is not None and previous_unit.pk != case.lead_unit_id:
+        _tell(members([previous_unit]), case, "redispatched",
+              _headline(case, _("The case was re-dispatched to %(unit)s") % {"unit": case.lead_unit.name}),
+              actor=actor)
+    to_reporter(case, "dispatched", _("Your request was sent to %(unit)s; expect a reply by %(day)s")
+                % {"unit": case.lead_unit.name, "day": _day(case.resolution_due)}, actor)
+
+
+def acknowledged(case: Case, actor=None):
+    to_reporter(case, "acknowledged", _("%(unit)s took on your request; expect a reply by %(day)s")
+                % {"unit": case.lead_unit.name, "day": _day(case.resolution_due)}, actor)
 
 
 def returned(case: Case, reason: str, actor=None):
@@ -63,6 +78,9 @@ def extension_requested(case: Case, days: int, actor=None):
 def extension_decided(case: Case, approved: bool, actor=None):
     title = _("Your extension request was approved") if approved else _("Your extension request was refused")
     _tell(members([case.lead_unit]), case, "extension_decided", _headline(case, title), actor=actor)
+    if approved:
+        to_reporter(case, "extended", _("The handling of your request takes longer; expect a reply by %(day)s")
+                    % {"day": _day(case.resolution_due)}, actor)
 
 
 def to_reporter(case: Case, kind: str, title: str, actor=None):

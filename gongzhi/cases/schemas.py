@@ -39,11 +39,15 @@ class ReasonIn(Versioned):
 class DispatchIn(Versioned):
     unit: str | None = Field(None, max_length=32, description="Lead unit code; empty to follow the routing rules")
     assisting_units: list[str] = Field(default_factory=list, max_length=50)
-    reason: str = Field("", max_length=5000)
+    reason: str = Field("", max_length=5000, description="Required when the case goes to another lead unit (改派)")
+    remember_rule: bool = Field(False, description="Also make this unit the routing rule of the case's category "
+                                                   "in its community")
 
 
-class DecideIn(DispatchIn):
+class DecideIn(Versioned):
     unit: str = Field(..., max_length=32)
+    assisting_units: list[str] = Field(default_factory=list, max_length=50)
+    reason: str = Field("", max_length=5000)
 
 
 class WhistleIn(Versioned):

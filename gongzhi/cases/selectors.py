@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import jieba
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Case as When_
-from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -215,12 +216,36 @@ def reporter_visible(case: Case, actor) -> bool:
 
 
 def timeline(case: Case):
-    return case.events.select_related("unit").order_by("at", "id")
+    return case.events.select_related("unit", "actor__unit").order_by("at", "id")
 
 
 def categories() -> QuerySet:
     """The public taxonomy (not region-bound; anyone may read it)."""
     return Category.objects.filter(is_active=True).select_related("parent").order_by("sort_order", "code")
+
+
+POPULAR_DAYS = 90
+POPULAR_CACHE_SECONDS = 600
+
+
+def popular_categories(*, limit: int = 6, now: datetime | None = None) -> list[Category]:
+    """The active leaf categories reported most in the last ``POPULAR_DAYS`` days, most first.
+
+    Offered as one-tap choices when reporting. Counted over every place (only
+    which categories, never how many or where, leaves this function) and kept
+    in the cache for ``POPULAR_CACHE_SECONDS``, so a busy report page does not
+    count the cases on every visit.
+    """
+    key = f"cases.popular_categories.{limit}"
+    codes = cache.get(key)
+    if codes is None:
+        since = (now or timezone.now()) - timedelta(days=POPULAR_DAYS)
+        rows = (Case.objects.filter(created_at__gte=since, category__is_active=True).order_by()
+                .values("category__code").annotate(n=Count("id")).order_by("-n", "category__code")[:limit])
+        codes = [row["category__code"] for row in rows]
+        cache.set(key, codes, POPULAR_CACHE_SECONDS)
+    found = {c.code: c for c in categories().filter(code__in=codes)}
+    return [found[code] for code in codes if code in found]
 
 
 def pending_verification(case: Case) -> Verification | None:

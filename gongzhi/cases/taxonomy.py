@@ -91,6 +91,58 @@ DEFAULT_TAXONOMY = [
 ]
 
 
+# Words residents use for what they see, per category (synonyms and common objects), so that a search
+# for "路灯" finds 道路与市政设施. Space-separated; an administrator edits them with the category.
+KEYWORDS = {
+    "0101": "违建 私搭乱建 加盖 搭建 占用绿地",
+    "0102": "路灯 井盖 道路 坑洼 人行道 护栏 桥梁 市政 下水道 排水 积水 窨井",
+    "0103": "危房 墙体开裂 房屋漏水 外墙脱落",
+    "0104": "停水 水压 自来水 水质 水管 漏水 爆管",
+    "0105": "暖气 不热 停暖 供暖 取暖",
+    "0106": "燃气 煤气 天然气 漏气 燃气表",
+    "0107": "拆迁 征收 安置 补偿",
+    "0201": "噪音 噪声 施工 扰民 广场舞 装修 夜间施工 鸣笛",
+    "0202": "油烟 扬尘 烧烤 灰尘 工地扬尘",
+    "0203": "污水 河道 臭水 水体 排污",
+    "0204": "垃圾 垃圾桶 清运 分类 堆放 建筑垃圾",
+    "0205": "卫生 脏乱 异味 老鼠 蚊虫 小广告",
+    "0301": "公交 地铁 站台 线路 班次",
+    "0302": "出租车 网约车 拒载 绕路",
+    "0303": "堵车 违停 乱停车 占道 拥堵 停车",
+    "0304": "共享单车 单车 乱停放",
+    "0401": "幼儿园 托育 入园",
+    "0402": "上学 入学 学位 学区",
+    "0403": "培训班 补习",
+    "0404": "健身器材 球场 图书馆 文化站",
+    "0501": "欠薪 工资 讨薪 拖欠",
+    "0502": "社保 医保 养老保险 公积金",
+    "0503": "找工作 就业 招聘 失业",
+    "0504": "养老 老人 助餐 日间照料",
+    "0505": "低保 困难 救助 特困",
+    "0601": "旅游 景区 导游",
+    "0602": "菜市场 便利店 早餐",
+    "0603": "预付卡 办卡 退费 跑路",
+    "0701": "医院 看病 挂号 诊所",
+    "0702": "疫苗 传染病 防疫",
+    "0703": "生育 妇幼 计生",
+    "0801": "食品 过期 变质 食物中毒 餐馆卫生",
+    "0802": "价格 乱收费 涨价 标价",
+    "0803": "无证 无照 摆摊 游商",
+    "0804": "假冒 伪劣 质量",
+    "0901": "物业 保安 保洁 绿化 物业费",
+    "0902": "电梯 困人 电梯坏",
+    "0903": "维修基金 维修资金 大修",
+    "0904": "车位 小区停车 地锁 充电桩",
+    "0905": "业委会 业主大会",
+    "1001": "治安 小偷 打架 可疑人员",
+    "1002": "消防 火灾 消防通道 堵塞 电动车充电 飞线",
+    "1003": "安全隐患 危化品",
+    "1004": "诈骗 电信诈骗 骗子",
+    "1101": "政策 法规",
+    "1102": "怎么办 办事 流程 材料",
+}
+
+
 def rows():
     """The taxonomy flattened to dicts, parents before children."""
     order = 0
@@ -108,7 +160,7 @@ def _row(code, name, parent_code, order, kind, response, resolution, consultatio
         "code": code, "name": name, "parent_code": parent_code, "sort_order": order, "default_unit_kind": kind,
         "response_hours_urgent": response[0], "response_hours_normal": response[1],
         "resolution_days_urgent": resolution[0], "resolution_days_normal": resolution[1],
-        "is_consultation": consultation, "is_utility": code in UTILITY_CODES,
+        "is_consultation": consultation, "is_utility": code in UTILITY_CODES, "keywords": KEYWORDS.get(code, ""),
     }
 
 

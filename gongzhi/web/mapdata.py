@@ -48,3 +48,18 @@ def case_points(cases: Iterable, url_name: str) -> dict:
                          "properties": {"label": f"#{case.pk} {case.title}",
                                         "url": reverse(url_name, kwargs={"case_id": case.pk})}})
     return {"type": "FeatureCollection", "features": features}
+
+
+def case_place(case) -> dict | None:
+    """The small map of one case: its grid's outline and its point (no link: the page is the case's).
+
+    None when the case has neither (a place named only by its community).
+    """
+    grids = grid_features([case.grid]) if case.grid_id else {"type": "FeatureCollection", "features": []}
+    points = {"type": "FeatureCollection", "features": []}
+    if case.lon is not None and case.lat is not None:
+        points["features"].append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [case.lon, case.lat]},
+                                   "properties": {"label": f"#{case.pk} {case.title}"}})
+    if not grids["features"] and not points["features"]:
+        return None
+    return {"grids": grids, "points": points}

@@ -12,9 +12,14 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
+from gongzhi.accounts.models import User
+from gongzhi.accounts.roles import Role
 from gongzhi.cases import selectors
-from gongzhi.cases.models import Action, AlertKind, Case, Finding, Satisfaction
+from gongzhi.cases.models import Action, AlertKind, Case, CaseState, Finding, Satisfaction
+
+from . import names
 
 A = Action
 # Steps a resident does not need to follow: the internal machinery of handling.
@@ -43,6 +48,22 @@ def _when(value) -> str:
     return "" if timezone.is_naive(moment) else timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
+def _day(value) -> str:
+    """The date of a moment stored in a payload (ISO text), in local time."""
+    return _when(value)[:10]
+
+
+def _grid_workers(payload: dict) -> list[str]:
+    """The grid workers asked to verify, by name: those the event recorded, else the grid's workers now."""
+    ids = payload.get("workers")
+    if ids is not None:
+        users = User.objects.filter(pk__in=ids).select_related("unit")
+    else:
+        users = User.objects.filter(role=Role.GRID_WORKER, region__code=payload.get("grid", ""), is_active=True
+                                    ).select_related("unit")
+    return [names.person(u) for u in users.order_by("pk")]
+
+
 def _unit(event) -> str:
     return event.unit.name if event.unit_id else _("the handling unit")
 
@@ -54,7 +75,13 @@ def _sentence(event, case: Case, for_resident: bool) -> tuple[str, str]:
     if action == A.ANSWER:
         return _("The question was answered."), p.get("answer", "")
     if action == A.DISPATCH:
-        return _("Sent to %(unit)s to handle.") % {"unit": unit}, "" if for_resident else event.reason
+        if p.get("redispatch") and not for_resident:
+            return _("Re-dispatched to %(unit)s (before: %(previous)s).") % {
+                "unit": unit, "previous": ", ".join(names.unit_names([p.get("previous_unit")])) or "—"}, event.reason
+        text = _("Sent to %(unit)s to handle.") % {"unit": unit}
+        if for_resident and p.get("resolution_due"):
+            text += " " + _("Expected reply by %(day)s.") % {"day": _day(p.get("resolution_due"))}
+        return text, "" if for_resident else event.reason
     if action == A.DECIDE:
         return _("The subdistrict assigned it to %(unit)s.") % {"unit": unit}, "" if for_resident else event.reason
     if action == A.ACKNOWLEDGE:
@@ -68,14 +95,17 @@ def _sentence(event, case: Case, for_resident: bool) -> tuple[str, str]:
         return _("It was returned several times: the subdistrict decides who handles it."), ""
     if action == A.WHISTLE:
         return _("The subdistrict called in other units (%(units)s).") % {
-            "units": ", ".join(p.get("units", []))}, event.reason
+            "units": ", ".join(names.unit_names(p.get("units", [])))}, event.reason
     if action == A.REPORT_IN:
         return _("%(unit)s reported in.") % {"unit": unit}, event.reason
     if action == A.REQUEST_EXTENSION:
         return _("%(unit)s asked for %(days)s more working days.") % {"unit": unit, "days": p.get("days")}, \
             event.reason
     if action == A.APPROVE_EXTENSION:
-        return _("More time was granted: %(days)s working days.") % {"days": p.get("days")}, ""
+        text = _("More time was granted: %(days)s working days.") % {"days": p.get("days")}
+        if p.get("new_due"):
+            text += " " + _("Expected reply by %(day)s.") % {"day": _day(p.get("new_due"))}
+        return text, ""
     if action == A.REFUSE_EXTENSION:
         return _("The request for more time was refused."), event.reason
     if action == A.REPLY:
@@ -106,8 +136,14 @@ def _sentence(event, case: Case, for_resident: bool) -> tuple[str, str]:
     if action == A.ATTACH:
         return _("A photo was added."), ""
     if action == A.REQUEST_VERIFICATION:
-        return _("The grid worker of grid %(grid)s was asked to verify on site.") % {"grid": p.get("grid", "")}, \
-            event.reason
+        workers = _grid_workers(p)
+        grid = names.region_name(p.get("grid", "")) or _("the case's grid")
+        if workers:
+            text = _("Asked %(grid)s grid worker %(workers)s to verify on site.") % {
+                "grid": grid, "workers": "、".join(workers)}
+        else:
+            text = _("Asked the grid worker of %(grid)s to verify on site.") % {"grid": grid}
+        return text, event.reason
     if action == A.VERIFY:
         try:
             finding = Finding(p.get("finding")).label
@@ -121,7 +157,8 @@ def _sentence(event, case: Case, for_resident: bool) -> tuple[str, str]:
             kind = p.get("kind", "")
         return _("Deadline alert: %(kind)s.") % {"kind": kind}, ""
     if action == A.ESCALATE:
-        return _("Escalated to the supervising unit (%(unit)s).") % {"unit": p.get("to_unit", "")}, ""
+        return _("Escalated to the supervising unit (%(unit)s).") % {
+            "unit": ", ".join(names.unit_names([p.get("to_unit", "")]))}, ""
     try:
         return str(A(action).label), event.reason
     except ValueError:
@@ -137,8 +174,37 @@ def steps(case: Case, *, for_resident: bool, viewer=None) -> list[Step]:
         text, detail = _sentence(event, case, for_resident)
         actor = ""
         if not for_resident:
-            actor = event.actor_label or _("system")
+            actor = names.actor_of_event(event)
             if not show_reporter and event.actor_id is not None and event.actor_id == case.reporter_id:
                 actor = _("anonymous reporter")
         result.append(Step(at=event.at, text=text, detail=detail, actor=actor))
     return result
+
+
+@dataclass(frozen=True)
+class Stage:
+    label: str
+    done: bool
+    current: bool
+
+
+# The stages a resident follows, in order, and the states in which each is the current one.
+_STAGES = (
+    (pgettext_lazy("resident stage", "Received"), (CaseState.RECEIVED, CaseState.RETURNED, CaseState.ARBITRATION)),
+    (pgettext_lazy("resident stage", "Sent to a unit"), (CaseState.DISPATCHED,)),
+    (pgettext_lazy("resident stage", "Being handled"), (CaseState.IN_PROGRESS,)),
+    (pgettext_lazy("resident stage", "Replied"), (CaseState.REPLIED,)),
+    (pgettext_lazy("resident stage", "Closed"), (CaseState.CLOSED,)),
+)
+
+
+def stages(case: Case) -> list[Stage]:
+    """Where a request stands, as the resident follows it: received → sent → handled → replied → closed.
+
+    None for a request that left that road (withdrawn, invalid, merged): its
+    timeline says what happened.
+    """
+    current = next((i for i, (_label, states) in enumerate(_STAGES) if case.state in states), None)
+    if current is None:
+        return []
+    return [Stage(label=str(label), done=i < current, current=i == current) for i, (label, _s) in enumerate(_STAGES)]

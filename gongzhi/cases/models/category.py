@@ -70,6 +70,10 @@ class Category(models.Model):
         _("consultation"), default=False, help_text=_("Consultations (咨询) may be answered and closed at intake.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    keywords = models.CharField(
+        _("keywords"), max_length=500, blank=True,
+        help_text=_("Words people use for it, separated by spaces (e.g. 路灯 井盖): the category search finds them."),
+    )
 
     class Meta:
         verbose_name = _("category")

@@ -13,6 +13,7 @@ from gongzhi.core.scoping import ensure_in_scope
 from gongzhi.regions.models import Region
 
 from ..models import Category, RoutingRule
+from ..routing import LEVEL_DEPTH, ancestor_codes
 from . import checks
 
 CONFIGURE = "cases.configure"
@@ -73,6 +74,47 @@ def create_routing_rule(*, actor, unit, category=None, region=None, note: str = 
     return rule
 
 
+LEARN_LEVELS = ("community", "subdistrict")
+
+
+def learn_routing_rule(*, actor, case, unit: Unit) -> RoutingRule | None:
+    """The dispatcher's correction becomes a rule: the case's category in its community → ``unit``.
+
+    A dispatcher (``cases.dispatch``) may not configure routing at large, but
+    may teach it what they just decided, in their own area and as narrowly as
+    the case allows: the leaf category × the community of the place (the
+    subdistrict when the case has no community). An active rule for that very
+    pair is pointed at the new unit; otherwise one is created. Audited as
+    ``cases.routing_rule.learn`` naming the case; None when the rule already
+    says so. Runs in the caller's transaction (the dispatch).
+    """
+    require(actor, "cases.dispatch")
+    regions = sorted(Region.objects.filter(code__in=ancestor_codes(case.region_code), level__in=LEARN_LEVELS),
+                     key=lambda r: -LEVEL_DEPTH.get(r.level, 0))
+    if not regions:
+        raise ValidationError({"remember_rule": _("The place of case #%(id)s has no community or subdistrict "
+                                                  "to make a rule for.") % {"id": case.pk}})
+    region, category = regions[0], case.category
+    _check_rule(actor, category=category, region=region, unit=unit)
+    with transaction.atomic():
+        rule = RoutingRule.objects.select_for_update().filter(is_active=True, category=category,
+                                                              region=region).first()
+        if rule is not None and rule.unit_id == unit.pk:
+            return None
+        if rule is None:
+            rule = RoutingRule.objects.create(category=category, region=region, unit=unit,
+                                              note=_("Learnt from case #%(id)s") % {"id": case.pk})
+            changes = {"category": category.code, "region": region.code, "unit": unit.code}
+        else:
+            changes = {"unit": [rule.unit.code, unit.code]}
+            rule.unit = unit
+            rule.save(update_fields=["unit"])
+        changes["case"] = case.pk
+        record(actor=actor, action="cases.routing_rule.learn", obj=rule, changes=changes,
+               reason=_("Dispatcher's correction of case #%(id)s") % {"id": case.pk})
+    return rule
+
+
 _RULE_FIELDS = {"category", "region", "unit", "note", "is_active"}
 
 
@@ -117,7 +159,7 @@ def deactivate_routing_rule(*, actor, rule: RoutingRule, reason: str = "") -> Ro
 
 # --- categories -----------------------------------------------------------------
 
-_CATEGORY_FIELDS = {"code", "name", "parent", "sort_order", "default_unit_kind", "response_hours_urgent",
+_CATEGORY_FIELDS = {"code", "name", "parent", "sort_order", "default_unit_kind", "response_hours_urgent", "keywords",
                     "response_hours_normal", "resolution_days_urgent", "resolution_days_normal", "is_consultation",
                     "is_active", "dispatch_hours_urgent", "dispatch_hours_normal", "is_utility"}
 

@@ -65,11 +65,32 @@ def contact_fields(name, phone, errors: dict, *, name_field="contact_name", phon
     return name, phone
 
 
+def reporter_contact(case: Case) -> dict | None:
+    """The reporting resident's own name and mobile number, for a case without a recorded caller.
+
+    None for an anonymous report (the handlers do not learn who reported it)
+    or a reporter without a number. In clear: callers mask it or reveal it.
+    """
+    if case.is_anonymous or not case.reporter_id:
+        return None
+    reporter = case.reporter
+    if not reporter.phone:
+        return None
+    return {"name": reporter.display_name, "phone": reporter.phone}
+
+
 def contact_of(case: Case) -> dict | None:
-    """The caller's contact as handlers see it, masked (in clear only through :func:`.reveal.reveal_contact`)."""
+    """The caller's contact as handlers see it, masked (in clear only through :func:`.reveal.reveal_contact`).
+
+    The caller recorded with the case (hotline, Open311), else the resident who
+    reported it from their account (:func:`reporter_contact`).
+    """
     contact = CaseContact.objects.filter(case=case).first()
     if contact is None:
-        return None
+        found = reporter_contact(case)
+        if found is None:
+            return None
+        return {"name": crypto.mask_name(found["name"]), "phone": crypto.mask_phone(found["phone"])}
     return {"name": crypto.mask_name(contact.name), "phone": crypto.mask_phone(contact.phone)}
 
 

@@ -21,9 +21,10 @@ from gongzhi.accounts.models import Unit
 from .. import deadlines, notices
 from ..routing import route
 from ..machine import transition
-from ..models import Action, AlertKind, Case, CaseEvent, DeadlineMarker
+from ..models import Action, AlertKind, Case, CaseEvent, CaseState, DeadlineMarker
 from ..models.deadlines import CASE_CLOCK_KINDS
 from . import checks
+from .configuration import learn_routing_rule
 
 MAX_ASSISTING = 10
 
@@ -76,13 +77,19 @@ def answers_reopening(case: Case) -> bool:
 
 
 def _assign(case: Case, action: str, *, actor, unit, assisting_units, reason, binding, expected_version, at,
-            routing: dict | None = None) -> Case:
+            routing: dict | None = None, remember_rule: bool = False) -> Case:
     at = at or timezone.now()
     reason = checks.reason(reason, required=False)
     lead = _unit(unit, "unit", case)
     assisting = _units(lead, assisting_units, case)
+    previous = {}
 
     def change(c: Case):
+        if action == Action.DISPATCH and c.state == CaseState.DISPATCHED and c.lead_unit_id != lead.pk:
+            # 改派: the unit holding the case loses it, so the dispatcher says why (checked under the lock).
+            if not reason:
+                raise ValidationError({"reason": _("Say why the case goes to another unit (改派).")})
+            previous["unit"] = c.lead_unit
         due = deadlines.for_dispatch(c.category, c.urgency, at, region=c.region_code)
         c.lead_unit = lead
         c.is_binding = binding
@@ -96,6 +103,9 @@ def _assign(case: Case, action: str, *, actor, unit, assisting_units, reason, bi
                    "response_due": due.response_due, "resolution_due": due.resolution_due, "binding": binding}
         if routing:
             details["routing"] = routing
+        if "unit" in previous:
+            details["redispatch"] = True
+            details["previous_unit"] = previous["unit"].code if previous["unit"] else None
         if due.unscheduled:
             details[deadlines.UNSCHEDULED_KEY] = True
         return details
@@ -103,16 +113,24 @@ def _assign(case: Case, action: str, *, actor, unit, assisting_units, reason, bi
     with transaction.atomic():
         case = transition(case, action, actor=actor, reason=reason, change=change, unit=lead,
                           expected_version=expected_version, at=at)
-        notices.dispatched(case, actor)
+        if remember_rule:
+            learn_routing_rule(actor=actor, case=case, unit=lead)
+        notices.dispatched(case, actor, previous_unit=previous.get("unit"))
     return case
 
 
 def dispatch_case(*, case: Case, actor, unit=None, assisting_units=(), reason: str = "",
-                  expected_version: int | None = None, at: datetime | None = None) -> Case:
+                  expected_version: int | None = None, at: datetime | None = None,
+                  remember_rule: bool = False) -> Case:
     """Send the case to a lead unit (主办) and optional assisting units (协办).
 
     Without ``unit`` the routing rules choose one (:func:`gongzhi.cases.routing.route`),
-    and their explanation is kept in the event.
+    and their explanation is kept in the event. Dispatching a case already
+    dispatched to another lead unit is a re-dispatch (改派) and needs a ``reason``. With
+    ``remember_rule`` the dispatcher's choice also becomes the routing rule of
+    the case's category in its community, in the same transaction
+    (:func:`~gongzhi.cases.services.configuration.learn_routing_rule`), so the
+    next such case is suggested right.
     """
     routing = None
     if unit in (None, ""):
@@ -121,7 +139,8 @@ def dispatch_case(*, case: Case, actor, unit=None, assisting_units=(), reason: s
             raise ValidationError({"unit": decision.explanation})
         unit, routing = decision.unit, decision.as_dict()
     return _assign(case, Action.DISPATCH, actor=actor, unit=unit, assisting_units=assisting_units, reason=reason,
-                   binding=False, expected_version=expected_version, at=at, routing=routing)
+                   binding=False, expected_version=expected_version, at=at, routing=routing,
+                   remember_rule=remember_rule)
 
 
 def decide_case(*, case: Case, actor, unit, assisting_units=(), reason: str = "",
@@ -150,8 +169,10 @@ def acknowledge_case(*, case: Case, actor, expected_version: int | None = None,
                 "reopened": answers_reopening(c)}
 
     with transaction.atomic():
-        return transition(case, Action.ACKNOWLEDGE, actor=actor, change=change,
+        case = transition(case, Action.ACKNOWLEDGE, actor=actor, change=change,
                           expected_version=expected_version, at=at)
+        notices.acknowledged(case, actor)
+    return case
 
 
 def return_case(*, case: Case, actor, reason: str, expected_version: int | None = None,

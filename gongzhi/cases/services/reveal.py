@@ -11,6 +11,7 @@ from gongzhi.audit.reveal import clean_reason, reveal
 from ..machine import LEAD_UNIT, is_party
 from ..models import Case, CaseContact
 from ..selectors import case_for
+from .contacts import reporter_contact
 
 
 def may_reveal_contact(actor, case: Case) -> bool:
@@ -39,6 +40,12 @@ def reveal_contact(*, actor, case: Case, reason: str) -> dict | None:
     clean_reason(reason)
     contact = CaseContact.objects.filter(case=case).first()
     if contact is None:
-        return None
+        # A resident's own report: their account's number, revealed and audited the same way.
+        found = reporter_contact(case)
+        if found is None:
+            return None
+        reveal(actor=actor, action="cases.contact.reveal", obj=case, reason=reason, object_repr=f"#{case.pk}",
+               changes={"reporter": case.reporter_id})
+        return found
     reveal(actor=actor, action="cases.contact.reveal", obj=contact, reason=reason, object_repr=f"#{case.pk}")
     return {"name": contact.name, "phone": contact.phone}

@@ -60,7 +60,8 @@ def request_verification(*, case: Case, actor, note: str = "", within_hours: flo
         verification = Verification.objects.create(case=c, kind=kind, grid_id=c.grid_id, request_note=note,
                                                    requested_by=_user(actor), requested_at=at, due_at=due_at)
         return deadlines.mark_unscheduled(
-            {"verification": verification.pk, "kind": kind, "grid": c.grid.code, "due_at": due_at}, at, due_at)
+            {"verification": verification.pk, "kind": kind, "grid": c.grid.code, "due_at": due_at,
+             "workers": [u.pk for u in notices.grid_workers(c)]}, at, due_at)
 
     with transaction.atomic():
         case = transition(case, Action.REQUEST_VERIFICATION, actor=actor, reason=note, change=change,

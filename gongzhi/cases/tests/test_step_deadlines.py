@@ -175,7 +175,7 @@ def test_time_to_dispatch_per_dispatcher_and_subdistrict(world, new_case, client
     services.dispatch_case(case=slow, actor=u.dispatcher, unit=world.units.chengguan,
                            at=MONDAY + timedelta(minutes=90))
     # A re-dispatch is not a new first dispatch.
-    services.dispatch_case(case=reload(quick), actor=u.dispatcher, unit=world.units.water,
+    services.dispatch_case(case=reload(quick), actor=u.dispatcher, unit=world.units.water, reason="供水问题",
                            at=MONDAY + timedelta(hours=5))
     client.force_login(u.leader)
     answer = client.get(f"{URL}metrics/time-to-dispatch", {"start": "2025-09-15", "end": "2025-09-15"})

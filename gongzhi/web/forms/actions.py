@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.accounts.models import Unit
 from gongzhi.cases import selectors, services
 from gongzhi.cases.machine import Action
-from gongzhi.cases.models import FINDINGS_OF, Case, Finding, Satisfaction
-from gongzhi.cases.routing import ancestor_codes
+from gongzhi.cases.models import FINDINGS_OF, Case, CaseState, Finding, Satisfaction
+from gongzhi.cases.routing import ancestor_codes, route
 from gongzhi.cases.services.closing import COMMENT_MAX, REPLY_MAX
 from gongzhi.cases.services.extensions import MAX_EXTENSION_DAYS
 from gongzhi.cases.services.verification import DEFAULT_HOURS, MAX_HOURS
@@ -62,33 +62,77 @@ class OptionalReasonForm(CaseActionForm):
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def is_redispatch(case: Case) -> bool:
+    """Whether dispatching ``case`` now takes it from the unit holding it (改派)."""
+    return case.state == CaseState.DISPATCHED
+
+
 class DispatchForm(CaseActionForm):
+    """Dispatch (派单) or, once dispatched, re-dispatch (改派, with a reason).
+
+    The blank choice follows the routing suggestion and names its unit; choosing
+    another unit corrects it, and ``remember_rule`` makes the correction the
+    routing rule of the case's category in its community, in the same step.
+    """
+
     unit = forms.ChoiceField(label=_("Lead unit"), required=False)
     assisting_units = forms.MultipleChoiceField(label=_("Assisting units"), required=False,
-                                                widget=forms.SelectMultiple(attrs={"size": 4}))
+                                                widget=forms.CheckboxSelectMultiple)
     reason = forms.CharField(label=_("Note (optional)"), max_length=1000, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
+    remember_rule = forms.BooleanField(label=_("Send such cases here from now on (updates the routing rules)"),
+                                       required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = _unit_choices(self.case, blank=_("Follow the routing suggestion"))
-        self.fields["assisting_units"].choices = _unit_choices(self.case)
+        units = _unit_choices(self.case)
+        if is_redispatch(self.case):
+            self.fields["unit"].required = True
+            self.fields["unit"].label = _("New lead unit")
+            self.fields["unit"].choices = [("", _("Choose the unit"))] + [
+                (code, name) for code, name in units if code != getattr(self.case.lead_unit, "code", None)]
+            self.fields["reason"].required = True
+            self.fields["reason"].label = _("Why another unit?")
+        else:
+            suggestion = route(self.case).unit
+            blank = (_("Follow the routing suggestion: %(unit)s") % {"unit": suggestion.name} if suggestion
+                     else _("Follow the routing suggestion"))
+            self.fields["unit"].choices = [("", blank)] + units
+        self.fields["assisting_units"].choices = units
+        if "remember_rule" in self.fields:
+            place = self.case.grid.parent if self.case.grid_id and self.case.grid.parent_id else None
+            self.fields["remember_rule"].help_text = (
+                _("Cases of “%(category)s” in %(place)s will be suggested for the chosen unit.")
+                % {"category": self.case.category.name, "place": place.name if place else _("this place")})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("remember_rule") and not data.get("unit"):
+            self.add_error("remember_rule", _("Choose the unit the rule should name."))
+        return data
 
     def service_values(self):
         data = self.cleaned_data
         return {"unit": data.get("unit") or None, "assisting_units": data.get("assisting_units") or [],
-                "reason": data.get("reason", "")}
+                "reason": data.get("reason", ""), "remember_rule": bool(data.get("remember_rule"))}
 
 
 class DecideForm(DispatchForm):
+    remember_rule = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].required = True
         self.fields["unit"].choices = _unit_choices(self.case, blank=_("Choose the unit"))
 
+    def service_values(self):
+        values = super().service_values()
+        values.pop("remember_rule")
+        return values
+
 
 class WhistleForm(CaseActionForm):
-    units = forms.MultipleChoiceField(label=_("Units to summon"), widget=forms.SelectMultiple(attrs={"size": 5}))
+    units = forms.MultipleChoiceField(label=_("Units to summon"), widget=forms.CheckboxSelectMultiple)
     report_within_hours = forms.FloatField(label=_("Report in within (working hours)"), initial=2, min_value=0.5,
                                            max_value=168)
     note = forms.CharField(label=_("What is needed"), max_length=2000, required=False,

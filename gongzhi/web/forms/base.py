@@ -45,12 +45,34 @@ class MultipleImageField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+def photo_check_attrs() -> dict:
+    """What ``photo-check.js`` needs to refuse a photo as soon as it is chosen, in the page's language."""
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    from gongzhi.cases.images import megabytes
+
+    return {
+        "data-photo-check": "", "data-max-bytes": str(settings.CASE_ATTACHMENT_MAX_BYTES),
+        "data-max-count": str(settings.WEB_MAX_PHOTOS),
+        "data-too-big": _("{name}: the photo is larger than %(max)s MB; please choose another.")
+        % {"max": megabytes(settings.CASE_ATTACHMENT_MAX_BYTES)},
+        "data-wrong-type": _("{name}: this is not a JPEG, PNG or WebP photo; please choose another."),
+        "data-too-many": _("{name}: at most {n} photos; this one was not added."),
+        "data-kept": _("Photos kept: {names}"), "data-remove": _("Remove {name}"),
+    }
+
+
 class StyledForm(forms.Form):
-    """Marks invalid fields with aria-invalid and links them to their error text."""
+    """Marks invalid fields with aria-invalid and links them to their error text; photo inputs
+    get the limits and messages of the check made in the browser (``photo-check.js``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.label_suffix = ""
+        for field in self.fields.values():
+            if isinstance(field, MultipleImageField):
+                field.widget.attrs.update(photo_check_attrs())
 
     def full_clean(self):
         super().full_clean()

@@ -13,8 +13,8 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases.images import check_image
@@ -26,9 +26,22 @@ from gongzhi.regions.selectors import descendants
 from .base import MultipleImageField, StyledForm
 
 
-def category_choices():
+class CategorySelect(forms.Select):
+    """The category <select>, each option carrying its keywords for the search (category-picker.js)."""
+
+    keywords: dict = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        words = self.keywords.get(str(value))
+        if words:
+            option["attrs"]["data-keywords"] = words
+        return option
+
+
+def category_choices(rows=None):
     """Leaf categories grouped under their parents, as (group, [(code, name)]) for a <select>."""
-    rows = list(case_selectors.categories())
+    rows = list(case_selectors.categories()) if rows is None else rows
     parents = {c.parent_id for c in rows if c.parent_id}
     groups: dict = {}
     for category in rows:
@@ -47,7 +60,7 @@ def community_choices(prefix: str = ""):
 
 
 class ReportForm(StyledForm):
-    category = forms.ChoiceField(label=_("Category"))
+    category = forms.ChoiceField(label=_("Category"), widget=CategorySelect)
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX,
                             help_text=_("In a few words, e.g. “Street lamp broken at the north gate”."))
     description = forms.CharField(label=_("What happened"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(
@@ -61,7 +74,10 @@ class ReportForm(StyledForm):
 
     def __init__(self, *args, region_prefix: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
+        rows = list(case_selectors.categories())
+        self.fields["category"].choices = category_choices(rows)
+        self.fields["category"].widget.keywords = {c.code: c.keywords for c in rows if c.keywords}
+        self.popular = case_selectors.popular_categories()
         self.fields["region"].choices = community_choices(region_prefix)
         limit = settings.WEB_MAX_PHOTOS
         if "photos" in self.fields:  # the desk's form has none
@@ -70,11 +86,19 @@ class ReportForm(StyledForm):
                 "n": limit}
 
     def clean_photos(self):
+        """Every photo is checked; the refusal names each refused photo and the ones that were fine.
+
+        A browser cannot keep chosen files across a refused form, so the fine
+        ones are named too: the user knows which to choose again. (With
+        script, ``photo-check.js`` refuses a photo over the size limit as soon
+        as it is chosen and keeps the others in the form.)
+        """
         photos = self.cleaned_data.get("photos") or []
         limit = settings.WEB_MAX_PHOTOS
         if len(photos) > limit:
             raise ValidationError(ngettext("Attach at most %(n)d photo.", "Attach at most %(n)d photos.", limit)
                                   % {"n": limit})
+        refused, fine = [], []
         for photo in photos:
             data = photo.read(settings.CASE_ATTACHMENT_MAX_BYTES + 1)
             photo.seek(0)
@@ -82,8 +106,23 @@ class ReportForm(StyledForm):
                 check_image(data, keep_location=False, max_bytes=settings.CASE_ATTACHMENT_MAX_BYTES,
                             max_pixels=settings.CASE_ATTACHMENT_MAX_PIXELS, field="photos")
             except ValidationError as exc:
-                raise ValidationError([f"{photo.name}: {m}" for m in exc.messages]) from None
+                refused += [f"{photo.name}：{m}" if get_language().startswith("zh") else f"{photo.name}: {m}"
+                            for m in exc.messages]
+            else:
+                fine.append(photo.name)
+        if refused:
+            if fine:
+                refused.append(_("These photos were fine but must be chosen again: %(names)s.")
+                               % {"names": "、".join(fine)})
+            raise ValidationError(refused)
         return photos
+
+    def photos_to_choose_again(self) -> list[str]:
+        """Names of photos sent with a form refused for another reason: the page asks for them again."""
+        if not self.is_bound or not self.errors or "photos" in self.errors:
+            return []
+        return [f.name for f in self.files.getlist(self.add_prefix("photos"))] if hasattr(self.files, "getlist") \
+            else []
 
     def clean(self):
         data = super().clean()

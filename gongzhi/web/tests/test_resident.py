@@ -22,7 +22,7 @@ def test_report_page_has_category_search_map_and_photo_input(world, signed_in):
     assert 'data-filters="id_category"' in html
     assert 'data-map data-grids="map-grids"' in html and 'id="map-grids"' in html
     assert 'type="file" name="photos"' in html and "multiple" in html
-    assert '<option value="0201">' in html
+    assert '<option value="0201" data-keywords="' in html  # the words people use, for the search
     assert "vendor/leaflet/leaflet.js" in html
 
 

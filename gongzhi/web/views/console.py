@@ -22,10 +22,10 @@ from gongzhi.cases.services.supervision import callback_attempts
 from gongzhi.cases.routing import route
 from gongzhi.core import files
 
-from .. import boards, contact, timeline
+from .. import boards, contact, mapdata, timeline
 from ..access import page
 from ..forms import apply_service_error
-from ..forms.actions import ACTIONS, units_serving
+from ..forms.actions import ACTIONS, is_redispatch, units_serving
 from ..forms.filters import CaseFilterForm
 from ..forms.saved_views import SavedViewForm, filters_of, query_of
 from ..navigation import handles_cases, sees_cases, sees_deadlines
@@ -89,7 +89,7 @@ def _save_view(request, form):
 
 @page(sees_cases)
 def case_list(request):
-    form = CaseFilterForm(request.GET or None)
+    form = CaseFilterForm(request.GET or None, user=request.user)
     save_form = SavedViewForm(prefix="view")
     if request.method == "POST":
         save_form = _save_view(request, form)
@@ -139,10 +139,10 @@ def bulk_dispatch(request):
         except (PermissionDenied, CaseConflict) as exc:
             failed.append(f"#{case.pk}: {exc}")
         else:
-            done.append(case.pk)
+            done.append(case)
     if done:
         messages.success(request, _("Dispatched %(n)d cases: %(ids)s.") % {
-            "n": len(done), "ids": ", ".join(f"#{pk}" for pk in done)})
+            "n": len(done), "ids": "; ".join(f"#{c.pk} " + confirmation(c, A.DISPATCH) for c in done)})
     if failed:
         messages.error(request, _("Not dispatched: %(list)s") % {"list": "; ".join(failed)})
     if not done and not failed:
@@ -189,6 +189,26 @@ def run_action(request, case, action, form):
     return False
 
 
+def _short(moment) -> str:
+    return timezone.localtime(moment).strftime("%m-%d %H:%M") if moment else "—"
+
+
+def confirmation(case, action) -> str:
+    """What the page says after an action: for a dispatch, the unit and both deadlines."""
+    if action in (A.DISPATCH, A.DECIDE):
+        return _("Dispatched to %(unit)s, response due %(response)s, resolution due %(resolution)s.") % {
+            "unit": case.lead_unit.name, "response": _short(case.response_due),
+            "resolution": _short(case.resolution_due)}
+    return _("Done: %(action)s.") % {"action": A(action).label}
+
+
+def action_names(case, action) -> tuple[str, str]:
+    """The heading and button of an action's form; dispatching a dispatched case is a re-dispatch (改派)."""
+    if action == A.DISPATCH and is_redispatch(case):
+        return _("Re-dispatch"), _("Re-dispatch")
+    return A(action).label, ACTIONS[action].button
+
+
 def case_page(request, case_id, template="web/console/case.html", back="console_cases"):
     case = selectors.case_for(request.user, case_id)
     if case is None:
@@ -203,12 +223,13 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
             return redirect(request.path)
         bound_form = ACTIONS[bound_action].form(request.POST, request.FILES, case=case, prefix=bound_action)
         if bound_form.is_valid() and run_action(request, case, bound_action, bound_form):
-            messages.success(request, _("Done: %(action)s.") % {"action": A(bound_action).label})
+            messages.success(request, confirmation(case, bound_action))
             return redirect(request.path)
     forms = []
     for action in actions:
         form = bound_form if action == bound_action else ACTIONS[action].form(case=case, prefix=action)
-        forms.append({"action": action, "label": A(action).label, "form": form, "spec": ACTIONS[action],
+        label, button = action_names(case, action)
+        forms.append({"action": action, "label": label, "button": button, "form": form, "spec": ACTIONS[action],
                       "open": action == bound_action or (ACTIONS[action].primary and bound_action is None)})
     routing = None
     if A.DISPATCH in actions or A.DECIDE in actions:
@@ -226,6 +247,8 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
         "callback_due": case_deadlines.callback_due(case) if case.state == CaseState.REPLIED else None,
         "callback_attempts": callback_attempts(case) if case.state == CaseState.REPLIED else 0,
         "calendar_unscheduled": selectors.has_unscheduled_deadline(case),
+        "place": mapdata.case_place(case),
+        # The similar-cases panel of duplicate detection goes in the slot marked in the template.
     })
     if caller and caller["revealed"]:
         add_never_cache_headers(response)  # the phone in clear: this answer only

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from gongzhi.cases import deadlines as case_deadlines
 from gongzhi.cases import machine, selectors, services
 from gongzhi.cases.errors import CaseConflict
 from gongzhi.cases.models import Case, Channel
@@ -108,7 +109,9 @@ def case_detail(request, case_id):
     if withdraw_form is None and machine.may(case, machine.Action.CANCEL, request.user):
         withdraw_form = WithdrawForm()
     return render(request, "web/resident/case.html", {
-        "case": case, "steps": timeline.steps(case, for_resident=True),
+        "case": case, "steps": timeline.steps(case, for_resident=True), "stages": timeline.stages(case),
+        "expected_reply": case_deadlines.expected_reply(case),
+        "expected_is_estimate": case.state in case_deadlines.WAITING_FOR_DISPATCH,
         "attachments": case.attachments.all(), "rate_form": rate_form, "withdraw_form": withdraw_form,
         "callbacks": case.callbacks.all(),
     })
