@@ -83,9 +83,10 @@ class CaseEventInline(ScopedInline):
 class CaseAdmin(ScopedAuditedAdmin):
     capability_view = "cases.dispatch"
     capability_change = ""  # read-only: every change goes through the state machine
-    list_display = ["id", "title", "state", "category", "region_code", "lead_unit", "created_at", "resolution_due"]
+    list_display = ["id", "number", "title", "state", "category", "region_code", "lead_unit", "created_at",
+                    "resolution_due"]
     list_filter = ["state", "channel", "urgency"]
-    search_fields = ["title", "hotline_id"]
+    search_fields = ["title", "=number", "hotline_id"]
     date_hierarchy = "created_at"
     inlines = [CaseEventInline]
     exclude = ["reporter"]  # may be anonymous to handlers

@@ -30,7 +30,7 @@ def _tell(users, case: Case, kind: str, title: str, body: str = "", actor=None):
 
 
 def _headline(case: Case, text: str) -> str:
-    return f"#{case.pk} {text}"
+    return f"{case.number} {text}"  # the work-order number: what the resident or unit quotes on the phone
 
 
 def _day(moment) -> str:

@@ -227,7 +227,7 @@ def test_the_reply_and_callback_request_reach_a_phone_resident_by_sms(client, ga
     with django_capture_on_commit_callbacks(execute=True):
         services.reply_case(case=case, actor=world.users.cg_clerk, content="已责令工地夜间停工。")
     texts = [m for m in gateway.received[before:] if m["phone"] == PHONE]
-    assert len(texts) == 1 and f"#{case.pk}" in texts[0]["text"]
+    assert len(texts) == 1 and case.number in texts[0]["text"]
     assert Delivery.objects.filter(notification__user=resident, channel="sms", status=DeliveryStatus.SENT).exists()
 
 

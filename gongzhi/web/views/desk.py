@@ -33,7 +33,7 @@ from ..forms.saved_views import filters_of
 from ..navigation import keeps_reply_templates, sees_cases, takes_calls
 from .resident import LOCATION_ALIASES
 
-DESCRIPTION_PRINTED = 900  # what fits on one printed page with everything else
+DESCRIPTION_PRINTED = 700  # what fits on one printed page with everything else
 
 
 def _area_prefix(user) -> str:

@@ -73,7 +73,7 @@ def patrol(request):
                     problems=[{"description": values["title"], "category": case.category.name,
                                "longitude": case.lon, "latitude": case.lat}])
         if case is not None:
-            messages.success(request, _("Patrol report saved as case #%(id)s.") % {"id": case.pk})
+            messages.success(request, _("Patrol report saved as work order %(number)s.") % {"number": case.number})
             return redirect("grid_case", case_id=case.pk)
     return render(request, "web/grid/patrol.html", {"form": form, "grids": mapdata.grid_features([grid])})
 

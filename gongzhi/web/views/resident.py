@@ -53,7 +53,7 @@ def report(request):
         case = submit_report(request, form, channel=Channel.WEB,
                              extra={"is_anonymous": form.cleaned_data.get("is_anonymous", False)})
         if case is not None:
-            messages.success(request, _("Thank you. Your request #%(id)s was received.") % {"id": case.pk})
+            messages.success(request, _("Thank you. Your request was received as %(number)s.") % {"number": case.number})
             return redirect("resident_case", case_id=case.pk)
     return render(request, "web/resident/report.html", {"form": form, "grids": mapdata.public_grids()})
 
