@@ -18,6 +18,12 @@ OCTOBER = metrics.Period.month("2025-10")
 MON_0915 = local(2025, 9, 15, 10, 0)  # response due (4 working hours) at 15:30
 
 
+@pytest.fixture(autouse=True)
+def rank_single_cases(settings):
+    """These tests rank units of one case or two; the minimum for a rank is tested on its own (test_ranking_floor)."""
+    settings.METRICS_RANKING_MIN_CASES = 1
+
+
 def figures(report):
     return {row.key: (row.dispatched, row.responded, row.called_back, row.solved, row.satisfied,
                       row.basically_satisfied, row.unsatisfied) for row in report.rows}
