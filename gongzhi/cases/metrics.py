@@ -457,13 +457,23 @@ def intake_table(rows, parent: Region | None) -> dict:
             "total": sum(r["received"] for r in table)}
 
 
+def intake_parent(actor, region: str | None) -> Region | None:
+    """The region an intake table is of: the one asked for, else the actor's own area (None: everywhere)."""
+    if region:
+        parent = _region(region)
+        ensure_code_in_scope(parent.code, actor)
+        return parent
+    try:
+        return _default_region(actor)
+    except PermissionDenied:  # a department: the cases of its units, wherever they are
+        return None
+
+
 def intake(actor, first: date, last: date, *, region: str | None = None) -> dict:
     """The intake table of the API (cases received per community and category), scoped like the case list."""
     require(actor, CAPABILITY)
-    parent = _region(region)
-    if parent is not None:
-        ensure_code_in_scope(parent.code, actor)
-    return intake_table(received(actor, first, last, region=parent.code if parent else None), parent)
+    parent = intake_parent(actor, region)
+    return intake_table(received(actor, first, last, region=region or None), parent)
 
 
 # --- the rates over time -------------------------------------------------------------------

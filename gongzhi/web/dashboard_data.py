@@ -211,7 +211,8 @@ def build(actor, period: Period, now=None) -> dict:
         row["share"] = row["count"] / total if total else 0
         row["url"] = cases_url(period, category=row["code"])
     trend = _trend(actor, period, region, base, now)
-    intake = metrics.intake_table([(code, category, n) for (code, category), n in by_place.items()], region)
+    intake = metrics.intake_table([(code, category, n) for (code, category), n in by_place.items()],
+                                  metrics.intake_parent(actor, period.region or None))
     for row in intake["rows"]:
         row["url"] = cases_url(Period(period.start, period.end, row["key"]))
         row["links"] = [cases_url(Period(period.start, period.end, row["key"]), category=c["code"])
