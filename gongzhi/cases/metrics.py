@@ -481,21 +481,32 @@ def intake(actor, first: date, last: date, *, region: str | None = None) -> dict
 def rates_over(actor, spans: list[Period], *, region: str | None = None, now: datetime | None = None) -> list[Figures]:
     """The three rates over all the actor may see (under ``region``) in each of ``spans`` (a trend).
 
-    Each is the total of :func:`by_region` (the actor's area), or of
-    :func:`by_unit` for an actor with units but no area (a department): the
-    figure the dashboard's rate tiles show for the whole period, per month or
-    day. A span of a day is counted live through the events' indexes (the
-    same count as its rollup, by construction), so a daily trend of a past
-    month does not roll up thirty days one by one; longer spans go through
-    :func:`counts`.
+    Each is the total that :func:`by_region` gives (the cases of the actor's
+    area, or of ``region``), or :func:`by_unit` for an actor with units but no
+    area (a department): the figure the dashboard's rate tiles show for the
+    whole period, here per month or day. The rows are kept by the same rule
+    as there, decided once. A span of a day is counted live through the
+    events' indexes (the same count as its rollup, by construction), so a
+    daily trend of a past month does not roll up thirty days one by one;
+    longer spans go through :func:`counts`.
     """
     require(actor, CAPABILITY)
     now = now or timezone.now()
     try:
-        by_region(actor, spans[0], region=region, rows=[]) if spans else None
-        report = by_region
-    except PermissionDenied:  # a department has units but no area of its own
-        report = by_unit
+        parent = _region(region) if region else _default_region(actor)
+        if parent is not None:
+            ensure_code_in_scope(parent.code, actor)
+        prefix = parent.prefix if parent is not None else ""
+
+        def keep(row):
+            return row["region_code"].startswith(prefix)
+    except PermissionDenied:  # a department has units but no area of its own: its units' figures
+        place = _region(region)
+        visible = set(visible_units(actor).values_list("pk", flat=True))
+        prefix = place.prefix if place is not None else ""
+
+        def keep(row):
+            return row["unit_id"] in visible and row["region_code"].startswith(prefix)
     totals = []
     for span in spans:
         if span.end - span.start <= timedelta(days=1):
@@ -503,7 +514,7 @@ def rates_over(actor, spans: list[Period], *, region: str | None = None, now: da
             rows = list(rollup.live_rate_rows(span.start, end).values()) if end > span.start else []
         else:
             rows = counts(span, now)
-        totals.append(report(actor, span, region=region, now=now, rows=rows).total)
+        totals.append(_total(list(_figures(rows, key=lambda row: "", keep=keep).values()), ""))
     return totals
 
 

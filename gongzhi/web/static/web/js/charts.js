@@ -29,7 +29,8 @@
       width: width, height: 240,
       scales: { x: { time: false }, y: data.percent ? { range: [0, 100] } : {} },
       axes: [
-        { values: function (u, splits) { return splits.map(function (i) { return data.labels[i] || ""; }); } },
+        { space: 90, incrs: [1, 2, 3, 5, 7, 10, 15, 30],
+          values: function (u, splits) { return splits.map(function (i) { return data.labels[i] || ""; }); } },
         { values: function (u, splits) { return splits.map(function (v) { return v + suffix; }); } }
       ],
       series: series,
