@@ -539,9 +539,15 @@ def ranking_xlsx(report: Report) -> bytes:
                              number_format="0.0%" if index in (5, 8, 12) and value is not None else None)
                 for index, value in enumerate(values)]
 
-    for row in report.rows:
+    for row in report.ranked_rows:
         sheet.append(cells(row, row.rank))
     sheet.append(cells(report.total, _("total")))
+    if report.unranked_rows:
+        sheet.append([])
+        sheet.append([_("Fewer than %(n)d cases (dispatched or called back) in the period: not ranked")
+                      % {"n": report.min_cases}])
+        for row in report.unranked_rows:
+            sheet.append(cells(row, None))
     weights = report.weights
     sheet.append([])
     sheet.append([_("Composite score = 100 × weighted mean of the defined rates; weights: response %(r)s, "

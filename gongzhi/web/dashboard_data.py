@@ -254,7 +254,7 @@ def _table(report, title: str, table_id: str, period: Period, link, label: str =
         (rows if f.ranked else unranked).append({"cells": cells, "display": display, "url": link(f.key),
                                                  "key": f.key})
     return {"id": table_id, "title": title, "header": header, "rows": rows, "unranked": unranked,
-            "label": label or report.period.label,
+            "label": label or f"{when(period.start)} – {when(period.end)}",
             "unranked_note": _("Fewer than %(n)d cases (dispatched or called back) in the period: not ranked")
             % {"n": report.min_cases}}
 
