@@ -27,13 +27,13 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import can
 from gongzhi.cases import metrics, rollup, selectors
-from gongzhi.cases.models import OPEN_STATES, CaseEvent, CaseState, Category
+from gongzhi.cases.models import OPEN_STATES, CaseEvent, CaseState
 from gongzhi.core.scoping import scope_of
 from gongzhi.regions.models import Region
 
 from . import boards, mapdata
-from .templatetags.when import when
 from .forms.filters import OPEN_FILTER
+from .templatetags.when import when
 
 
 
