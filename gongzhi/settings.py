@@ -458,6 +458,12 @@ if min(REVEAL_REASON_MIN_CHARS, REVEAL_BURST, REVEAL_BURST_SECONDS, REVEAL_DAILY
 METRICS_MAX_PERIOD_DAYS = env_int("METRICS_MAX_PERIOD_DAYS", 366)
 if METRICS_MAX_PERIOD_DAYS < 31:
     raise ImproperlyConfigured("METRICS_MAX_PERIOD_DAYS must be at least 31 (a month)")
+# A unit (or region) is ranked only with at least this many cases in the period (the larger
+# of its dispatches and its callbacks): one case done well is no first place. Units below it
+# are listed apart, unranked.
+METRICS_RANKING_MIN_CASES = env_int("METRICS_RANKING_MIN_CASES", 5)
+if METRICS_RANKING_MIN_CASES < 1:
+    raise ImproperlyConfigured("METRICS_RANKING_MIN_CASES must be at least 1")
 
 # --- Generated PDF documents (gongzhi.core.documents) ------------------------
 # The TrueType/OpenType font (a .ttc collection is fine) embedded in every PDF;

@@ -67,6 +67,13 @@ class DispatchFigures:
         }
 
 
+def person_name(user) -> str:
+    """How a person is named on a page: their display name, never their login name."""
+    if user.display_name:
+        return user.display_name
+    return _("%(role)s without a display name (no. %(id)d)") % {"role": user.get_role_display(), "id": user.pk}
+
+
 def time_to_dispatch(actor, period: Period, *, by: str = "dispatcher") -> dict:
     """Intake → first dispatch of the cases first dispatched in ``period``, per dispatcher or subdistrict."""
     require(actor, CAPABILITY)
@@ -87,7 +94,7 @@ def time_to_dispatch(actor, period: Period, *, by: str = "dispatcher") -> dict:
         on_time = waited <= due_hours * 60
         if by == "dispatcher":
             key = event.actor.username if event.actor_id else event.actor_label
-            name = (event.actor.display_name or event.actor.username) if event.actor_id else event.actor_label
+            name = person_name(event.actor) if event.actor_id else event.actor_label
         else:
             key, name = case.subdistrict_code, case.subdistrict_code
         entry = groups.setdefault(key, DispatchFigures(key=key, name=name))
@@ -97,7 +104,7 @@ def time_to_dispatch(actor, period: Period, *, by: str = "dispatcher") -> dict:
     if by == "subdistrict" and groups:
         names = dict(Region.objects.filter(code__in=list(groups)).values_list("code", "name"))
         for key, entry in groups.items():
-            entry.name = names.get(key, key)
+            entry.name = names.get(key) or _("A place not in the region list")
     rows = sorted((g.as_dict() for g in groups.values()), key=lambda r: (r["average_minutes"] or 0, r["key"]))
     return {"period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "label": period.label},
             "by": by, "total": total.as_dict(), "rows": rows}

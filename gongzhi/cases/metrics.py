@@ -63,7 +63,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,7 +73,8 @@ from gongzhi.core import exports
 from gongzhi.core.scoping import ensure_code_in_scope, scope_of, scope_queryset
 from gongzhi.regions.models import Region
 
-from . import rollup
+from . import rollup, selectors
+from .models import Case, Category
 
 CAPABILITY = "cases.metrics"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -144,6 +145,7 @@ class Figures:
     basically_satisfied: int = 0
     unsatisfied: int = 0
     rank: int | None = None
+    ranked: bool = False  # False: below METRICS_RANKING_MIN_CASES (or no rate), listed apart
     partial_weight: float = field(default=0.8, repr=False)
     weights: dict = field(default_factory=dict, repr=False)
 
@@ -169,6 +171,11 @@ class Figures:
             return None
         return 100 * sum(weight * rate for weight, rate in weighted) / total
 
+    @property
+    def volume(self) -> int:
+        """How many cases the figures rest on: the larger of the two denominators (dispatches, callbacks)."""
+        return max(self.dispatched, self.called_back)
+
     def add(self, other: Figures) -> None:
         for name in ("dispatched", "responded", "called_back", "solved", "satisfied", "basically_satisfied",
                      "unsatisfied"):
@@ -189,12 +196,21 @@ class Report:
     total: Figures
     partial_weight: float
     weights: dict
+    min_cases: int = 1
+
+    @property
+    def ranked_rows(self) -> list[Figures]:
+        return [row for row in self.rows if row.ranked]
+
+    @property
+    def unranked_rows(self) -> list[Figures]:
+        return [row for row in self.rows if not row.ranked]
 
     def as_dict(self) -> dict:
         return {
             "period": {"start": self.period.start, "end": self.period.end, "label": self.period.label},
             "by": self.by, "weights": self.weights, "partial_weight": self.partial_weight,
-            "total": self.total.as_dict(), "rows": [row.as_dict() for row in self.rows],
+            "min_cases": self.min_cases, "total": self.total.as_dict(), "rows": [row.as_dict() for row in self.rows],
         }
 
 
@@ -231,12 +247,21 @@ def _figures(rows: list[dict], key, keep) -> dict[str, Figures]:
             for name, sums in totals.items()}
 
 
-def _ranked(rows: list[Figures]) -> list[Figures]:
-    """Best score first (no score last); equal scores share a rank (1, 2, 2, 4)."""
-    rows.sort(key=lambda f: (f.score is None, -(round(f.score, 6) if f.score is not None else 0), f.key))
+def _ranked(rows: list[Figures], minimum: int) -> list[Figures]:
+    """Best score first; equal scores share a rank (1, 2, 2, 4).
+
+    Only rows resting on at least ``minimum`` cases (:attr:`Figures.volume`)
+    are ranked: a unit with one case handled well would otherwise share first
+    place with every other perfect unit. The rest follow, unranked (rank
+    None, ``ranked`` False), by score and then by code, for the page to list apart.
+    """
+    for row in rows:
+        row.ranked = row.score is not None and row.volume >= minimum
+    rows.sort(key=lambda f: (not f.ranked, f.score is None, -(round(f.score, 6) if f.score is not None else 0),
+                             f.key))
     previous, rank = None, 0
     for position, row in enumerate(rows, start=1):
-        if row.score is None:
+        if not row.ranked:
             row.rank = None
             continue
         score = round(row.score, 6)
@@ -255,8 +280,10 @@ def _total(rows: list[Figures], name: str) -> Figures:
 
 
 def _report(period, by, rows, total_name) -> Report:
-    return Report(period=period, by=by, rows=_ranked(rows), total=_total(rows, total_name),
-                  partial_weight=settings.CASE_SATISFACTION_PARTIAL_WEIGHT, weights=dict(settings.CASE_SCORE_WEIGHTS))
+    minimum = settings.METRICS_RANKING_MIN_CASES
+    return Report(period=period, by=by, rows=_ranked(rows, minimum), total=_total(rows, total_name),
+                  partial_weight=settings.CASE_SATISFACTION_PARTIAL_WEIGHT, weights=dict(settings.CASE_SCORE_WEIGHTS),
+                  min_cases=minimum)
 
 
 def _region(code: str | None) -> Region | None:
@@ -336,9 +363,16 @@ def by_region(actor, period: Period, *, region: str | None = None, now: datetime
         if parent is not None and code == parent.code:
             entry.name = _("%(region)s (no finer place)") % {"region": parent.name}
         else:
-            entry.name = names.get(code, code)
+            entry.name = names.get(code) or unlisted_place(parent)
         rows.append(entry)
     return _report(period, "region", rows, parent.name if parent else _("Everywhere"))
+
+
+def unlisted_place(parent: Region | None) -> str:
+    """The name shown for a region code that names no region (a place never by its code alone)."""
+    if parent is None:
+        return _("A place not in the region list")
+    return _("A place in %(region)s not in the region list") % {"region": parent.name}
 
 
 def ranking(actor, month: str, *, by: str = "unit", region: str | None = None, now: datetime | None = None) -> Report:
@@ -349,6 +383,139 @@ def ranking(actor, month: str, *, by: str = "unit", region: str | None = None, n
     if by != "unit":
         raise ValidationError({"by": _("Rank by unit or by region.")})
     return by_unit(actor, period, region=region, now=now)
+
+
+# --- intake by place and category ----------------------------------------------------------
+
+def top_categories():
+    """A function giving each category id its top-level category (intake is shown by top-level category)."""
+    nodes = {c.pk: c for c in Category.objects.only("pk", "parent_id", "code", "name")}
+
+    def top(category_id):
+        node = nodes[category_id]
+        while node.parent_id:
+            node = nodes[node.parent_id]
+        return node
+
+    return top
+
+
+def received(actor, first: date, last: date, *, region: str | None = None) -> list[tuple[str, int, int]]:
+    """(case region code, category id, cases) received from ``first`` to ``last`` (both included).
+
+    The cases are those of :func:`gongzhi.cases.selectors.list_cases` (the
+    case list's scoping and filters), so each cell of the intake table clicks
+    through to exactly its cases.
+    """
+    cases = selectors.list_cases(actor, selectors.CaseFilters(created_from=first, created_to=last, region=region))
+    if cases.query.distinct:
+        cases = Case.objects.filter(pk__in=cases.order_by().values("pk"))
+    return list(cases.values_list("region_code", "category_id").annotate(n=Count("id")).order_by())
+
+
+def _place_length(parent: Region | None) -> int:
+    """How finely intake is grouped: by community, or by grid below a community (or a grid)."""
+    return PREFIXES[3] if parent is not None and len(parent.prefix) >= PREFIXES[2] else PREFIXES[2]
+
+
+def intake_table(rows, parent: Region | None) -> dict:
+    """Cases received per place (community, or grid under a community) and top-level category.
+
+    ``rows`` are (case region code, category id, cases), as :func:`received`
+    gives them (the dashboard passes the grouping it already has). A case
+    placed no finer than the level grouped by (a street, say) forms a row of
+    its place marked "(no finer place)". Rows and columns are ordered by
+    cases, most first, then by code; every name is a name, never a code alone.
+    """
+    length = _place_length(parent)
+    top = top_categories()
+    cells: dict[str, dict[str, int]] = {}
+    columns: dict[str, dict] = {}
+    for region_code, category_id, n in rows:
+        key = region_code[:length]
+        root = top(category_id)
+        column = columns.setdefault(root.code, {"code": root.code, "name": root.name, "received": 0})
+        column["received"] += n
+        row = cells.setdefault(key, {})
+        row[root.code] = row.get(root.code, 0) + n
+    padded = {key: key.ljust(12, "0") if len(key) <= 12 else key for key in cells}
+    places = {r.code: r for r in Region.objects.filter(code__in=set(padded.values())).only("code", "name", "level")}
+    categories = sorted(columns.values(), key=lambda c: (-c["received"], c["code"]))
+    table = []
+    for key, counts_of in cells.items():
+        place = places.get(padded[key])
+        if place is None:
+            name = unlisted_place(parent)
+        elif len(place.prefix) < length:
+            name = _("%(region)s (no finer place)") % {"region": place.name}
+        else:
+            name = place.name
+        table.append({"key": padded[key], "name": name, "received": sum(counts_of.values()),
+                      "cells": [counts_of.get(c["code"], 0) for c in categories]})
+    table.sort(key=lambda r: (-r["received"], r["key"]))
+    return {"by": "community" if length == PREFIXES[2] else "grid", "categories": categories, "rows": table,
+            "total": sum(r["received"] for r in table)}
+
+
+def intake_parent(actor, region: str | None) -> Region | None:
+    """The region an intake table is of: the one asked for, else the actor's own area (None: everywhere)."""
+    if region:
+        parent = _region(region)
+        ensure_code_in_scope(parent.code, actor)
+        return parent
+    try:
+        return _default_region(actor)
+    except PermissionDenied:  # a department: the cases of its units, wherever they are
+        return None
+
+
+def intake(actor, first: date, last: date, *, region: str | None = None) -> dict:
+    """The intake table of the API (cases received per community and category), scoped like the case list."""
+    require(actor, CAPABILITY)
+    parent = intake_parent(actor, region)
+    return intake_table(received(actor, first, last, region=region or None), parent)
+
+
+# --- the rates over time -------------------------------------------------------------------
+
+def rates_over(actor, spans: list[Period], *, region: str | None = None, now: datetime | None = None) -> list[Figures]:
+    """The three rates over all the actor may see (under ``region``) in each of ``spans`` (a trend).
+
+    Each is the total that :func:`by_region` gives (the cases of the actor's
+    area, or of ``region``), or :func:`by_unit` for an actor with units but no
+    area (a department): the figure the dashboard's rate tiles show for the
+    whole period, here per month or day. The rows are kept by the same rule
+    as there, decided once. A span of a day is counted live through the
+    events' indexes (the same count as its rollup, by construction), so a
+    daily trend of a past month does not roll up thirty days one by one;
+    longer spans go through :func:`counts`.
+    """
+    require(actor, CAPABILITY)
+    now = now or timezone.now()
+    try:
+        parent = _region(region) if region else _default_region(actor)
+        if parent is not None:
+            ensure_code_in_scope(parent.code, actor)
+        prefix = parent.prefix if parent is not None else ""
+
+        def keep(row):
+            return row["region_code"].startswith(prefix)
+    except PermissionDenied:  # a department has units but no area of its own: its units' figures
+        place = _region(region)
+        visible = set(visible_units(actor).values_list("pk", flat=True))
+        prefix = place.prefix if place is not None else ""
+
+        def keep(row):
+            return row["unit_id"] in visible and row["region_code"].startswith(prefix)
+    totals = []
+    for span in spans:
+        if span.end - span.start <= timedelta(days=1):
+            end = min(span.end, now)
+            rows = list(rollup.live_rate_rows(span.start, end).values()) if end > span.start else []
+        else:
+            rows = counts(span, now)
+        totals.append(_total(list(_figures(rows, key=lambda row: "", keep=keep).values()), ""))
+    return totals
 
 
 # --- XLSX export -----------------------------------------------------------------------
@@ -372,9 +539,15 @@ def ranking_xlsx(report: Report) -> bytes:
                              number_format="0.0%" if index in (5, 8, 12) and value is not None else None)
                 for index, value in enumerate(values)]
 
-    for row in report.rows:
+    for row in report.ranked_rows:
         sheet.append(cells(row, row.rank))
     sheet.append(cells(report.total, _("total")))
+    if report.unranked_rows:
+        sheet.append([])
+        sheet.append([_("Fewer than %(n)d cases (dispatched or called back) in the period: not ranked")
+                      % {"n": report.min_cases}])
+        for row in report.unranked_rows:
+            sheet.append(cells(row, None))
     weights = report.weights
     sheet.append([])
     sheet.append([_("Composite score = 100 × weighted mean of the defined rates; weights: response %(r)s, "

@@ -7,10 +7,11 @@ caller without the ``cases.metrics`` capability gets 403.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -30,6 +31,7 @@ class FiguresOut(Schema):
     key: str
     name: str
     rank: int | None
+    ranked: bool = Field(description="False when the unit rests on fewer than min_cases cases: listed, not ranked")
     dispatched: int
     responded: int
     response_rate: float | None
@@ -54,6 +56,7 @@ class ReportOut(Schema):
     by: str
     weights: dict[str, float]
     partial_weight: float
+    min_cases: int = Field(description="Cases (dispatches or callbacks) a unit needs in the period to be ranked")
     total: FiguresOut
     rows: list[FiguresOut]
 
@@ -120,6 +123,48 @@ def ranking(request, query: Query[RankingIn]):
 def ranking_xlsx(request, query: Query[RankingIn]):
     report = metrics.ranking(actor_of(request), query.month, by=query.by, region=query.region)
     return exports.attachment(metrics.ranking_xlsx(report), f"ranking-{query.by}-{report.period.label}.xlsx")
+
+
+# --- intake by community and category ----------------------------------------------------
+
+class IntakeIn(In):
+    start: str | None = DAY
+    end: str | None = DAY
+    month: str | None = None
+    region: str | None = None
+
+
+class IntakeCategoryOut(Schema):
+    code: str
+    name: str
+    received: int
+
+
+class IntakeRowOut(Schema):
+    key: str = Field(description="Region code of the community (or grid, below a community)")
+    name: str
+    received: int
+    cells: list[int] = Field(description="Cases received per category, in the order of `categories`")
+
+
+class IntakeOut(Schema):
+    period: PeriodOut
+    by: Literal["community", "grid"]
+    categories: list[IntakeCategoryOut]
+    rows: list[IntakeRowOut]
+    total: int
+
+
+@router.get("/intake", response={200: IntakeOut, **ERRORS},
+            summary="Cases received per community (or grid) and top-level category, as the dashboard's table")
+def intake(request, query: Query[IntakeIn]):
+    actor = actor_of(request)
+    require(actor, metrics.CAPABILITY)
+    period = _period(MetricsIn(start=query.start, end=query.end, month=query.month))
+    first, last = timezone.localtime(period.start).date(), timezone.localtime(period.end - timedelta(days=1)).date()
+    table = metrics.intake(actor, first, last, region=query.region)
+    return Status(200, {"period": {"start": period.start.isoformat(), "end": period.end.isoformat(),
+                                   "label": period.label}, **table})
 
 
 # --- time to dispatch and supervision counts (gongzhi.cases.clock_metrics) ----------------

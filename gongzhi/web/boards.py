@@ -51,15 +51,20 @@ def only_ids(queryset: QuerySet) -> QuerySet:
     return queryset
 
 
-def deadline_board(actor, now: datetime | None = None) -> list[dict]:
+def deadline_board(actor, now: datetime | None = None, *, region: str | None = None) -> list[dict]:
     """Per lead unit: overdue, due today, due this week (from now), of the visible cases on the clock.
 
+    With ``region`` (a region code), only the cases placed in that subtree, as
+    the case list filtered by it: the dashboard's "overdue now" tile is the
+    sum of this board's overdue column, so both always count the same cases.
     One grouped query per clocked state, each on the plain deadline column of
     that state (indexable), merged per unit.
     """
     now = now or timezone.now()
     end_today, end_week = day_bounds(now)
-    visible = only_ids(selectors.visible_cases(actor))
+    cases = (selectors.list_cases(actor, selectors.CaseFilters(region=region)) if region
+             else selectors.visible_cases(actor))
+    visible = only_ids(cases)
     rows: dict = {}
     for state, field in ((CaseState.DISPATCHED, "response_due"), (CaseState.IN_PROGRESS, "resolution_due")):
         grouped = (visible.filter(state=state).values("lead_unit__code", "lead_unit__name")

@@ -27,12 +27,13 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import can
 from gongzhi.cases import metrics, rollup, selectors
-from gongzhi.cases.models import OPEN_STATES, CaseEvent, CaseState, Category
+from gongzhi.cases.models import OPEN_STATES, CaseEvent, CaseState
 from gongzhi.core.scoping import scope_of
 from gongzhi.regions.models import Region
 
 from . import boards, mapdata
 from .forms.filters import OPEN_FILTER
+from .templatetags.when import when
 
 
 
@@ -74,22 +75,15 @@ def cases_url(period: Period, **extra) -> str:
     return _case_list(get_script_prefix(), get_urlconf()) + "?" + query
 
 
+def overdue_url(region: str = "") -> str:
+    """The case list of what "overdue now" counts: every overdue case of the region, whenever received."""
+    query = {"overdue": "1", **({"region": region} if region else {})}
+    return _case_list(get_script_prefix(), get_urlconf()) + "?" + urlencode(query)
+
+
 def _filters(period: Period, **extra) -> selectors.CaseFilters:
     return selectors.CaseFilters(created_from=period.start, created_to=period.end, region=period.region or None,
                                  **extra)
-
-
-def _top_categories():
-    """Each category's top-level category (the mix is shown by top-level category)."""
-    nodes = {c.pk: c for c in Category.objects.only("pk", "parent_id", "code", "name")}
-
-    def top(category_id):
-        node = nodes[category_id]
-        while node.parent_id:
-            node = nodes[node.parent_id]
-        return node
-
-    return top
 
 
 def _months(first: date, last: date) -> list[tuple[date, date]]:
@@ -102,30 +96,69 @@ def _months(first: date, last: date) -> list[tuple[date, date]]:
     return bounds
 
 
-def _trend(actor, period: Period, region: Region | None, total: int, now) -> list[dict]:
-    """Cases received in each of the twelve months up to the end of the period.
+# A period up to this many days is drawn day by day; a longer one month by month.
+DAILY_UP_TO = 62
 
-    Months that have ended (and lie wholly before the end of the period) come
-    from the monthly rollup (:func:`gongzhi.cases.rollup.received_by_month`,
-    the same count as the case list); the rest, usually the current month
-    alone, is counted live (the period itself when it is that month).
+
+def buckets(period: Period, today: date) -> list[dict]:
+    """The points of the trend: the days of the period, or its months (the first and last maybe cut short).
+
+    Each is ``{"start", "end" (exclusive), "label", "partial", "future"}``: a
+    bucket that holds today is *partial* (so far: drawn apart, never as a
+    drop), one wholly after today is *future* (no figure yet).
     """
-    first_month = (period.end.replace(day=1) - timedelta(days=335)).replace(day=1)
-    bounds = _months(first_month, period.end)
-    this_month = rollup.month_of(now)
-    closed = [a for a, b in bounds if b <= period.end + timedelta(days=1) and a < this_month]
-    counts = rollup.received_by_month(actor, closed, within=region.prefix if region else "")
-    live = [(a, b) for a, b in bounds if a not in counts]
-    if len(live) == 1 and live[0][0] == period.start:
-        counts[period.start] = total  # the period is that month (so far): counted already
-    elif live:
-        cases = boards.only_ids(selectors.list_cases(actor, _filters(Period(live[0][0], period.end, period.region))))
-        found = cases.order_by().aggregate(**{
-            f"m{i}": Count("id", filter=Q(created_at__gte=_midnight(a), created_at__lt=_midnight(b)))
-            for i, (a, b) in enumerate(live)})
-        counts.update({a: found[f"m{i}"] for i, (a, _b) in enumerate(live)})
-    return [{"month": a.strftime("%Y-%m"), "count": counts[a],
-             "url": cases_url(Period(a, b - timedelta(days=1), period.region))} for a, b in bounds]
+    if (period.end - period.start).days < DAILY_UP_TO:
+        days = [period.start + timedelta(days=i) for i in range((period.end - period.start).days + 1)]
+        spans = [(d, d + timedelta(days=1), when(d, today)) for d in days]
+    else:
+        spans = [(max(a, period.start), min(b, period.end + timedelta(days=1)), a.strftime("%Y-%m"))
+                 for a, b in _months(period.start, period.end)]
+    return [{"start": a, "end": b, "label": label, "partial": a <= today < b, "future": a > today}
+            for a, b, label in spans]
+
+
+def _received_trend(actor, period: Period, region: Region | None, points: list[dict], base, today: date) -> list:
+    """Cases received in each bucket: whole closed months from the rollup, the rest counted live at once."""
+    counts: dict[date, int | None] = {}
+    months = [p["start"] for p in points if p["start"].day == 1 and p["end"] == rollup.next_month(p["start"])
+              and p["end"] <= today]
+    if (period.end - period.start).days >= DAILY_UP_TO and months:
+        counts.update(rollup.received_by_month(actor, months, within=region.prefix if region else ""))
+    live = [p for p in points if p["start"] not in counts and not p["future"]]
+    if live:
+        found = base.order_by().aggregate(**{
+            f"b{i}": Count("id", filter=Q(created_at__gte=_midnight(p["start"]), created_at__lt=_midnight(p["end"])))
+            for i, p in enumerate(live)})
+        counts.update({p["start"]: found[f"b{i}"] for i, p in enumerate(live)})
+    return [counts.get(p["start"]) for p in points]
+
+
+def _trend(actor, period: Period, region: Region | None, base, now) -> list[dict]:
+    """The period's trend, point by point: cases received and, for those who read them, the three rates.
+
+    Follows the chosen period (its days, or its months when it is longer than
+    DAILY_UP_TO days); the point that holds today is marked *partial* (so
+    far), so an unfinished month is never drawn as a fall.
+    """
+    today = timezone.localdate(now)
+    points = buckets(period, today)
+    received = _received_trend(actor, period, region, points, base, today)
+    rates = [None] * len(points)
+    if can(actor, metrics.CAPABILITY):
+        spans = [metrics.Period(_midnight(p["start"]), _midnight(p["end"]), p["label"]) for p in points
+                 if not p["future"]]
+        found = iter(metrics.rates_over(actor, spans, region=period.region or None, now=now))
+        rates = [None if p["future"] else next(found) for p in points]
+    trend = []
+    for point, count, figures in zip(points, received, rates):
+        trend.append({
+            "label": point["label"], "partial": point["partial"], "future": point["future"], "count": count,
+            "response": figures.response_rate if figures else None,
+            "resolution": figures.resolution_rate if figures else None,
+            "satisfaction": figures.satisfaction_rate if figures else None,
+            "url": cases_url(Period(point["start"], point["end"] - timedelta(days=1), period.region)),
+        })
+    return trend
 
 
 def _plain_rows(queryset) -> list[tuple]:
@@ -145,24 +178,29 @@ def build(actor, period: Period, now=None) -> dict:
     by_state: dict[str, int] = {}
     by_category: dict[int, int] = {}
     by_grid: dict[int, int] = {}
-    grouped = base.values_list("state", "category_id", "grid_id").annotate(n=Count("id")).order_by()
-    for state, category_id, grid_id, n in _plain_rows(grouped):
+    by_place: dict[tuple[str, int], int] = {}
+    grouped = base.values_list("state", "category_id", "grid_id", "region_code").annotate(n=Count("id")).order_by()
+    for state, category_id, grid_id, region_code, n in _plain_rows(grouped):
         by_state[state] = by_state.get(state, 0) + n
         by_category[category_id] = by_category.get(category_id, 0) + n
+        by_place[region_code, category_id] = by_place.get((region_code, category_id), 0) + n
         if grid_id is not None:
             by_grid[grid_id] = by_grid.get(grid_id, 0) + n
     total = sum(by_state.values())
     open_count = sum(by_state.get(s, 0) for s in OPEN_STATES)
-    overdue = selectors.list_cases(actor, _filters(period, overdue=True)).count()
+    # "Overdue now" is a figure of now, not of the period: the tile and the table by unit count the same
+    # cases, every case on the clock in the region chosen, whenever it was received (and both say so).
+    overdue_units = boards.deadline_board(actor, now, region=period.region or None)
+    overdue = sum(row["overdue"] for row in overdue_units)
     tiles = [
         {"key": "received", "label": "received", "value": total, "url": cases_url(period)},
         {"key": "open", "label": "open", "value": open_count, "url": cases_url(period, state=OPEN_FILTER)},
-        {"key": "overdue", "label": "overdue", "value": overdue, "url": cases_url(period, overdue="1")},
+        {"key": "overdue", "label": "overdue", "value": overdue, "url": overdue_url(period.region)},
         {"key": "closed", "label": "closed", "value": by_state.get(CaseState.CLOSED, 0),
          "url": cases_url(period, state=CaseState.CLOSED)},
     ]
     # Category mix: by top-level category.
-    top = _top_categories()
+    top = metrics.top_categories()
     mix: dict[str, dict] = {}
     for category_id, n in by_category.items():
         root = top(category_id)
@@ -172,7 +210,13 @@ def build(actor, period: Period, now=None) -> dict:
     for row in categories:
         row["share"] = row["count"] / total if total else 0
         row["url"] = cases_url(period, category=row["code"])
-    trend = _trend(actor, period, region, total, now)
+    trend = _trend(actor, period, region, base, now)
+    intake = metrics.intake_table([(code, category, n) for (code, category), n in by_place.items()],
+                                  metrics.intake_parent(actor, period.region or None))
+    for row in intake["rows"]:
+        row["url"] = cases_url(Period(period.start, period.end, row["key"]))
+        row["links"] = [cases_url(Period(period.start, period.end, row["key"]), category=c["code"])
+                        for c in intake["categories"]]
     # Density by grid.
     grid_rows = list(Region.objects.filter(pk__in=list(by_grid)).only("code", "name", "boundary"))
     grid_counts = {g.code: by_grid[g.pk] for g in grid_rows}
@@ -182,14 +226,15 @@ def build(actor, period: Period, now=None) -> dict:
                      "url": cases_url(Period(period.start, period.end, g.code))} for g in grid_rows),
                    key=lambda r: (-r["count"], r["code"]))
     data = {
-        "period": period, "tiles": tiles, "by_state": by_state, "categories": categories, "trend": trend,
-        "density": density, "grids": grids, "overdue_units": boards.deadline_board(actor, now),
+        "period": period, "place": region.name if region else "", "tiles": tiles, "by_state": by_state,
+        "categories": categories, "trend": trend, "intake": intake, "density": density, "grids": grids,
+        "overdue_units": overdue_units,
     }
     data.update(assessment(actor, period, now=now))
     return data
 
 
-def _pct(value) -> str:
+def pct(value) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
@@ -197,21 +242,26 @@ def _score(value) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-def _table(report, title: str, table_id: str, period: Period, link) -> dict:
+def _table(report, title: str, table_id: str, period: Period, link, label: str = "") -> dict:
     header = [_("Rank"), _("Unit") if report.by == "unit" else _("Region"), _("Dispatched"), _("Response rate"),
               _("Called back"), _("Resolution rate"), _("Satisfaction rate"), _("Composite score")]
-    rows = []
+    rows, unranked = [], []
     for f in report.rows:
         cells = [f.rank, f.name, f.dispatched, f.response_rate, f.called_back, f.resolution_rate,
                  f.satisfaction_rate, f.score]
-        display = [f.rank or "—", f.name, f.dispatched, _pct(f.response_rate), f.called_back,
-                   _pct(f.resolution_rate), _pct(f.satisfaction_rate), _score(f.score)]
-        rows.append({"cells": cells, "display": display, "url": link(f.key)})
-    return {"id": table_id, "title": title, "header": header, "rows": rows, "label": report.period.label}
+        display = [f.rank or "—", f.name, f.dispatched, pct(f.response_rate), f.called_back,
+                   pct(f.resolution_rate), pct(f.satisfaction_rate), _score(f.score)]
+        (rows if f.ranked else unranked).append({"cells": cells, "display": display, "url": link(f.key),
+                                                 "key": f.key})
+    return {"id": table_id, "title": title, "header": header, "rows": rows, "unranked": unranked,
+            "label": label or f"{when(period.start)} – {when(period.end)}",
+            "unranked_note": _("Fewer than %(n)d cases (dispatched or called back) in the period: not ranked")
+            % {"n": report.min_cases}}
 
 
 def assessment(actor, period: Period, now=None) -> dict:
     """The three rates, the composite score and the rankings, from gongzhi.cases.metrics (as the API)."""
+    now = now or timezone.now()
     if not can(actor, metrics.CAPABILITY):
         return {"rates": None, "tables": []}
     span = metrics.Period.between(period.start, period.end)
@@ -233,11 +283,11 @@ def assessment(actor, period: Period, now=None) -> dict:
     everything = cases_url(period)
     rates = [
         {"key": "response", "label": _("Response rate"), "value": total.response_rate,
-         "display": _pct(total.response_rate), "url": everything},
+         "display": pct(total.response_rate), "url": everything},
         {"key": "resolution", "label": _("Resolution rate"), "value": total.resolution_rate,
-         "display": _pct(total.resolution_rate), "url": cases_url(period, state=CaseState.CLOSED)},
+         "display": pct(total.resolution_rate), "url": cases_url(period, state=CaseState.CLOSED)},
         {"key": "satisfaction", "label": _("Satisfaction rate"), "value": total.satisfaction_rate,
-         "display": _pct(total.satisfaction_rate), "url": cases_url(period, state=CaseState.CLOSED)},
+         "display": pct(total.satisfaction_rate), "url": cases_url(period, state=CaseState.CLOSED)},
         {"key": "score", "label": _("Composite score"), "value": total.score, "display": _score(total.score),
          "url": everything},
     ]
@@ -252,8 +302,10 @@ def assessment(actor, period: Period, now=None) -> dict:
     tables = [_table(by_unit, _("Rates by unit"), "by-unit", period, unit_link)]
     if by_region is not None:
         tables.append(_table(by_region, _("Rates by region"), "by-region", period, region_link))
+    so_far = month_start <= timezone.localdate(now) <= month_end
+    ranking_label = (_("%(month)s, so far (the month has not ended)") % {"month": month}) if so_far else month
     tables.append(_table(ranking, _("Monthly ranking of units, %(month)s") % {"month": month}, "ranking",
-                         month_period, lambda code: cases_url(month_period, unit=code)))
+                         month_period, lambda code: cases_url(month_period, unit=code), label=ranking_label))
     return {"rates": rates, "tables": tables}
 
 

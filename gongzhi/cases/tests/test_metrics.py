@@ -18,6 +18,12 @@ OCTOBER = metrics.Period.month("2025-10")
 MON_0915 = local(2025, 9, 15, 10, 0)  # response due (4 working hours) at 15:30
 
 
+@pytest.fixture(autouse=True)
+def rank_single_cases(settings):
+    """These tests rank units of one case or two; the minimum for a rank is tested on its own (test_ranking_floor)."""
+    settings.METRICS_RANKING_MIN_CASES = 1
+
+
 def figures(report):
     return {row.key: (row.dispatched, row.responded, row.called_back, row.solved, row.satisfied,
                       row.basically_satisfied, row.unsatisfied) for row in report.rows}
@@ -204,6 +210,27 @@ def test_the_api_and_the_xlsx_ranking(client, world, month):
     data = [row for row in values if row and row[1] in ("U-CG", "U-WATER")]
     assert [(row[0], row[1], row[3], row[4]) for row in data] == [(1, "U-WATER", 1, 1), (2, "U-CG", 6, 3)]
     assert data[1][5] == pytest.approx(0.5) and data[1][13] == pytest.approx(68.0)
+
+
+@pytest.mark.django_db
+def test_ranking_floor(client, world, month, settings):
+    """September: 城管 rests on 6 dispatches (4 callbacks), 水务 on 1. With a minimum of 2 cases 水务's 100 %
+    is no first place: 城管 is ranked 1 and 水务 listed apart without a rank, in the API and its XLSX."""
+    settings.METRICS_RANKING_MIN_CASES = 2
+    report = metrics.ranking(world.users.admin, "2025-09")
+    assert [(r.key, r.rank, r.ranked) for r in report.rows] == [("U-CG", 1, True), ("U-WATER", None, False)]
+    settings.METRICS_RANKING_MIN_CASES = 7  # 城管's larger denominator is 6: nobody is ranked
+    assert [r.rank for r in metrics.ranking(world.users.admin, "2025-09").rows] == [None, None]
+    settings.METRICS_RANKING_MIN_CASES = 2
+    client.force_login(world.users.admin)
+    body = client.get(f"{URL}/ranking", {"month": "2025-09"}).json()
+    assert body["min_cases"] == 2
+    assert [(r["key"], r["rank"], r["ranked"]) for r in body["rows"]] == [("U-CG", 1, True), ("U-WATER", None, False)]
+    sheet = load_workbook(io.BytesIO(client.get(f"{URL}/ranking.xlsx", {"month": "2025-09"}).content)).active
+    values = [row for row in sheet.iter_rows(values_only=True)]
+    keys = [row[1] if row else None for row in values]
+    note = next(i for i, row in enumerate(values) if row[0] and str(row[0]).startswith("Fewer than 2 cases"))
+    assert keys.index("U-CG") < note < keys.index("U-WATER") and values[keys.index("U-WATER")][0] is None
 
 
 @pytest.mark.django_db

@@ -233,6 +233,7 @@ MATRIX = {
     "POST /api/v1/cases/":                                           "401  201  201  201  201  201  201  201  403",
     "GET /api/v1/cases/categories":                                  "401  200  200  200  200  200  200  200  200",
     "GET /api/v1/cases/metrics":                                     "401  422  422  422  422  422  422  422  422",
+    "GET /api/v1/cases/metrics/intake":                              "401  403  403  422  422  422  422  422  403",
     "GET /api/v1/cases/metrics/ranking":                             "401  403  403  200  200  200  200  200  403",
     "GET /api/v1/cases/metrics/ranking.xlsx":                        "401  403  403  200  200  200  200  200  403",
     "GET /api/v1/cases/{case_id}":                                   "401  200/404  200/404  200/404  200/404  200/404  200/404  200  404",

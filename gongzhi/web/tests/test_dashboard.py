@@ -95,7 +95,7 @@ def test_every_change_shows_at_once_unless_work_streams_in(world, signed_in, new
 
     def received():
         html = client.get("/dashboard/", PERIOD).content.decode()
-        assert re.search(r'id="as-of">Figures as of \d\d:\d\d:\d\d<', html)
+        assert re.search(r'id="as-of">Figures as of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d<', html)
         return tile(html, "received")[1]
 
     new_case()

@@ -69,12 +69,70 @@ def _render(request, form, period, status=200):
     data = dashboard_data.build_cached(request.user, period)
     for tile in data["tiles"]:
         tile["label"] = TILE_LABELS[tile["key"]]
-    trend_chart = {"months": [r["month"] for r in data["trend"]], "counts": [r["count"] for r in data["trend"]],
-                   "label": _("Cases received")}
+    trend = _trend_rows(data)
     return render(request, "web/dashboard/dashboard.html", {
-        "form": form, "data": data, "trend_chart": trend_chart, "query": request.GET.urlencode(),
+        "form": form, "data": data, "trend": trend, "trend_chart": _trend_chart(data, trend),
+        "rates_chart": _rates_chart(data, trend) if data.get("rates") else None,
+        "overdue_scope": _overdue_scope(data), "overdue_totals": _totals(data["overdue_units"]), "daily": _daily(data), "query": request.GET.urlencode(),
         **_clock(request.user, period),
     }, status=status)
+
+
+def _totals(units) -> dict:
+    """The sums of the deadline board's columns (the overdue one is the "overdue now" tile)."""
+    return {key: sum(row[key] for row in units) for key in ("overdue", "today", "week", "total")}
+
+
+def _daily(data) -> bool:
+    return (data["period"].end - data["period"].start).days < dashboard_data.DAILY_UP_TO
+
+
+def _trend_rows(data) -> list[dict]:
+    """The trend's points with the label people read: the point of today says it is not over."""
+    rows = []
+    for point in data["trend"]:
+        label = point["label"]
+        if point["partial"]:
+            label = _("%(label)s (so far)") % {"label": label}
+        rows.append({**point, "display": label, **{f"{key}_display": dashboard_data.pct(point[key])
+                                                   for key in ("response", "resolution", "satisfaction")}})
+    return rows
+
+
+def _percent(value):
+    return None if value is None else round(value * 100, 1)
+
+
+def _trend_chart(data, trend) -> dict:
+    """Cases received per point; the unfinished point is a dashed series of its own, never a drop."""
+    counts = [None if p["partial"] or p["future"] else p["count"] for p in trend]
+    so_far = [None] * len(trend)
+    for i, point in enumerate(trend):
+        if point["partial"]:
+            so_far[i] = point["count"]
+            if i and counts[i - 1] is not None:
+                so_far[i - 1] = counts[i - 1]
+    series = [{"label": str(_("Cases received")), "values": counts}]
+    if any(v is not None for v in so_far):
+        series.append({"label": str(_("Cases received so far (not over yet)")), "values": so_far, "dash": True})
+    return {"labels": [p["display"] for p in trend], "x_label": str(_("Day") if _daily(data) else _("Month")),
+            "series": series}
+
+
+def _rates_chart(data, trend) -> dict:
+    """The three rates per point, in percent (undefined: a gap)."""
+    return {"labels": [p["display"] for p in trend], "x_label": str(_("Day") if _daily(data) else _("Month")),
+            "percent": True,
+            "series": [{"label": str(_("Response rate")), "values": [_percent(p["response"]) for p in trend]},
+                       {"label": str(_("Resolution rate")), "values": [_percent(p["resolution"]) for p in trend]},
+                       {"label": str(_("Satisfaction rate")), "values": [_percent(p["satisfaction"]) for p in trend]}]}
+
+
+def _overdue_scope(data) -> str:
+    """What "overdue now" counts, said beside the tile and above the table (the same cases in both)."""
+    place = data["place"] or _("your whole area")
+    return _("Overdue now counts every case on the clock in %(place)s, whenever it was received (not only "
+             "this period's).") % {"place": place}
 
 
 def _clock(user, period) -> dict:
@@ -102,22 +160,37 @@ def export(request):
     book = exports.Workbook()
     sheet = book.sheet(_("Summary"))
     sheet.append([_("From"), period.start.isoformat(), _("Until"), period.end.isoformat(),
-                  _("Region"), period.region or _("My whole area"),
+                  _("Region"), data["place"] or _("My whole area"),
                   _("Figures as of %(time)s") % {"time": timezone.localtime(data["as_of"]).strftime("%Y-%m-%d %H:%M:%S")}])
     for tile in data["tiles"]:
         sheet.append([str(TILE_LABELS[tile["key"]]), tile["value"]])
     for row in data.get("rates") or []:
         sheet.append([str(row["label"]), row["value"]])
+    sheet.append([])
+    sheet.append([_overdue_scope(data)])
     for table in data.get("tables") or []:
         tab = book.sheet(table["title"])
         tab.append([str(table["label"])])
         tab.append([str(h) for h in table["header"]])
         for row in table["rows"]:
             tab.append(list(row["cells"]))
+        if table["unranked"]:
+            tab.append([])
+            tab.append([str(table["unranked_note"])])
+            for row in table["unranked"]:
+                tab.append(list(row["cells"]))
     trend = book.sheet(_("Trend"))
-    trend.append([_("Month"), _("Cases received")])
-    for row in data["trend"]:
-        trend.append([row["month"], row["count"]])
+    trend.append([_("Day") if _daily(data) else _("Month"), _("Cases received"), _("Response rate"),
+                  _("Resolution rate"), _("Satisfaction rate")])
+    for row in _trend_rows(data):
+        if not row["future"]:
+            trend.append([row["display"], row["count"], row["response"], row["resolution"], row["satisfaction"]])
+    intake = book.sheet(_("Intake by place"))
+    intake.append([_("Community") if data["intake"]["by"] == "community" else _("Grid"), _("Cases")]
+                  + [c["name"] for c in data["intake"]["categories"]])
+    for row in data["intake"]["rows"]:
+        intake.append([row["name"], row["received"], *row["cells"]])
+    intake.append([_("Total"), data["intake"]["total"]] + [c["received"] for c in data["intake"]["categories"]])
     mix = book.sheet(_("Categories"))
     mix.append([_("Category"), _("Cases"), _("Share")])
     for row in data["categories"]:
@@ -127,7 +200,10 @@ def export(request):
     for row in data["grids"]:
         grids.append([row["code"], row["name"], row["count"]])
     overdue = book.sheet(_("Deadlines"))
+    overdue.append([_overdue_scope(data)])
     overdue.append([_("Unit"), _("Overdue"), _("Due today"), _("Due this week"), _("On the clock")])
     for row in data["overdue_units"]:
         overdue.append([row["name"] or "", row["overdue"], row["today"], row["week"], row["total"]])
+    overdue.append([_("Total"), *(sum(row[k] for row in data["overdue_units"])
+                                  for k in ("overdue", "today", "week", "total"))])
     return exports.attachment(book.save(), f"dashboard-{period.start.isoformat()}-{period.end.isoformat()}.xlsx")
