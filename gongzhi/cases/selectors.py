@@ -6,21 +6,19 @@ one rule of participation: a unit also sees the cases it has been called into,
 as an assisting unit (协办) or by a street whistle (吹哨报到), because it must
 work on them. Nothing else widens what anyone sees.
 
-Text search works for Chinese without a full-text engine: the query is cut
-into words with jieba (the standard Chinese segmenter), and a case matches
-when every word occurs in its title, description or address (``icontains``,
-which needs no case folding for Chinese and works the same on SQLite and
-PostgreSQL).
+Text search is a real full-text index (:mod:`gongzhi.cases.search`): jieba
+cuts titles, descriptions and addresses into words at write time, SQLite FTS5
+or PostgreSQL full-text search finds and ranks them, newest first on ties. A
+number (``#<id>``, the hotline's work-order id) finds its case exactly and is
+never looked for in the text (:func:`exact_matches`).
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-import jieba
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -30,14 +28,8 @@ from gongzhi.accounts.actors import user_of
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Region
 
+from . import search
 from .models import Case, CaseState, Category, SavedView, Verification
-
-jieba.setLogLevel(logging.WARNING)
-
-MAX_SEARCH_WORDS = 8
-# Particles and punctuation that carry no meaning on their own in a search.
-_STOPWORDS = frozenset("的 了 在 是 和 与 及 或 有 也 就 都 而 被 把 吗 呢 啊 吧 请 我 我们 你 您".split())
-_WORD = re.compile(r"\w", re.UNICODE)
 
 
 def visible_cases(actor) -> QuerySet:
@@ -58,17 +50,30 @@ def case_for(actor, case_id) -> Case | None:
         pk=case_id).first()
 
 
-def search_words(text: str) -> list[str]:
-    """The meaningful words of a search, segmented with jieba."""
-    words = []
-    for chunk in (text or "").split():
-        for word in jieba.cut(chunk):
-            word = word.strip()
-            if word and _WORD.search(word) and word not in _STOPWORDS and word not in words:
-                words.append(word)
-    return words[:MAX_SEARCH_WORDS]
+_CASE_ID = re.compile(r"#(\d+)")
 
 
+def exact_matches(queryset: QuerySet, text: str) -> QuerySet | None:
+    """THE hook of numbers typed into a search: the cases ``text`` names exactly, or None when it names
+    no number and is searched as text.
+
+    ``#<id>`` is the case id; a single token that is a hotline work-order id (工单编号) of a case in
+    ``queryset`` finds that case; a number of digits alone is a number, never free text (it finds
+    nothing when no case carries it).
+    """
+    text = text.strip()
+    if not text or any(c.isspace() for c in text):
+        return None
+    found = _CASE_ID.fullmatch(text)
+    if found:
+        return queryset.filter(pk=int(found.group(1))) if len(found.group(1)) < 19 else queryset.none()
+    if text.isascii() and text.isdigit():
+        named = Q(hotline_id=text)
+        if len(text) < 19:
+            named |= Q(pk=int(text))
+        return queryset.filter(named)
+    by_hotline = queryset.filter(hotline_id=text)
+    return by_hotline if by_hotline.exists() else None
 def category_subtree_ids(code: str) -> list[int]:
     root = Category.objects.filter(code=code).first()
     if root is None:
@@ -135,20 +140,26 @@ def list_cases(actor, filters: CaseFilters, *, now: datetime | None = None) -> Q
     if f.overdue is not None:
         qs = qs.filter(overdue_q(now)) if f.overdue else qs.exclude(overdue_q(now))
     if f.q and f.q.strip():
-        text = f.q.strip()
-        match = Q()
-        if text.lstrip("#").isdigit() and len(text) < 19:
-            match = Q(pk=int(text.lstrip("#"))) | Q(hotline_id=text)
-        words = search_words(text)
-        if words:
-            every_word = Q()
-            for word in words:
-                every_word &= Q(title__icontains=word) | Q(description__icontains=word) | Q(address__icontains=word)
-            match = match | every_word if match else every_word
-        elif not match:
-            return qs.none()
-        qs = qs.filter(match)
+        exact = exact_matches(qs, f.q)
+        if exact is not None:
+            return exact.order_by("-created_at", "-id")
+        node = search.parse(f.q)
+        return search.matching(qs, node) if node is not None else qs.none()
     return qs.order_by("-created_at", "-id")
+
+
+def case_page(actor, filters: CaseFilters, *, number: int = 1, size: int = 20, now: datetime | None = None,
+              narrow=None) -> search.Page:
+    """One page of :func:`list_cases`, with its count exact or honestly estimated (``Page.count``) and
+    ``past_end`` set, without rows, when ``number`` lies beyond the last page. ``narrow(queryset)``
+    adds a face's own filter (the console's due dates)."""
+    queryset = list_cases(actor, filters, now=now)
+    if narrow is not None:
+        queryset = narrow(queryset)
+    node = None
+    if filters.q and filters.q.strip() and exact_matches(visible_cases(actor), filters.q) is None:
+        node = search.parse(filters.q)
+    return search.page(queryset, max(1, number), size, node=node)
 
 
 def is_overdue(case: Case, now: datetime | None = None) -> bool:

@@ -27,6 +27,7 @@ from .handling import (
 from .rollup import Rollup, RollupIntake, RollupRates, Span
 from .routing import RoutingRule
 from .saved_view import SavedView
+from .search import SearchEntry, SynonymGroup
 from .supervision import Supervision, SupervisionKind, SupervisionRule
 from .verification import FINDINGS_OF, Finding, Verification, VerificationKind
 
@@ -37,5 +38,5 @@ __all__ = [
     "Rollup", "RollupIntake", "RollupRates", "RoutingRule", "Span",
     "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",
     "FINDINGS_OF", "Finding", "Verification", "VerificationKind", "SavedView",
-    "Supervision", "SupervisionKind", "SupervisionRule",
+    "Supervision", "SupervisionKind", "SupervisionRule", "SearchEntry", "SynonymGroup",
 ]
