@@ -112,7 +112,9 @@ class CaseFilterIn(In):
     created_from: date | None = Field(None, ge=date(1949, 10, 1), le=date(2199, 12, 31))
     created_to: date | None = Field(None, ge=date(1949, 10, 1), le=date(2199, 12, 31))
     overdue: bool | None = None
-    q: str | None = Field(None, max_length=200, description="Words to find in title, description, address")
+    q: str | None = Field(None, max_length=200, description=(
+        "Words to find in title, description, address (all of them; OR between alternatives; \"quoted phrases\"; "
+        "synonyms); #<id> or a hotline work-order id finds that case exactly"))
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
@@ -153,9 +155,11 @@ class CaseOut(Schema):
 
 
 class CasePage(Schema):
-    count: int
+    count: int = Field(description="Exactly (count_relation eq), about (about) or at least (gte) this many")
+    count_relation: str = Field(description="eq: exact; about: an estimate; gte: more than count")
     page: int
     page_size: int
+    has_next: bool
     items: list[CaseOut]
 
 

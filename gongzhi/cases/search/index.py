@@ -64,6 +64,12 @@ def catch_up(*, limit: int = 5000) -> int:
         return index_rows(rows)
 
 
+def run_periodic() -> None:
+    """Entry point of the periodic job ``search_index`` (registered in :class:`gongzhi.cases.apps.CasesConfig`)."""
+    while catch_up() > 0:
+        pass
+
+
 def rebuild(*, progress: Callable[[int, int], None] | None = None, batch: int = 2000) -> int:
     """Segment every case again and rewrite every entry, then the engine's index; how many cases.
 

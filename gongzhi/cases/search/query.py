@@ -4,7 +4,8 @@ The language, for people who type into a search box:
 
 - words separated by spaces must all be found, anywhere, apart or together
   (拖欠 工资 finds 拖欠了三个月的工资); a run of Chinese is cut into its words
-  the way the index cuts texts, so 拖欠工资 means 拖欠 and 工资;
+  the way the index cuts texts, and a long word also stands for its pieces
+  apart (拖欠工资 finds 拖欠 … 工资 as well);
 - ``OR`` (or ``|``) between two words or phrases finds either;
   it binds closer than the spaces: 噪音 OR 油烟 夜间 = (噪音 or 油烟) and 夜间;
 - quotes ("…" or “…”) ask for the words in that order, next to each other;
@@ -58,8 +59,16 @@ def _simplify(node):
     return node
 
 
+def _word(word: str):
+    """One query word: itself, or (for a long Chinese word) its pieces apart (拖欠工资: 拖欠 … 工资)."""
+    pieces = segment.pieces(word)
+    if pieces:
+        return Any((Word(word), All(tuple(Word(p) for p in pieces))))
+    return Word(word, prefix=segment.is_single_character(word))
+
+
 def _words_node(found: tuple[str, ...]):
-    return All(tuple(Word(w, prefix=segment.is_single_character(w)) for w in found))
+    return All(tuple(_word(w) for w in found))
 
 
 def _chunk(text: str, groups) -> object | None:

@@ -43,7 +43,8 @@ def _round(n: float) -> int:
     return int(round(n / scale) * scale)
 
 
-def count(queryset: QuerySet, node=None, *, cap: int = CAP) -> Count:
+def count(queryset: QuerySet, node=None, *, cap: int | None = None) -> Count:
+    cap = CAP if cap is None else cap
     n = queryset.order_by()[:cap + 1].count()
     if n <= cap:
         return Count(n)
@@ -83,7 +84,7 @@ class Page:
         return (self.number - 1) * self.size + len(self.items)
 
 
-def page(queryset: QuerySet, number: int, size: int, *, node=None, cap: int = CAP) -> Page:
+def page(queryset: QuerySet, number: int, size: int, *, node=None, cap: int | None = None) -> Page:
     """Page ``number`` (from 1) of ``queryset``; ``past_end`` and no rows when it lies beyond the last."""
     counted = count(queryset, node, cap=cap)
     result = Page(number=number, size=size, count=counted)

@@ -46,6 +46,14 @@ def parts(text: str, found: list[str]) -> list[str]:
     return inside
 
 
+def pieces(word: str) -> list[str]:
+    """The dictionary words of two or three characters inside a longer Chinese ``word`` (拖欠工资 →
+    拖欠, 工资), for a query word to find texts holding its pieces apart; empty for other words."""
+    if len(word) < 3 or not _CJK.search(word):
+        return []
+    return [w for w in dict.fromkeys(jieba.cut_for_search(word, HMM=False)) if w != word and len(w) > 1]
+
+
 def is_single_character(word: str) -> bool:
     """A lone Chinese character: searched as the start of a word (噪 finds 噪声)."""
     return len(word) == 1 and bool(_CJK.match(word))
