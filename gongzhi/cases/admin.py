@@ -1,4 +1,4 @@
-"""Admin screens: categories and routing rules are configured here; cases are only looked at.
+"""Admin screens: categories, routing rules and search synonyms are configured here; cases are only looked at.
 
 A case changes only through its services (the state machine), so the case
 screens are read-only for everybody. Categories and routing rules are saved
@@ -11,8 +11,8 @@ from django.contrib import admin
 
 from gongzhi.audit.admin_base import ScopedAuditedAdmin, ScopedInline, adopt_saved
 
-from .models import Case, CaseEvent, Category, RoutingRule
-from .services import configuration
+from .models import Case, CaseEvent, Category, RoutingRule, SynonymGroup
+from .services import configuration, synonyms
 
 
 class ConfigurationAdmin(ScopedAuditedAdmin):
@@ -63,6 +63,28 @@ class RoutingRuleAdmin(ConfigurationAdmin):
 
     def update(self, request, current, changes):
         return configuration.update_routing_rule(actor=request.user, rule=current, reason="admin", **changes)
+
+
+@admin.register(SynonymGroup)
+class SynonymGroupAdmin(ConfigurationAdmin):
+    """Synonyms of case search: saved and deleted through :mod:`gongzhi.cases.services.synonyms`."""
+
+    list_display = ["id", "words", "note", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["words", "note"]
+    fields = ["words", "note", "is_active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def create(self, request, values):
+        return synonyms.create_synonyms(actor=request.user, reason="admin", **values)
+
+    def update(self, request, current, changes):
+        return synonyms.update_synonyms(actor=request.user, group=current, reason="admin", **changes)
+
+    def delete_model(self, request, obj):
+        synonyms.delete_synonyms(actor=request.user, group=obj, reason="admin")
 
 
 class CaseEventInline(ScopedInline):

@@ -178,16 +178,23 @@ def category_list(request):
     } for c in selectors.categories()]
 
 
-@router.get("/", response={200: CasePage, 422: ErrorOut}, summary="Cases in my area, filtered, newest first")
+@router.get("/", response={200: CasePage, 404: ErrorOut, 422: ErrorOut},
+            summary="Cases in my area, filtered; searched by relevance (q), else newest first")
 def case_list(request, filters: Query[CaseFilterIn]):
     actor = actor_of(request)
-    qs = selectors.list_cases(actor, selectors.CaseFilters(
+    result = selectors.case_page(actor, selectors.CaseFilters(
         state=filters.state, category=filters.category, region=filters.region, unit=filters.unit,
-        created_from=filters.created_from, created_to=filters.created_to, overdue=filters.overdue, q=filters.q))
-    start = (filters.page - 1) * filters.page_size
+        created_from=filters.created_from, created_to=filters.created_to, overdue=filters.overdue, q=filters.q),
+        number=filters.page, size=filters.page_size)
+    if result.past_end:
+        detail = (_("There is no page %(n)d: these results end on page %(last)d.")
+                  % {"n": result.number, "last": result.last_number} if result.last_number
+                  else _("There is no page %(n)d: these results end before it.") % {"n": result.number})
+        return Status(404, {"detail": detail, "code": "past_last_page"})
     now = timezone.now()
-    return Status(200, {"count": qs.count(), "page": filters.page, "page_size": filters.page_size,
-                        "items": [_case_out(c, now) for c in qs[start:start + filters.page_size]]})
+    return Status(200, {"count": result.count.value, "count_relation": result.count.relation,
+                        "page": result.number, "page_size": result.size, "has_next": result.has_next,
+                        "items": [_case_out(c, now) for c in result.items]})
 
 
 @router.get("/{int:case_id}", response={200: CaseDetailOut, **ERRORS}, summary="One case with its timeline")

@@ -49,6 +49,7 @@ from gongzhi.core.inserts import insert
 from gongzhi.core.scoping import ensure_code_in_scope, ensure_in_scope
 
 from .errors import ConflictError, TransitionNotAllowed
+from .search import index as search_index
 from .models import (
     OPEN_STATES,
     UNREPLIED_STATES,
@@ -252,6 +253,8 @@ def _lock(case: Case) -> Case:
 
 
 _SAVED_FIELDS = None
+# The texts the full-text index holds (gongzhi.cases.search.index).
+_SEARCHED_FIELDS = frozenset({"title", "description", "address"})
 
 
 def _saved_fields():
@@ -356,6 +359,8 @@ def transition(
                 if before[name] != value and name not in ("updated_at", "version")
             }
 
+        if creating or _SEARCHED_FIELDS & changes.keys():
+            search_index.index_case(current)  # the full-text entry commits or rolls back with the case
         event_unit = unit if unit is not None else current.lead_unit
         event = CaseEvent.objects.create(
             case=current, at=at, actor_id=getattr(user_of(actor), "pk", None),

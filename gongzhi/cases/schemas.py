@@ -116,7 +116,9 @@ class CaseFilterIn(In):
     created_from: date | None = Field(None, ge=date(1949, 10, 1), le=date(2199, 12, 31))
     created_to: date | None = Field(None, ge=date(1949, 10, 1), le=date(2199, 12, 31))
     overdue: bool | None = None
-    q: str | None = Field(None, max_length=200, description="Words to find in title, description, address; or a work-order number, the hotline's number or #id, which finds that case alone")
+    q: str | None = Field(None, max_length=200, description=(
+        "Words to find in title, description, address (all of them; OR between alternatives; \"quoted phrases\"; "
+        "synonyms); a work-order number, the hotline's number or #<id> finds that case alone"))
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
@@ -159,9 +161,11 @@ class CaseOut(Schema):
 
 
 class CasePage(Schema):
-    count: int
+    count: int = Field(description="Exactly (count_relation eq), about (about) or at least (gte) this many")
+    count_relation: str = Field(description="eq: exact; about: an estimate; gte: more than count")
     page: int
     page_size: int
+    has_next: bool
     items: list[CaseOut]
 
 

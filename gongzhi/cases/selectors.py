@@ -6,21 +6,19 @@ one rule of participation: a unit also sees the cases it has been called into,
 as an assisting unit (协办) or by a street whistle (吹哨报到), because it must
 work on them. Nothing else widens what anyone sees.
 
-Text search works for Chinese without a full-text engine: the query is cut
-into words with jieba (the standard Chinese segmenter), and a case matches
-when every word occurs in its title, description or address (``icontains``,
-which needs no case folding for Chinese and works the same on SQLite and
-PostgreSQL).
+Text search is a real full-text index (:mod:`gongzhi.cases.search`): jieba
+cuts titles, descriptions and addresses into words at write time, SQLite FTS5
+or PostgreSQL full-text search finds and ranks them, newest first on ties. A
+number (``#<id>``, the hotline's work-order id) finds its case exactly and is
+never looked for in the text (:func:`exact_matches`).
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-import jieba
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Case as When_
@@ -32,15 +30,9 @@ from gongzhi.accounts.actors import user_of
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Region
 
+from . import search
 from .models import Case, CaseState, Category, SavedView, Verification
 from .numbers import parse as parse_number
-
-jieba.setLogLevel(logging.WARNING)
-
-MAX_SEARCH_WORDS = 8
-# Particles and punctuation that carry no meaning on their own in a search.
-_STOPWORDS = frozenset("的 了 在 是 和 与 及 或 有 也 就 都 而 被 把 吗 呢 啊 吧 请 我 我们 你 您".split())
-_WORD = re.compile(r"\w", re.UNICODE)
 
 
 def visible_cases(actor) -> QuerySet:
@@ -59,17 +51,6 @@ def case_for(actor, case_id) -> Case | None:
         return None
     return visible_cases(actor).select_related("category", "lead_unit", "grid", "reporter").filter(
         pk=case_id).first()
-
-
-def search_words(text: str) -> list[str]:
-    """The meaningful words of a search, segmented with jieba."""
-    words = []
-    for chunk in (text or "").split():
-        for word in jieba.cut(chunk):
-            word = word.strip()
-            if word and _WORD.search(word) and word not in _STOPWORDS and word not in words:
-                words.append(word)
-    return words[:MAX_SEARCH_WORDS]
 
 
 def category_subtree_ids(code: str) -> list[int]:
@@ -148,13 +129,8 @@ def list_cases(actor, filters: CaseFilters, *, now: datetime | None = None) -> Q
             return qs.filter(pk__in=ids).order_by(order)
         if is_number_query(text):
             return qs.none()
-        words = search_words(text)
-        if not words:
-            return qs.none()
-        every_word = Q()
-        for word in words:
-            every_word &= Q(title__icontains=word) | Q(description__icontains=word) | Q(address__icontains=word)
-        qs = qs.filter(every_word)
+        node = search.parse(text)
+        return search.matching(qs, node) if node is not None else qs.none()
     return qs.order_by("-created_at", "-id")
 
 
@@ -199,6 +175,21 @@ def exact_case_matches(query: str, actor) -> list[Case]:
         return 1 if case.hotline_id in hotline_ids else 2
 
     return sorted(found, key=lambda case: (rank(case), -case.pk))
+
+
+def case_page(actor, filters: CaseFilters, *, number: int = 1, size: int = 20, now: datetime | None = None,
+              narrow=None) -> search.Page:
+    """One page of :func:`list_cases`, with its count exact or honestly estimated (``Page.count``) and
+    ``past_end`` set, without rows, when ``number`` lies beyond the last page. ``narrow(queryset)``
+    adds a face's own filter (the console's due dates)."""
+    queryset = list_cases(actor, filters, now=now)
+    if narrow is not None:
+        queryset = narrow(queryset)
+    node = None
+    text = (filters.q or "").strip()
+    if text and not is_number_query(text) and not exact_case_matches(text, actor):
+        node = search.parse(text)
+    return search.page(queryset, max(1, number), size, node=node)
 
 
 def is_overdue(case: Case, now: datetime | None = None) -> bool:

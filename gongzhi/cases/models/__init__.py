@@ -29,6 +29,7 @@ from .reply_template import ReplyTemplate
 from .rollup import Rollup, RollupIntake, RollupRates, Span
 from .routing import RoutingRule
 from .saved_view import SavedView
+from .search import SearchEntry, SynonymGroup
 from .supervision import Supervision, SupervisionKind, SupervisionRule
 from .verification import FINDINGS_OF, Finding, Verification, VerificationKind
 
@@ -40,4 +41,5 @@ __all__ = [
     "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",
     "FINDINGS_OF", "Finding", "Verification", "VerificationKind", "SavedView",
     "Supervision", "SupervisionKind", "SupervisionRule", "ReplyTemplate", "WorkOrderDay",
+    "SearchEntry", "SynonymGroup",
 ]

@@ -14,6 +14,7 @@ from .dispatching import acknowledge_case, decide_case, dispatch_case, return_ca
 from .extensions import approve_extension, refuse_extension, request_extension
 from .intake import create_case, seed_categories
 from .saved_views import change_view, delete_view, save_view
+from .synonyms import create_synonyms, delete_synonyms, update_synonyms
 from .supervision import (
     acknowledge_instruction,
     give_card,
@@ -29,6 +30,7 @@ from .whistles import report_in, whistle_case
 __all__ = [
     "acknowledge_case", "add_attachment", "answer_consultation", "approve_extension", "cancel_case", "change_view",
     "create_case", "create_routing_rule", "delete_view", "save_view",
+    "create_synonyms", "delete_synonyms", "update_synonyms",
     "deactivate_routing_rule", "create_category", "update_category", "update_routing_rule",
     "decide_case", "dispatch_case", "invalidate_case", "merge_case", "record_callback", "refuse_extension",
     "reply_case", "report_in", "request_extension", "request_verification", "return_case", "seed_categories",

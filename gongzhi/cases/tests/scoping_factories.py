@@ -24,7 +24,9 @@ from gongzhi.cases.models import (
     ReplyTemplate,
     RoutingRule,
     SavedView,
+    SearchEntry,
     Supervision,
+    SynonymGroup,
     Verification,
     Whistle,
     WhistleResponse,
@@ -114,12 +116,16 @@ def rollup_intake(place, n):
     return RollupIntake.objects.create(rollup=_rollup(), region_code=place.code)
 
 
+def search_entry(place, n):
+    return SearchEntry.objects.create(case=case(place, n), title=f"案件 {n}", body="描述")
+
+
 FACTORIES = {
     Case: case, CaseEvent: event, CaseContact: contact, Open311Submission: open311_submission,
     DeadlineMarker: deadline_marker, Whistle: whistle, WhistleResponse: whistle_response,
     ExtensionRequest: extension_request, Callback: callback, Verification: verification, Attachment: attachment,
     RoutingRule: routing_rule, RollupRates: rollup_rates, RollupIntake: rollup_intake,
-    Supervision: supervision, ReplyTemplate: reply_template,
+    Supervision: supervision, ReplyTemplate: reply_template, SearchEntry: search_entry,
 }
 
 
@@ -134,5 +140,9 @@ def category(n):
 # A saved view is its owner's (and, while shared, its unit's); categories are a catalogue that
 # the scope admits nobody to (it is read through its own selectors, unscoped).
 OWNED = {SavedView: saved_view}
-CATALOGUES = {Category: category}
+def synonym_group(n):
+    return SynonymGroup.objects.create(words=f"同义{n} 近义{n}")
+
+
+CATALOGUES = {Category: category, SynonymGroup: synonym_group}
 

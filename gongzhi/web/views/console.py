@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import can
@@ -33,20 +31,16 @@ from ..navigation import handles_cases, sees_cases, sees_deadlines
 A = machine.Action
 PAGE_SIZE = 25
 QUEUE_LIMIT = 20
-COUNT_CAP = 1000
+MAX_PAGE = 100_000  # beyond it a page is past the end of any list
 
 
-class CappedPaginator(Paginator):
-    """Counts at most COUNT_CAP matches: an exact count of a wide, area-scoped search
-    costs a scan of every case, and nobody pages past the first thousand."""
-
-    @cached_property
-    def count(self):
-        n = self.object_list.order_by()[:COUNT_CAP + 1].count()
-        self.capped = n > COUNT_CAP
-        return min(n, COUNT_CAP)
-
-    capped = False
+def page_number(raw) -> int:
+    """The page asked for in the query string; 1 when it is not a page number."""
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), MAX_PAGE)
 
 
 @page(handles_cases)
@@ -95,29 +89,24 @@ def case_list(request):
         save_form = _save_view(request, form)
         if save_form is None:
             return redirect(request.get_full_path())
-    cases, now = None, timezone.now()
-    if form.is_bound and not form.is_valid():
-        cases = []
-    else:
+    result, now = None, timezone.now()
+    if not form.is_bound or form.is_valid():
         filters = form.case_filters() if form.is_bound else selectors.CaseFilters()
+        due = form.cleaned_data.get("due") if form.is_bound else None
         try:
-            queryset = selectors.list_cases(request.user, filters, now=now)
-            if form.is_bound and form.cleaned_data.get("due"):
-                queryset = boards.due_filter(queryset, form.cleaned_data["due"], now)
-            cases = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+            result = selectors.case_page(
+                request.user, filters, number=page_number(request.GET.get("page")), size=PAGE_SIZE, now=now,
+                narrow=(lambda queryset: boards.due_filter(queryset, due, now)) if due else None)
         except ValidationError as exc:
             apply_service_error(form, exc)
-            cases = []
     query = request.GET.copy()
     query.pop("page", None)
     current = filters_of(request.GET)
     views = [{"view": v, "query": query_of(v), "current": v.filters == current}
              for v in selectors.saved_views(request.user)]
     return render(request, "web/console/cases.html", {
-        "form": form, "page": cases, "now": now, "query": query.urlencode(), "save_form": save_form,
+        "form": form, "result": result, "now": now, "query": query.urlencode(), "save_form": save_form,
         "views": views, "has_filters": bool(current),
-        "count": cases.paginator.count if hasattr(cases, "paginator") else 0,
-        "capped": getattr(getattr(cases, "paginator", None), "capped", False),
     })
 
 
