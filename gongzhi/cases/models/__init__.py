@@ -24,6 +24,7 @@ from .handling import (
     Whistle,
     WhistleResponse,
 )
+from .import_run import FINISHED_STATES, ImportRun, ImportState
 from .rollup import Rollup, RollupIntake, RollupRates, Span
 from .routing import RoutingRule
 from .saved_view import SavedView
@@ -36,6 +37,6 @@ __all__ = [
     "Category", "Channel", "Crs", "DeadlineMarker", "ExtensionRequest", "ExtensionState", "Open311Submission",
     "Rollup", "RollupIntake", "RollupRates", "RoutingRule", "Span",
     "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",
-    "FINDINGS_OF", "Finding", "Verification", "VerificationKind", "SavedView",
+    "FINDINGS_OF", "FINISHED_STATES", "Finding", "ImportRun", "ImportState", "Verification", "VerificationKind", "SavedView",
     "Supervision", "SupervisionKind", "SupervisionRule",
 ]
