@@ -30,7 +30,7 @@ from gongzhi.accounts.actors import user_of
 from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Region
 
-from .models import Case, CaseState, Category, SavedView, Verification
+from .models import Case, CaseState, Category, ImportRun, SavedView, Verification
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -264,3 +264,23 @@ def supervisions_for(actor, *, limit: int = 20, kinds=None) -> list:
                           default=Value(1), output_field=IntegerField())
     return list(queryset.select_related("case", "unit", "given_by")
                 .order_by(pending_first, "-given_at", "-id")[:limit])
+
+
+# --- imports started from the console ------------------------------------------------------
+
+def import_runs(actor) -> QuerySet:
+    """The actor's own imports, newest first: a run (and its report, which shows rows of the file) is
+    its starter's alone, an administrator's scope notwithstanding."""
+    user = user_of(actor)
+    if user is None:
+        return ImportRun.objects.none()
+    return scope_queryset(ImportRun.objects.defer("data"), actor).filter(created_by=user).order_by(
+        "-created_at", "-id")
+
+
+def import_run_for(actor, run_id) -> ImportRun | None:
+    try:
+        run_id = int(run_id)
+    except (TypeError, ValueError):
+        return None
+    return import_runs(actor).filter(pk=run_id).first() if 0 < run_id < 2**63 else None
