@@ -5,7 +5,7 @@ domains with their common second-level items, plus consultations (咨询),
 which may be answered and closed at intake. Names are data, in Chinese.
 
 Every group (first level) has a catch-all leaf 其他 (code: the group's code
-and 99), which receives a case labelled with the group alone: real hotline
+and 00), which receives a case labelled with the group alone: real hotline
 exports often name only the first level (城乡建设). :func:`ensure_catch_alls`
 adds it to groups that lack one (an administrator's own group, an
 installation seeded before it existed).
@@ -101,7 +101,8 @@ CATCH_ALL_NAME = "其他"
 
 
 def catch_all_code(group_code: str) -> str:
-    return f"{group_code}99"
+    """The group's code and 00: below its numbered items (01, 02, …), clear of the codes administrators add."""
+    return f"{group_code}00"
 
 
 def rows():
@@ -151,11 +152,12 @@ def seed(category_model) -> tuple[int, int]:
 def catch_all_of(category_model, group):
     """An unsaved catch-all leaf 其他 for ``group``, with the group's deadlines, unit kind and flags.
 
-    Its code is the group's code and 99, or, when that is taken, the first free one of 98, 97, …
+    Its code is :func:`catch_all_code`, or, when that is taken, the first free one of the group's
+    code and 99, 98, …
     """
     taken = set(category_model.objects.filter(code__startswith=group.code).values_list("code", flat=True))
-    code = next((f"{group.code}{n:02d}" for n in range(99, 9, -1) if f"{group.code}{n:02d}" not in taken),
-                f"{group.code}-{CATCH_ALL_NAME}")
+    candidates = [catch_all_code(group.code)] + [f"{group.code}{n:02d}" for n in range(99, 9, -1)]
+    code = next((c for c in candidates if c not in taken), f"{group.code}-{CATCH_ALL_NAME}")
     fields = {f.name for f in category_model._meta.concrete_fields}
     copied = {name: getattr(group, name) for name in (
         "default_unit_kind", "response_hours_urgent", "response_hours_normal", "resolution_days_urgent",

@@ -57,7 +57,7 @@ def test_every_group_has_its_catch_all_and_a_first_level_category_goes_there(wor
     assert all(g.children.filter(name=CATCH_ALL_NAME).exists() for g in groups)
     report = run(world.users.admin, [order("GD1", category="城乡建设"), order("GD2", category="01")])
     assert report.ok, report.errors
-    assert {c.category.code for c in Case.objects.all()} == {"0199"}
+    assert {c.category.code for c in Case.objects.all()} == {"0100"}
     assert Case.objects.get(hotline_id="GD1").category.parent.name == "城乡建设"
 
 
@@ -70,7 +70,7 @@ def test_a_group_made_later_gets_its_catch_all_at_the_import_audited_and_not_in_
     report = run(world.users.admin, [order("GD1", category="应急管理"), order("GD2", category="应急管理")])
     assert report.ok, report.errors
     leaf = group.children.get(name=CATCH_ALL_NAME)
-    assert leaf.code == "1299" and set(Case.objects.values_list("category", flat=True)) == {leaf.pk}
+    assert leaf.code == "1200" and set(Case.objects.values_list("category", flat=True)) == {leaf.pk}
     assert AuditEvent.objects.filter(action="cases.category.catch_all", object_id=str(leaf.pk)).count() == 1
 
 
@@ -143,7 +143,7 @@ def test_a_changed_order_updates_its_case_with_an_audited_diff_and_the_same_file
     assert changed.ok, changed.errors
     assert (changed.created, changed.updated, changed.skipped) == (0, 1, 1)
     case.refresh_from_db()
-    assert case.description == "工地每晚十点后仍在施工，已持续一周。" and case.category.code == "0199"
+    assert case.description == "工地每晚十点后仍在施工，已持续一周。" and case.category.code == "0100"
     assert case.version == version + 1 and CaseEvent.objects.count() == events
     assert CaseContact.objects.get(case=case).phone == "13900001111"
     audit = AuditEvent.objects.get(action="cases.import.update")
