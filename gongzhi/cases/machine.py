@@ -61,6 +61,8 @@ from .models import (
     Verification,
     WhistleResponse,
 )
+from . import numbers
+from .numbers import number_case
 
 S = CaseState
 
@@ -335,6 +337,7 @@ def transition(
         if creating:
             current.state = rule.to
             current.created_at = at
+            number_case(current)  # the day's next work-order number, in this transaction
             insert(current)  # one prepared INSERT (gongzhi.core.inserts): intake is the hot path
             if change is not None:
                 details.update(change(current) or {})
@@ -396,6 +399,7 @@ def intake_many(cases: list[tuple[Case, dict, datetime]], *, actor) -> list[Case
         case.state = rule.to
         case.created_at = at or timezone.now()
     with transaction.atomic():
+        _number_many([case for case, _payload, _at in cases])
         saved = insert_many([case for case, _payload, _at in cases], with_pks=True)
         actor_id, label = getattr(user_of(actor), "pk", None), _actor_label(actor)
         insert_many([
@@ -406,6 +410,18 @@ def intake_many(cases: list[tuple[Case, dict, datetime]], *, actor) -> list[Case
             {"obj": case, "changes": {"state": [None, rule.to]}, "object_repr": f"#{case.pk} {case.title}"[:200]}
             for case in saved])
     return saved
+
+
+def _number_many(cases: list[Case]) -> None:
+    """Work-order numbers for a batch: each day's numbers taken at once (``numbers.reserve``), in intake order."""
+    by_day: dict = {}
+    for case in cases:
+        if not case.number:
+            by_day.setdefault(numbers.day_of(case.created_at), []).append(case)
+    for day, numbered in by_day.items():
+        first = numbers.reserve(day, len(numbered))
+        for offset, case in enumerate(numbered):
+            case.number = numbers.format_number(day, first + offset)
 
 
 def note(case: Case, action: str, *, actor=None, payload: dict | None = None, reason: str = "", unit=None,

@@ -16,7 +16,7 @@ def catch_alls(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0010_supervision_and_step_deadlines'),
+        ('cases', '0011_work_order_number_and_reply_templates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -25,6 +25,8 @@ from .handling import (
     WhistleResponse,
 )
 from .import_run import FINISHED_STATES, ImportRun, ImportState
+from .numbering import WorkOrderDay
+from .reply_template import ReplyTemplate
 from .rollup import Rollup, RollupIntake, RollupRates, Span
 from .routing import RoutingRule
 from .saved_view import SavedView
@@ -37,6 +39,6 @@ __all__ = [
     "Category", "Channel", "Crs", "DeadlineMarker", "ExtensionRequest", "ExtensionState", "Open311Submission",
     "Rollup", "RollupIntake", "RollupRates", "RoutingRule", "Span",
     "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",
-    "FINDINGS_OF", "FINISHED_STATES", "Finding", "ImportRun", "ImportState", "Verification", "VerificationKind", "SavedView",
-    "Supervision", "SupervisionKind", "SupervisionRule",
+    "FINDINGS_OF", "FINISHED_STATES", "Finding", "ImportRun", "ImportState", "Verification", "VerificationKind",
+    "SavedView", "Supervision", "SupervisionKind", "SupervisionRule", "ReplyTemplate", "WorkOrderDay",
 ]
