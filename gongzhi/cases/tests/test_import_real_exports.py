@@ -241,3 +241,15 @@ def test_a_sign_in_succeeds_while_an_import_runs(world, monkeypatch):
         signed_in.set()
         importer.join(timeout=60)
     assert outcome["report"].ok and outcome["report"].created == 6
+
+
+@pytest.mark.django_db
+def test_imported_cases_get_work_order_numbers_of_their_call_day_in_order(world, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH", 2)
+    monkeypatch.setattr(importing, "SQLITE_PAUSE", 0)
+    rows = [order(f"GD{n}", received="2019/2/28 9:05" if n % 2 else "2019/3/1 10:00") for n in range(5)]
+    assert run(world.users.admin, rows).ok
+    numbers = dict(Case.objects.values_list("hotline_id", "number"))
+    assert sorted(numbers.values()) == ["2019022800001", "2019022800002", "2019030100001", "2019030100002",
+                                        "2019030100003"]
+    assert numbers["GD0"] == "2019030100001" and numbers["GD1"] == "2019022800001"
