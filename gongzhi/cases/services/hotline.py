@@ -67,6 +67,7 @@ class CheckedOrder:
     at: datetime | None
     name: str
     phone: str
+    phone_index: str = ""  # computed with the checks, outside the write's transaction
 
 
 # What an import may change of a case it took in before: its text at any time while it is open,
@@ -98,7 +99,8 @@ def check_hotline_case(*, actor, hotline_id: str, category, title: str, descript
             errors.setdefault(field_name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
-    return CheckedOrder(case=case, payload=payload, at=received_at, name=name, phone=phone)
+    return CheckedOrder(case=case, payload=payload, at=received_at, name=name, phone=phone,
+                        phone_index=crypto.blind_index("phone", phone) if phone else "")
 
 
 def register_hotline_cases(*, actor, orders: list[CheckedOrder]) -> list[Case]:
@@ -110,9 +112,7 @@ def register_hotline_cases(*, actor, orders: list[CheckedOrder]) -> list[Case]:
     require(actor, "cases.intake")
     with transaction.atomic():
         cases = intake_many([(order.case, order.payload, order.at) for order in orders], actor=actor)
-        index = crypto.blind_index
-        contacts = [CaseContact(case=case, name=order.name, phone=order.phone,
-                                phone_index=index("phone", order.phone) if order.phone else "")
+        contacts = [CaseContact(case=case, name=order.name, phone=order.phone, phone_index=order.phone_index)
                     for case, order in zip(cases, orders, strict=True) if order.name or order.phone]
         insert_many(contacts, with_pks=True)
         record_many(actor=actor, action="cases.contact", entries=[
@@ -132,7 +132,7 @@ def hotline_changes(case: Case, contact: CaseContact | None, order: CheckedOrder
             continue
         if now != new and not (now in (None, "") and new in (None, "")):
             changes[name] = (now, new)
-    phone_index = crypto.blind_index("phone", order.phone) if order.phone else ""
+    phone_index = order.phone_index
     if (contact.name if contact else "") != order.name:
         changes["contact_name"] = (contact.name if contact else "", order.name)
     if (contact.phone_index if contact else "") != phone_index:
@@ -193,7 +193,7 @@ def _contact_changes(case: Case, contact: CaseContact | None, order: CheckedOrde
         add_contact(case, actor=actor, name=order.name, phone=order.phone)
     else:
         contact.name, contact.phone = order.name, order.phone
-        contact.phone_index = crypto.blind_index("phone", order.phone) if order.phone else ""
+        contact.phone_index = order.phone_index
         contact.save(update_fields=["name", "phone", "phone_index"])
     return {"before": before, "after": {"name": crypto.mask_name(order.name), "phone": crypto.mask_phone(order.phone)}}
 
