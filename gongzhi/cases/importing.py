@@ -1,34 +1,54 @@
-"""Batch hand-off from the 12345 hotline: work orders from XLSX or CSV, all or nothing, idempotent.
+"""Batch hand-off from the 12345 hotline: work orders from XLSX or CSV, checked whole, written in short batches.
 
 The hotline's export has Chinese headers (工单编号, 来电时间, 诉求类别, 紧急程度,
 标题, 诉求内容, 地址, 经度, 纬度, 坐标系, 来电人, 联系电话; 区划代码 where the
 hotline knows the place but not the point). How an import runs:
 
-1. Every row is read and checked: required cells, the category (by code, by
-   the name of a leaf, or by its path 环境保护/噪声扰民), urgency, the call
-   time, the coordinate system, the phone number, hotline ids repeated in the
-   file. Rows whose hotline id was imported before are skipped: importing the
-   same file twice creates nothing the second time.
-2. The remaining rows go, one by one and inside one transaction, through the
-   same intake service as every other channel
-   (:func:`gongzhi.cases.services.hotline.register_hotline_case`, channel
-   ``hotline_12345``), which also checks the place (grid, area) and keeps the
-   caller's phone encrypted. Its errors are reported against the row and the
-   column they concern.
-3. If any row is wrong, the transaction is rolled back: nothing is imported,
-   and the report lists every problem (spreadsheet row, header = row 1;
-   column as written in the file; a message in the active language). A dry
-   run does all of this and always rolls back.
+1. **Check, writing nothing.** Every row is read and checked: required cells,
+   the category (by code, by the name of a leaf, by its path 环境保护/噪声扰民, or
+   by the name of a group alone, 城乡建设, which goes to the group's catch-all
+   leaf 其他), urgency, the call time (the shapes :func:`core.tabular.cell_datetime`
+   reads), the coordinate system, hotline ids repeated in the file, and then
+   every check of intake (:func:`gongzhi.cases.services.hotline.check_hotline_case`:
+   texts, place, grid, area, phone). A row whose 工单编号 was imported before is
+   compared with its case: unchanged, it is counted and left alone (importing the
+   same file twice changes nothing); changed, it is applied as an update with
+   the differences in the audit trail, or, when the case has moved on too far
+   for that (:func:`~gongzhi.cases.services.hotline.update_conflict`), reported
+   as a conflict. Never skipped in silence.
+2. **Any problem refuses the whole file**, before anything is written: the
+   report counts every problem and lists the first 500 (spreadsheet row,
+   header = row 1; the column as written in the file; a message in the active
+   language). A dry run stops here too.
+3. **Write in short batches.** New cases go through the intake path in batches
+   of :data:`BATCH` rows (:func:`~gongzhi.cases.services.hotline.register_hotline_cases`:
+   the cases, their intake events, contacts and audit events, one multi-row
+   INSERT per table), each batch its own short transaction, so that sign-ins
+   and other writers wait for one batch at most, never for the whole file (on
+   SQLite, whose write lock is the whole database, the import also pauses
+   briefly between batches so that a waiting writer gets its turn).
+
+All or nothing, and why not one transaction: since every row has passed every
+check before the first write, a batch fails only for what changed meanwhile
+(someone entered the same 工单编号 by hand) or a crash. The import is then
+**resumable, keyed by the 工单编号**: the report says how many rows were
+written and asks for the same file again; importing it again recognises the
+rows written (unchanged) and writes the rest, so the file ends up imported
+whole. Deleting what was written instead is not possible: case events and
+audit events are append-only by design.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,8 +61,17 @@ from gongzhi.core.scoping import ensure_code_in_scope
 from gongzhi.core.tabular import Column, FormatError, Progress, cell_text, no_progress
 from gongzhi.regions.models import Region
 
-from .models import Case, CaseEvent, Category, Urgency
-from .services.hotline import register_hotline_case
+from . import taxonomy
+from .machine import may_intake
+from .models import Case, CaseContact, CaseEvent, Category, Urgency
+from .services.hotline import (
+    CheckedOrder,
+    check_hotline_case,
+    hotline_changes,
+    register_hotline_cases,
+    update_conflict,
+    update_hotline_case,
+)
 
 MAX_ROWS = 200_000
 
@@ -70,8 +99,12 @@ URGENCY_LABELS = {"": Urgency.NORMAL, "一般": Urgency.NORMAL, "普通": Urgenc
 CRS_LABELS = {"": "wgs84", "wgs84": "wgs84", "wgs-84": "wgs84", "gps": "wgs84", "cgcs2000": "cgcs2000",
               "国家2000": "cgcs2000", "gcj02": "gcj02", "gcj-02": "gcj02", "火星坐标": "gcj02", "高德": "gcj02",
               "腾讯": "gcj02", "bd09": "bd09", "bd-09": "bd09", "百度": "bd09"}
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y%m%d%H%M%S")
+# Rows written per transaction: what a sign-in waiting for the write lock waits for at most.
+BATCH = 1000
+# On SQLite, the pause after each batch, so a writer waiting for the lock (SQLite's busy handler
+# polls every 25-100 ms) gets its turn before the next batch takes the lock again; about a tenth
+# of the time of a batch.
+SQLITE_PAUSE = 0.04
 # Fields of the intake service's errors → the column they concern.
 COLUMN_OF_FIELD = {"title": "title", "description": "description", "address": "address", "lon": "lon",
                    "lat": "lat", "crs": "crs", "location": "lon", "region": "region", "category": "category",
@@ -88,7 +121,10 @@ class ImportReport(tabular.ProblemReport):
     dry_run: bool
     rows: int = 0
     created: int = 0
-    skipped: int = 0  # imported before (same hotline id)
+    updated: int = 0  # imported before, content changed: updated with an audited diff
+    skipped: int = 0  # imported before, unchanged
+    written: int = 0  # rows written when the writing stopped (see ``stopped``)
+    stopped: bool = False  # the writing stopped part way (resumable: import the same file again)
     problems: tabular.Problems = field(default_factory=tabular.Problems)
     case_ids: list[int] = field(default_factory=list)
 
@@ -130,7 +166,7 @@ def read_rows(data: bytes, filename: str) -> tuple[dict[str, str], list[tuple[in
 # --- checking -----------------------------------------------------------------------
 
 class _Categories:
-    """Categories by code, by leaf name, and by path (环境保护/噪声扰民)."""
+    """Categories by code, by leaf name, and by path (环境保护/噪声扰民); a group's name gives its 其他."""
 
     def __init__(self):
         categories = list(Category.objects.filter(is_active=True).select_related("parent"))
@@ -142,46 +178,32 @@ class _Categories:
             self.by_name.setdefault(c.name, []).append(c)
             self.by_path[c.path_name.replace(" ", "")] = c
         self.leaves = {c.pk for c in categories if c.pk not in parents}
+        self.catch_all = {c.parent_id: c for c in categories
+                          if c.parent_id and c.name == taxonomy.CATCH_ALL_NAME and c.pk in self.leaves}
+        self.missing: dict[int, Category] = {}  # groups without 其他: created (unsaved) on first use
 
     def find(self, text: str) -> Category:
         path = text.replace(" ", "").replace("／", "/").replace("-", "/").replace(">", "/")
         found = self.by_code.get(text) or self.by_path.get(path)
         if found is None:
             named = self.by_name.get(text, [])
+            groups = [c for c in named if c.pk not in self.leaves]
+            if len(named) > 1 and len(groups) == 1 and not groups[0].parent_id:
+                named = groups  # 其他 names a leaf of every group; a first-level group's name wins
             if len(named) > 1:
                 raise ValueError(_("“%(name)s” names several categories; write its code or path.") % {"name": text})
             found = named[0] if named else None
         if found is None:
             raise ValueError(_("There is no category “%(name)s” (give its code, name or path).") % {"name": text})
         if found.pk not in self.leaves:
-            raise ValueError(_("“%(name)s” is a group; name one of its categories.") % {"name": found.name})
+            return self._catch_all(found)
         return found
 
-
-def _time(value, now) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        moment = value
-    else:
-        text = cell_text(value)
-        moment = None
-        try:
-            moment = dt.datetime.fromisoformat(text)
-        except ValueError:
-            for pattern in TIME_FORMATS:
-                try:
-                    moment = dt.datetime.strptime(text, pattern)
-                    break
-                except ValueError:
-                    continue
-        if moment is None:
-            raise ValueError(_("“%(value)s” is not a date and time such as 2025-09-15 10:23.") % {"value": text})
-    if moment.tzinfo is None:
-        moment = timezone.make_aware(moment)
-    if moment > now + dt.timedelta(minutes=5):
-        raise ValueError(_("The call time lies in the future."))
-    if moment.year < 2000:
-        raise ValueError(_("The call time is before 2000."))
-    return moment
+    def _catch_all(self, group: Category) -> Category:
+        leaf = self.catch_all.get(group.pk) or self.missing.get(group.pk)
+        if leaf is None:
+            leaf = self.missing[group.pk] = taxonomy.catch_all_of(Category, group)
+        return leaf
 
 
 def _number(value, label) -> float | None:
@@ -192,6 +214,17 @@ def _number(value, label) -> float | None:
         return float(text)
     except ValueError:
         raise ValueError(_("%(label)s must be a number, not “%(value)s”.") % {"label": label, "value": text}) from None
+
+
+def _received_at(value, now) -> dt.datetime:
+    moment = tabular.cell_datetime(value)
+    if moment.tzinfo is None:
+        moment = timezone.make_aware(moment)
+    if moment > now + dt.timedelta(minutes=5):
+        raise ValueError(_("The call time lies in the future."))
+    if moment.year < 2000:
+        raise ValueError(_("The call time is before 2000."))
+    return moment
 
 
 def _check_row(number: int, cells: dict, categories: _Categories, now, add_error) -> HotlineRow | None:
@@ -206,7 +239,7 @@ def _check_row(number: int, cells: dict, categories: _Categories, now, add_error
     for key in HEADER_OF:
         try:
             text[key] = cell_text(cells.get(key))
-        except ValueError as exc:  # a number Excel has cut short
+        except ValueError as exc:  # a number Excel has cut short, text the input rule refuses
             fail(key, exc)
             text[key] = None
     for column in COLUMNS:
@@ -217,7 +250,7 @@ def _check_row(number: int, cells: dict, categories: _Categories, now, add_error
         fail("hotline_id", _("The hotline id is too long."))
     if text["received_at"]:
         try:
-            values["received_at"] = _time(cells["received_at"], now)
+            values["received_at"] = _received_at(cells["received_at"], now)
         except ValueError as exc:
             fail("received_at", exc)
     if text["category"]:
@@ -232,20 +265,39 @@ def _check_row(number: int, cells: dict, categories: _Categories, now, add_error
     if crs is None:
         fail("crs", _("“%(value)s” is not a coordinate system; write WGS84, GCJ02 (高德/腾讯), BD09 (百度) or "
                       "CGCS2000.") % {"value": text["crs"]})
-    for key, label in (("lon", HEADER_OF["lon"]), ("lat", HEADER_OF["lat"])):
+    for key in ("lon", "lat"):
         try:
-            values[key] = _number(cells.get(key), label)
+            values[key] = _number(cells.get(key), HEADER_OF[key])
         except ValueError as exc:
             fail(key, exc)
     if not ok:
         return None
     description = text["description"]
-    title = text["title"] or (description.splitlines()[0][:30] if description else "")
+    title = text["title"] or _title_from(description)
     return HotlineRow(
         row=number, hotline_id=text["hotline_id"], received_at=values["received_at"], category=values["category"],
         urgency=urgency, title=title, description=description, address=text["address"], lon=values["lon"],
         lat=values["lat"], crs=crs, region=text["region"], caller_name=text["caller_name"],
         caller_phone=text["caller_phone"])
+
+
+def _title_from(description: str) -> str:
+    """A title from a letter without one: its first line, cut to 30 characters."""
+    lines = [line.strip() for line in description.splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    return first if len(first) <= 30 else first[:29] + "…"
+
+
+@contextmanager
+def _quiet_collector():
+    """The garbage collector paused while a file is checked and written: every pass walked all its rows."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # --- the import ---------------------------------------------------------------------
@@ -254,13 +306,18 @@ def import_cases(*, actor, data: bytes, filename: str, dry_run: bool = False, de
                  progress: Progress = no_progress, now: dt.datetime | None = None) -> ImportReport:
     """Import a hotline export; see the module docstring. Nothing is written unless every row is right."""
     require(actor, "cases.intake")
-    now = now or timezone.now()
+    with _quiet_collector():
+        return _import(actor=actor, data=data, filename=filename, dry_run=dry_run, default_region=default_region,
+                       progress=progress, now=now or timezone.now())
+
+
+def _import(*, actor, data, filename, dry_run, default_region, progress, now) -> ImportReport:
     report = ImportReport(filename=filename, dry_run=dry_run)
+    headers: dict[str, str] = {}
 
     def add_error(row: int, key: str, message) -> None:
-        report.problems.add(row, headers.get(key, HEADER_OF.get(key, key)), message)
+        report.problems.add(row, headers.get(key, HEADER_OF.get(key, "")), message)
 
-    headers: dict[str, str] = {}
     try:
         headers, rows = read_rows(data, filename)
     except FormatError as exc:
@@ -285,7 +342,7 @@ def import_cases(*, actor, data: bytes, filename: str, dry_run: bool = False, de
             return report
         ensure_code_in_scope(fallback.code, actor)
 
-    # 1. Check every row.
+    # 1. Check every row: its cells, then every check of intake. Nothing is written.
     categories, checked, first_row = _Categories(), [], {}
     tick = progress(_("checking"), len(rows))
     for number, cells in rows:
@@ -300,45 +357,127 @@ def import_cases(*, actor, data: bytes, filename: str, dry_run: bool = False, de
             continue
         first_row[parsed.hotline_id] = number
         checked.append(parsed)
-    known = set()
-    ids = [r.hotline_id for r in checked]
-    for start in range(0, len(ids), 900):
-        known.update(Case.objects.filter(hotline_id__in=ids[start:start + 900]).values_list("hotline_id", flat=True))
-    fresh = [r for r in checked if r.hotline_id not in known]
-    report.skipped = len(checked) - len(fresh)
-    if report.errors:
+    known = _known_cases([r.hotline_id for r in checked])
+    regions = _regions({r.region for r in checked if r.region})
+    fresh: list[tuple[HotlineRow, CheckedOrder]] = []
+    changed: list[tuple[HotlineRow, CheckedOrder, Case]] = []
+    tick = progress(_("checking places"), len(checked))
+    for row in checked:
+        order = _intake_check(actor, row, regions, fallback, add_error)
+        tick(1)
+        if order is None:
+            continue
+        case = known.get(row.hotline_id)
+        if case is None:
+            fresh.append((row, order))
+            continue
+        changes = hotline_changes(case, case.imported_contact, order)
+        if not changes:
+            report.skipped += 1
+            continue
+        conflict = update_conflict(case, changes)
+        if conflict:
+            add_error(row.row, "hotline_id", conflict)
+        else:
+            changed.append((row, order, case))
+    if report.problems or dry_run:
+        report.created, report.updated = len(fresh), len(changed)  # what would be written
+        if report.problems:
+            report.created = report.updated = 0
         return report
 
-    # 2. Intake, all in one transaction.
-    tick = progress(_("importing"), len(fresh))
-    with transaction.atomic():
-        for row in fresh:
-            try:
-                case = register_hotline_case(
-                    actor=actor, hotline_id=row.hotline_id, category=row.category, title=row.title,
-                    description=row.description, urgency=row.urgency, lon=row.lon, lat=row.lat, crs=row.crs,
-                    region=row.region or fallback, address=row.address, caller_name=row.caller_name,
-                    caller_phone=row.caller_phone, received_at=row.received_at)
-            except ValidationError as exc:
-                for field_name, messages in exc.message_dict.items():
-                    for message in messages:
-                        add_error(row.row, COLUMN_OF_FIELD.get(field_name, field_name), message)
-            except PermissionDenied as exc:
-                add_error(row.row, "region" if row.lon is None else "lon", exc)
-            else:
-                report.case_ids.append(case.pk)
-            tick(1)
-        report.created = len(report.case_ids)
-        if not report.errors:
+    # 2. Write in short batches (see the module docstring).
+    _write(actor, report, fresh, changed, categories, filename, data, progress)
+    if report.created >= BULK_ROWS:
+        refresh_statistics([Case, CaseEvent, CaseContact, AuditEvent])
+    return report
+
+
+def _known_cases(ids: list[str]) -> dict[str, Case]:
+    """The cases already imported under these hotline ids, each with its contact (``imported_contact``)."""
+    known: dict[str, Case] = {}
+    for start in range(0, len(ids), 900):
+        for case in Case.objects.filter(hotline_id__in=ids[start:start + 900]):
+            case.imported_contact = None
+            known[case.hotline_id] = case
+    by_pk = {case.pk: case for case in known.values()}
+    pks = list(by_pk)
+    for start in range(0, len(pks), 900):
+        for contact in CaseContact.objects.filter(case_id__in=pks[start:start + 900]):
+            by_pk[contact.case_id].imported_contact = contact
+    return known
+
+
+def _regions(codes: set[str]) -> dict[str, Region]:
+    """The regions a file names by code, read at once (a code not found stays a code: intake names it)."""
+    found, codes = {}, sorted(codes)
+    for start in range(0, len(codes), 900):
+        found.update((r.code, r) for r in Region.objects.filter(code__in=codes[start:start + 900]))
+    return found
+
+
+def _intake_check(actor, row: HotlineRow, regions, fallback, add_error) -> CheckedOrder | None:
+    try:
+        order = check_hotline_case(
+            actor=actor, hotline_id=row.hotline_id, category=row.category, title=row.title,
+            description=row.description, urgency=row.urgency, lon=row.lon, lat=row.lat, crs=row.crs,
+            region=regions.get(row.region, row.region) if row.region else fallback, address=row.address,
+            caller_name=row.caller_name, caller_phone=row.caller_phone, received_at=row.received_at)
+    except ValidationError as exc:
+        for field_name, messages in exc.message_dict.items():
+            for message in messages:
+                add_error(row.row, COLUMN_OF_FIELD.get(field_name, "hotline_id"), message)
+        return None
+    if not may_intake(order.case, actor):
+        add_error(row.row, "region" if row.lon is None else "lon",
+                  _("This place lies outside your area; you may not register cases there."))
+        return None
+    return order
+
+
+def _write(actor, report, fresh, changed, categories, filename, data, progress) -> None:
+    """Write the checked rows, batch by batch; on a failure, stop and say how to resume."""
+    pause = SQLITE_PAUSE if connection.vendor == "sqlite" else 0
+    current_row = 0
+    try:
+        if categories.missing:
+            with transaction.atomic():
+                for leaf in categories.missing.values():
+                    leaf.save()
+                    record(actor=actor, action="cases.category.catch_all", obj=leaf,
+                           changes={"code": [None, leaf.code], "parent": [None, leaf.parent.code]})
+            for order in [order for _row, order in fresh] + [order for _row, order, _case in changed]:
+                order.case.category = order.case.category  # the leaf saved just now: take its key
+        tick = progress(_("importing"), len(fresh) + len(changed))
+        for start in range(0, len(fresh), BATCH):
+            batch = fresh[start:start + BATCH]
+            current_row = batch[0][0].row
+            cases = register_hotline_cases(actor=actor, orders=[order for _row, order in batch])
+            report.case_ids.extend(case.pk for case in cases)
+            report.created += len(cases)
+            report.written += len(cases)
+            tick(len(batch))
+            if pause:
+                time.sleep(pause)
+        for start in range(0, len(changed), BATCH):
+            with transaction.atomic():
+                for row, order, case in changed[start:start + BATCH]:
+                    current_row = row.row
+                    update_hotline_case(actor=actor, case=case, order=order, filename=filename)
+                    report.updated += 1
+            report.written += len(changed[start:start + BATCH])
+            tick(len(changed[start:start + BATCH]))
+            if pause:
+                time.sleep(pause)
+        with transaction.atomic():
             record(actor=actor, action="cases.import", object_type="cases.case", object_repr=filename[:200],
                    changes={"file": filename, "sha256": hashlib.sha256(data).hexdigest(), "rows": report.rows,
-                            "created": report.created, "skipped": report.skipped})
-        if report.errors or dry_run:
-            transaction.set_rollback(True)
-    if report.errors:
-        report.created = 0
-    if report.errors or dry_run:
-        report.case_ids = []  # rolled back: these ids name nothing
-    elif report.created >= BULK_ROWS:
-        refresh_statistics([Case, CaseEvent, AuditEvent])
-    return report
+                            "created": report.created, "updated": report.updated, "unchanged": report.skipped})
+    except (ValidationError, PermissionDenied, DatabaseError) as exc:
+        report.stopped = True
+        message = "; ".join(m for ms in exc.message_dict.values() for m in ms) if (
+            isinstance(exc, ValidationError) and hasattr(exc, "error_dict")) else str(exc)
+        report.problems.add(current_row, "", _(
+            "The import stopped at this row: %(error)s. %(written)d of %(total)d rows were written. Import the "
+            "same file again to write the rest: rows written already are recognised by their 工单编号.") % {
+            "error": message, "written": report.written, "total": len(fresh) + len(changed)})

@@ -31,7 +31,7 @@ from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Region
 
 from . import search
-from .models import Case, CaseState, Category, SavedView, Verification
+from .models import Case, CaseState, Category, ImportRun, SavedView, Verification
 from .numbers import parse as parse_number
 
 
@@ -329,6 +329,26 @@ def supervisions_for(actor, *, limit: int = 20, kinds=None) -> list:
                           default=Value(1), output_field=IntegerField())
     return list(queryset.select_related("case", "unit", "given_by")
                 .order_by(pending_first, "-given_at", "-id")[:limit])
+
+
+# --- imports started from the console ------------------------------------------------------
+
+def import_runs(actor) -> QuerySet:
+    """The actor's own imports, newest first: a run (and its report, which shows rows of the file) is
+    its starter's alone, an administrator's scope notwithstanding."""
+    user = user_of(actor)
+    if user is None:
+        return ImportRun.objects.none()
+    return scope_queryset(ImportRun.objects.defer("data"), actor).filter(created_by=user).order_by(
+        "-created_at", "-id")
+
+
+def import_run_for(actor, run_id) -> ImportRun | None:
+    try:
+        run_id = int(run_id)
+    except (TypeError, ValueError):
+        return None
+    return import_runs(actor).filter(pk=run_id).first() if 0 < run_id < 2**63 else None
 
 
 # --- the desk: a caller's earlier cases, reply templates ---------------------------------

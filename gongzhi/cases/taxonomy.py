@@ -4,6 +4,12 @@ Modelled on the classifications in use by municipal 12345 hotlines: ten
 domains with their common second-level items, plus consultations (咨询),
 which may be answered and closed at intake. Names are data, in Chinese.
 
+Every group (first level) has a catch-all leaf 其他 (code: the group's code
+and 00), which receives a case labelled with the group alone: real hotline
+exports often name only the first level (城乡建设). :func:`ensure_catch_alls`
+adds it to groups that lack one (an administrator's own group, an
+installation seeded before it existed).
+
 Deadlines are (urgent, normal): response in working hours, resolution in
 working days. A child inherits its parent's values unless it names its own.
 The module has no model imports, so the data migration can use it with the
@@ -143,8 +149,16 @@ KEYWORDS = {
 }
 
 
+CATCH_ALL_NAME = "其他"
+
+
+def catch_all_code(group_code: str) -> str:
+    """The group's code and 00: below its numbered items (01, 02, …), clear of the codes administrators add."""
+    return f"{group_code}00"
+
+
 def rows():
-    """The taxonomy flattened to dicts, parents before children."""
+    """The taxonomy flattened to dicts, parents before children; each group's 其他 last."""
     order = 0
     for code, name, kind, response, resolution, consultation, children in DEFAULT_TAXONOMY:
         order += 1
@@ -153,6 +167,8 @@ def rows():
             order += 1
             yield _row(child_code, child_name, code, order, child_kind, child_response or response,
                        child_resolution or resolution, consultation)
+        order += 1
+        yield _row(catch_all_code(code), CATCH_ALL_NAME, code, order, kind, response, resolution, consultation)
 
 
 def _row(code, name, parent_code, order, kind, response, resolution, consultation):
@@ -183,3 +199,40 @@ def seed(category_model) -> tuple[int, int]:
         by_code[obj.code] = obj
         created += 1
     return created, present
+
+
+def catch_all_of(category_model, group):
+    """An unsaved catch-all leaf 其他 for ``group``, with the group's deadlines, unit kind and flags.
+
+    Its code is :func:`catch_all_code`, or, when that is taken, the first free one of the group's
+    code and 99, 98, …
+    """
+    taken = set(category_model.objects.filter(code__startswith=group.code).values_list("code", flat=True))
+    candidates = [catch_all_code(group.code)] + [f"{group.code}{n:02d}" for n in range(99, 9, -1)]
+    code = next((c for c in candidates if c not in taken), f"{group.code}-{CATCH_ALL_NAME}")
+    fields = {f.name for f in category_model._meta.concrete_fields}
+    copied = {name: getattr(group, name) for name in (
+        "default_unit_kind", "response_hours_urgent", "response_hours_normal", "resolution_days_urgent",
+        "resolution_days_normal", "dispatch_hours_urgent", "dispatch_hours_normal", "is_utility",
+        "is_consultation") if name in fields}
+    return category_model(code=code, name=CATCH_ALL_NAME, parent=group, sort_order=group.sort_order, is_active=True,
+                          **copied)
+
+
+def groups_without_catch_all(category_model) -> list:
+    """Active groups (categories with active children) that have no active child named 其他."""
+    children = {}
+    for parent_id, name in category_model.objects.filter(is_active=True).exclude(parent=None).values_list(
+            "parent_id", "name"):
+        children.setdefault(parent_id, set()).add(name)
+    return [group for group in category_model.objects.filter(pk__in=children, is_active=True).order_by("code")
+            if CATCH_ALL_NAME not in children[group.pk]]
+
+
+def ensure_catch_alls(category_model) -> int:
+    """Give every active group its catch-all leaf 其他 where it lacks one; the number created."""
+    created = 0
+    for group in groups_without_catch_all(category_model):
+        catch_all_of(category_model, group).save()
+        created += 1
+    return created

@@ -118,3 +118,52 @@ def insert(obj, *, using: str | None = None):
     obj._state.adding = False
     obj._state.db = using
     return obj
+
+
+def insert_many(objs: list, *, using: str | None = None, with_pks: bool = False) -> list:
+    """Store the new ``objs`` (of one model) with one prepared INSERT run by ``executemany``; return them.
+
+    For a batch of an import: ``bulk_create`` compiles a multi-row statement
+    and prepares every value through the query compiler (most of an import's
+    time); this converts each value once, as :func:`insert` does. With
+    ``with_pks`` each object gets its primary key first, reserved from the
+    table's sequence (PostgreSQL) or past the highest key ever given (SQLite,
+    whose write lock the caller's transaction holds), for rows that others
+    point to. Foreign keys must carry their keys already (``case_id`` set,
+    or the related object saved before it was assigned). Runs inside the
+    caller's transaction.
+    """
+    if not objs:
+        return objs
+    model = type(objs[0])
+    using = using or router.db_for_write(model)
+    connection = connections[using]
+    if with_pks:
+        for obj, pk in zip(objs, _reserve_keys(model, connection, len(objs)), strict=True):
+            obj.pk = pk
+    sql, fields, _returns_pk = _statement(model, connection, with_pks)
+    sql = sql.split(" RETURNING ")[0]  # executemany returns nothing; keys are reserved above when needed
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [_params(obj, fields, connection) for obj in objs])
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = using
+    return objs
+
+
+def _reserve_keys(model, connection, count: int) -> list[int]:
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [table, column, count])
+            return [row[0] for row in cursor.fetchall()]
+        if connection.vendor != "sqlite" or not connection.in_atomic_block:
+            raise RuntimeError("insert_many(with_pks=True) needs PostgreSQL or SQLite inside a transaction")
+        quote = connection.ops.quote_name
+        cursor.execute(f"SELECT max({quote(column)}) FROM {quote(table)}")
+        highest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        highest = max(highest, row[0] if row else 0)
+    return list(range(highest + 1, highest + 1 + count))

@@ -15,8 +15,12 @@ handled here once:
   any number of 16 or more digits anywhere, is refused with a hint instead of
   being guessed at. Whole numbers read as ``123``, not ``123.0``.
 * **Dates.** A date cell is a date; a date written as text is parsed
-  (2025-09-15, 2025/9/15, 2025年9月15日, 20250915); a date that Excel shows as
-  a plain number (a serial date, days since 1899-12-30) is converted.
+  (2025-09-15, 2025/9/15, 2025年9月15日, 2025.09.15, 20250915); a date that Excel
+  shows as a plain number (a serial date, days since 1899-12-30) is converted.
+  A date and time (:func:`cell_datetime`) is read in the same shapes with a time
+  after it (2019/2/28 9:05:05, 2019年2月28日 11时25分, 2019.02.28 11:25, ISO 8601
+  with or without an offset), a date alone as midnight, and a serial with a
+  fraction of a day (43524.378) as that moment.
 * **Problems.** Each is ``(row, column as written, message)``, the row being
   the spreadsheet's own (header = row 1). A wrong file may produce millions:
   :class:`Problems` lists the first ``limit`` and counts them all, so a report
@@ -328,3 +332,54 @@ def _serial_date(number: float) -> dt.date:
     if not float(number).is_integer() or int(number) not in SERIAL_DATES:
         raise ValueError(_("“%(value)s” is not a date such as 2025-09-15.") % {"value": number})
     return EXCEL_EPOCH + dt.timedelta(days=int(number))
+
+
+_TIME_TEXT = re.compile(
+    r"^(?P<date>\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)"
+    r"(?:(?:\s+|\s*T\s*|(?<=日)\s*)(?P<hour>\d{1,2})\s*[:：时点]\s*(?P<minute>\d{1,2})\s*分?"
+    r"(?:\s*[:：]?\s*(?P<second>\d{1,2})(?:\.\d+)?\s*秒?)?)?$")
+_SERIAL_TEXT = re.compile(r"^\d{5}(\.\d+)?$")
+
+
+def cell_datetime(value) -> dt.datetime | None:
+    """A naive date and time from a cell (see "Dates" above); None when blank.
+
+    An offset written in the text (ISO 8601, ``+08:00``) is kept, so the result may be aware.
+    Raises ValueError with a message for the user when the cell is no date and time.
+    """
+    if value is None or (type(value) is str and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _serial_moment(float(value))
+    text = str(value).strip()
+    if _SERIAL_TEXT.match(text):  # a serial date saved into a CSV as its number
+        return _serial_moment(float(text))
+    if re.fullmatch(r"\d{14}", text):  # 20190228090505
+        text = f"{text[:4]}-{text[4:6]}-{text[6:8]} {text[8:10]}:{text[10:12]}:{text[12:]}"
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    match = _TIME_TEXT.match(text)
+    if match:
+        try:
+            day = cell_date(match["date"])
+            if match["hour"] is None:
+                return dt.datetime.combine(day, dt.time())
+            return dt.datetime.combine(day, dt.time(int(match["hour"]), int(match["minute"]),
+                                                    int(match["second"] or 0)))
+        except ValueError:
+            pass  # 2019-02-30, 25:00: said as "not a date and time" below
+    raise ValueError(_("“%(value)s” is not a date and time such as 2025-09-15 10:23.") % {"value": text[:40]})
+
+
+def _serial_moment(number: float) -> dt.datetime:
+    if number < 0 or int(number) not in SERIAL_DATES:
+        raise ValueError(_("“%(value)s” is not a date and time such as 2025-09-15 10:23.") % {"value": number})
+    day = EXCEL_EPOCH + dt.timedelta(days=int(number))
+    seconds = round((number - int(number)) * 86_400)
+    return dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=seconds)

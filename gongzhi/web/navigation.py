@@ -57,6 +57,11 @@ def looks_up(user) -> bool:
     return can(user, "registry.view") and not is_grid_worker(user)
 
 
+def imports_cases(user) -> bool:
+    """Hotline staff and dispatchers: the console's import of hotline exports."""
+    return sees_cases(user) and can(user, "cases.intake")
+
+
 def publishes_notices(user) -> bool:
     return can(user, "notices.publish") and not is_grid_worker(user)
 
@@ -83,6 +88,7 @@ MENU: tuple[Item, ...] = (
     Item("console_cases", _("Cases"), sees_cases),
     Item("console_views", _("Saved views"), sees_cases),
     Item("console_deadlines", _("Deadline board"), sees_deadlines),
+    Item("console_imports", _("Hotline import"), imports_cases),
     Item("console_reply_templates", _("Reply templates"), keeps_reply_templates),
     Item("lookup", _("Look-up"), looks_up),
     Item("notices_manage", _("Notices"), publishes_notices),

@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import views
 from .forms import LoginForm
-from .views import console, dashboard, desk, grid, notices, phone, resident, saved_views
+from .views import console, dashboard, desk, grid, imports, notices, phone, resident, saved_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -36,6 +36,9 @@ urlpatterns = [
     path("console/bulk-dispatch/", console.bulk_dispatch, name="console_bulk_dispatch"),
     path("console/deadlines/", console.deadlines, name="console_deadlines"),
     path("console/views/", saved_views.manage, name="console_views"),
+    path("console/imports/", imports.hotline_import, name="console_imports"),
+    path("console/imports/progress/", imports.hotline_import_progress, name="console_imports_progress"),
+    path("console/imports/problems.xlsx", imports.hotline_import_problems, name="console_imports_problems"),
     path("console/notices/", notices.staff_list, name="notices_manage"),
     path("console/notices/new/", notices.staff_edit, name="notices_new"),
     path("console/notices/<int:notice_id>/", notices.staff_edit, name="notices_edit"),

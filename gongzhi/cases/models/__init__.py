@@ -24,6 +24,7 @@ from .handling import (
     Whistle,
     WhistleResponse,
 )
+from .import_run import FINISHED_STATES, ImportRun, ImportState
 from .numbering import WorkOrderDay
 from .reply_template import ReplyTemplate
 from .rollup import Rollup, RollupIntake, RollupRates, Span
@@ -39,7 +40,7 @@ __all__ = [
     "Category", "Channel", "Crs", "DeadlineMarker", "ExtensionRequest", "ExtensionState", "Open311Submission",
     "Rollup", "RollupIntake", "RollupRates", "RoutingRule", "Span",
     "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",
-    "FINDINGS_OF", "Finding", "Verification", "VerificationKind", "SavedView",
-    "Supervision", "SupervisionKind", "SupervisionRule", "ReplyTemplate", "WorkOrderDay",
+    "FINDINGS_OF", "FINISHED_STATES", "Finding", "ImportRun", "ImportState", "Verification", "VerificationKind",
+    "SavedView", "Supervision", "SupervisionKind", "SupervisionRule", "ReplyTemplate", "WorkOrderDay",
     "SearchEntry", "SynonymGroup",
 ]

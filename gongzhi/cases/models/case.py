@@ -119,7 +119,7 @@ class Case(models.Model):
     )
     urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
     title = models.CharField(_("title"), max_length=100)
-    description = models.TextField(_("description"), max_length=4000)
+    description = models.TextField(_("description"), max_length=20000)
 
     # Location: stored in WGS-84 (= CGCS2000 at this precision); the input
     # coordinates and their system are kept as given, for traceability.

@@ -10,20 +10,26 @@ client's submission record with its token.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import require
-from gongzhi.audit.services import record
+from gongzhi.audit.services import diff, record, record_many
+from gongzhi.core import crypto
+from gongzhi.core.inserts import insert_many
 from gongzhi.regions.selectors import locate_grid_key
 
-from ..models import Case, Category, Channel, Crs, Open311Submission, Urgency
+from ..machine import intake_many
+from ..models import TERMINAL_STATES, Case, CaseContact, CaseState, Category, Channel, Crs, Open311Submission, Urgency
+from ..search import index as search_index
 from .contacts import add_contact, contact_fields
-from .intake import create_case
+from .intake import check_case, create_case
 
 MEDIA_URL_MAX = 500
 TITLE_LENGTH = 30
@@ -51,6 +57,148 @@ def register_hotline_case(*, actor, hotline_id: str, category, title: str, descr
                            address=address, hotline_id=hotline_id, at=received_at)
         add_contact(case, actor=actor, name=name, phone=phone)
     return case
+
+
+@dataclass
+class CheckedOrder:
+    """A hotline work order that passed every check of intake, ready to be written or compared."""
+
+    case: Case  # unsaved
+    payload: dict
+    at: datetime | None
+    name: str
+    phone: str
+    phone_index: str = ""  # computed with the checks, outside the write's transaction
+
+
+# What an import may change of a case it took in before: its text at any time while it is open,
+# where and what it is about (which decide routing and deadlines) only until it is dispatched.
+TEXT_FIELDS = ("title", "description", "address")
+ROUTING_FIELDS = ("category_id", "urgency", "lon", "lat", "crs", "input_lon", "input_lat", "grid_id", "region_code")
+CONTACT_FIELDS = ("name", "phone_index")
+
+
+def check_hotline_case(*, actor, hotline_id: str, category, title: str, description: str,
+                       urgency: str = Urgency.NORMAL, lon=None, lat=None, crs: str = Crs.WGS84, region=None,
+                       address: str = "", caller_name: str = "", caller_phone: str = "",
+                       received_at: datetime | None = None, hotline_id_known: bool = False) -> CheckedOrder:
+    """Every check of :func:`register_hotline_case`, writing nothing (for a whole file before its first write).
+
+    ``hotline_id_known``: the id is known to be taken (the importer compares such an order with its case
+    instead of creating one, so the check of intake that refuses a taken id is skipped here).
+    """
+    errors: dict[str, list] = {}
+    name, phone = contact_fields(caller_name, caller_phone, errors)
+    if not str(hotline_id or "").strip():
+        errors.setdefault("hotline_id", []).append(_("The hotline work order id is required."))
+    try:
+        case, payload = check_case(actor=actor, channel=Channel.HOTLINE_12345, category=category, title=title,
+                                   description=description, urgency=urgency, lon=lon, lat=lat, crs=crs,
+                                   region=region, address=address, hotline_id=hotline_id, hotline_id_known=False)
+    except ValidationError as exc:
+        for field_name, messages in exc.message_dict.items():
+            errors.setdefault(field_name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    return CheckedOrder(case=case, payload=payload, at=received_at, name=name, phone=phone,
+                        phone_index=crypto.blind_index("phone", phone) if phone else "")
+
+
+def register_hotline_cases(*, actor, orders: list[CheckedOrder]) -> list[Case]:
+    """Write a batch of checked work orders: the cases, their intake events, contacts and audit events.
+
+    The rows are those of :func:`register_hotline_case`, written with one
+    prepared INSERT per table for the batch (:func:`gongzhi.cases.machine.intake_many`).
+    """
+    require(actor, "cases.intake")
+    with transaction.atomic():
+        cases = intake_many([(order.case, order.payload, order.at) for order in orders], actor=actor)
+        contacts = [CaseContact(case=case, name=order.name, phone=order.phone, phone_index=order.phone_index)
+                    for case, order in zip(cases, orders, strict=True) if order.name or order.phone]
+        insert_many(contacts, with_pks=True)
+        record_many(actor=actor, action="cases.contact", entries=[
+            {"obj": contact, "object_repr": f"#{contact.case_id}", "region_code": contact.case.region_code,
+             "changes": {"name": [None, crypto.mask_name(contact.name)],
+                         "phone": [None, crypto.mask_phone(contact.phone)]}}
+            for contact in contacts])
+    return cases
+
+
+def hotline_changes(case: Case, contact: CaseContact | None, order: CheckedOrder) -> dict[str, tuple]:
+    """{field: (now, in the order)} for what a re-imported order would change of its case; {} when nothing."""
+    changes = {}
+    for name in TEXT_FIELDS + ROUTING_FIELDS:
+        now, new = getattr(case, name), getattr(order.case, name)
+        if isinstance(now, float) and isinstance(new, float) and abs(now - new) < 1e-9:
+            continue
+        if now != new and not (now in (None, "") and new in (None, "")):
+            changes[name] = (now, new)
+    phone_index = order.phone_index
+    if (contact.name if contact else "") != order.name:
+        changes["contact_name"] = (contact.name if contact else "", order.name)
+    if (contact.phone_index if contact else "") != phone_index:
+        changes["contact_phone"] = ("…", "…")
+    return changes
+
+
+def update_conflict(case: Case, changes: dict) -> str | None:
+    """Why an import may not apply ``changes`` to ``case``, or None when it may."""
+    if case.state in TERMINAL_STATES or case.state == CaseState.MERGED:
+        return _("Case #%(id)s (hotline id %(hotline)s) is %(state)s; the changed work order cannot be applied to "
+                 "it. Remove this row, or reopen or edit the case in the console.") % {
+            "id": case.pk, "hotline": case.hotline_id, "state": case.get_state_display()}
+    routing = [name for name in changes if name in ROUTING_FIELDS]
+    if routing and case.state != CaseState.RECEIVED:
+        return _("Case #%(id)s (hotline id %(hotline)s) has been dispatched; its category, urgency or place can "
+                 "no longer be changed by an import. Remove this row, or change the case in the console.") % {
+            "id": case.pk, "hotline": case.hotline_id}
+    return None
+
+
+def update_hotline_case(*, actor, case: Case, order: CheckedOrder, filename: str = "") -> Case:
+    """Apply a re-imported work order's changed content to its case, with the differences in the audit trail.
+
+    Refuses (ValidationError on ``hotline_id``) what :func:`update_conflict` names. The version check
+    makes a concurrent change of the case win: the import then reports the conflict instead.
+    """
+    require(actor, "cases.intake")
+    with transaction.atomic():
+        current = Case.objects.select_for_update().get(pk=case.pk)
+        contact = CaseContact.objects.filter(case=current).first()
+        changes = hotline_changes(current, contact, order)
+        if not changes:
+            return current
+        conflict = update_conflict(current, changes)
+        if conflict or current.version != case.version:
+            raise ValidationError({"hotline_id": conflict or _(
+                "Case #%(id)s was changed by someone else while the file was imported; import it again.")
+                % {"id": case.pk}})
+        fields = [name for name in TEXT_FIELDS + ROUTING_FIELDS if name in changes]
+        before = {name: getattr(current, name) for name in fields}
+        for name in fields:
+            setattr(current, name, getattr(order.case, name))
+        current.version += 1
+        Case.objects.filter(pk=current.pk).update(version=current.version, updated_at=timezone.now(),
+                                                  **{name: getattr(current, name) for name in fields})
+        if {"title", "description", "address"} & set(fields):
+            search_index.index_case(current)  # the full-text entry follows the changed letter
+        audit = diff(current, before, fields)
+        if "contact_name" in changes or "contact_phone" in changes:
+            audit["contact"] = _contact_changes(current, contact, order, actor)
+        record(actor=actor, action="cases.import.update", obj=current, changes=audit,
+               reason=filename[:200], object_repr=f"#{current.pk} {current.title}"[:200])
+    return current
+
+
+def _contact_changes(case: Case, contact: CaseContact | None, order: CheckedOrder, actor) -> dict:
+    before = {"name": crypto.mask_name(contact.name), "phone": crypto.mask_phone(contact.phone)} if contact else {}
+    if contact is None:
+        add_contact(case, actor=actor, name=order.name, phone=order.phone)
+    else:
+        contact.name, contact.phone = order.name, order.phone
+        contact.phone_index = order.phone_index
+        contact.save(update_fields=["name", "phone", "phone_index"])
+    return {"before": before, "after": {"name": crypto.mask_name(order.name), "phone": crypto.mask_phone(order.phone)}}
 
 
 # The channels of the desk: a call taken by the office's own hotline seat, a resident at the counter.

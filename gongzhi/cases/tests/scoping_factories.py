@@ -20,6 +20,7 @@ from gongzhi.cases.models import (
     Category,
     DeadlineMarker,
     ExtensionRequest,
+    ImportRun,
     Open311Submission,
     ReplyTemplate,
     RoutingRule,
@@ -133,13 +134,19 @@ def saved_view(owner, n):
     return SavedView.objects.create(owner=owner, name=f"视图{n}")
 
 
+def import_run(owner, n):
+    return ImportRun.objects.create(created_by=owner, filename=f"hotline{n}.csv")
+
+
 def category(n):
     return Category.objects.create(code=f"F{n}", name=f"factory category {n}")
 
 
-# A saved view is its owner's (and, while shared, its unit's); categories are a catalogue that
+# A saved view is its owner's (and, while shared, its unit's), an import run its starter's; categories are a catalogue that
 # the scope admits nobody to (it is read through its own selectors, unscoped).
-OWNED = {SavedView: saved_view}
+OWNED = {SavedView: saved_view, ImportRun: import_run}
+
+
 def synonym_group(n):
     return SynonymGroup.objects.create(words=f"同义{n} 近义{n}")
 

@@ -93,7 +93,8 @@ def test_one_bad_row_imports_nothing_and_is_named(world, tmp_path):
     problems = {(e.row, e.column) for e in report.errors}
     assert (5, "诉求类别") in problems  # spreadsheet rows: header = 1, so the 4th data row is row 5
     assert {(7, "来电时间"), (7, "紧急程度"), (7, "诉求内容"), (7, "经度"), (7, "坐标系")} <= problems
-    # Rows are checked before any intake, so the row only the service can judge is reported once the rest is right.
+    # Every check of intake runs on every row too, so the point in no grid is reported in the same pass.
+    assert (6, "经度") in problems
     assert Case.objects.count() == 0 and CaseContact.objects.count() == 0
     message = next(e for e in report.errors if e.row == 5)
     assert "不存在的类别" in str(message) and str(message).startswith("Row 5, column 诉求类别")

@@ -123,3 +123,31 @@ def test_problems_count_every_one_and_list_the_first_limit():
     assert str(problems.listed[0]) == "Row 2, column 证件号码: wrong"
     assert str(tabular.Problem(3, "姓名", "required", sheet="人员")) == "Sheet 人员, row 3, column 姓名: required"
     assert not Problems()
+
+
+@pytest.mark.parametrize(("written", "moment"), [
+    ("2019/2/28 9:05:05", dt.datetime(2019, 2, 28, 9, 5, 5)),
+    ("2018/4/24", dt.datetime(2018, 4, 24)),
+    ("2019年2月28日 11时25分", dt.datetime(2019, 2, 28, 11, 25)),
+    ("2019年2月28日11时25分30秒", dt.datetime(2019, 2, 28, 11, 25, 30)),
+    ("2019.02.28 11:25", dt.datetime(2019, 2, 28, 11, 25)),
+    ("2019-02-28 09:05:05.0", dt.datetime(2019, 2, 28, 9, 5, 5)),
+    ("20190228090505", dt.datetime(2019, 2, 28, 9, 5, 5)),
+    (43524.5, dt.datetime(2019, 2, 28, 12, 0)),  # an Excel serial with a fraction of a day
+    ("43524.25", dt.datetime(2019, 2, 28, 6, 0)),  # the same saved into a CSV
+    (43524, dt.datetime(2019, 2, 28)),
+    (dt.date(2019, 2, 28), dt.datetime(2019, 2, 28)),
+])
+def test_dates_and_times_as_hotline_exports_write_them(written, moment):
+    assert tabular.cell_datetime(written) == moment
+
+
+def test_a_date_and_time_keeps_its_offset_and_refuses_what_is_none():
+    assert tabular.cell_datetime("2025-09-15T11:30:00+08:00").utcoffset() == dt.timedelta(hours=8)
+    assert tabular.cell_datetime("  ") is None
+    for wrong in ("2019/2/30 10:00", "2019/2/28 25:00", "soon", 12, "2019年2月"):
+        with pytest.raises(ValueError, match="is not a date"):
+            tabular.cell_datetime(wrong)
+    with translation.override("zh-hans"):
+        with pytest.raises(ValueError, match="不是有效的日期时间"):
+            tabular.cell_datetime("soon")

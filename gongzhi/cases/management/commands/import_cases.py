@@ -1,8 +1,10 @@
 """python manage.py import_cases FILE [--dry-run]: take in a 12345 hotline export (XLSX or CSV).
 
-All or nothing and idempotent by the hotline's work order id; see
-gongzhi.cases.importing. Exits with an error and the validation report when
-any row is wrong; nothing is written then.
+Checked whole before the first write, written in short batches, idempotent
+by the hotline's work order id (工单编号); see gongzhi.cases.importing. Exits
+with an error and the report when any row is wrong; nothing is written then.
+If the writing stops part way (a crash, a conflicting change meanwhile), the
+same command with the same file writes the rest.
 """
 
 from pathlib import Path
@@ -41,10 +43,15 @@ class Command(BaseCommand):
                                       default_region=region, progress=progress)
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from None
+        if report.stopped:
+            for problem in report.errors:
+                self.stderr.write(str(problem))
+            raise CommandError(_("The import stopped part way; import the same file again to write the rest."))
         if not report.ok:
             fail_with_problems(self, report)
-        self.stdout.write(_("%(rows)d rows: %(created)d cases created, %(skipped)d imported before.")
-                          % {"rows": report.rows, "created": report.created, "skipped": report.skipped})
+        self.stdout.write(_("%(rows)d rows: %(created)d cases created, %(updated)d updated, %(skipped)d unchanged.")
+                          % {"rows": report.rows, "created": report.created, "updated": report.updated,
+                             "skipped": report.skipped})
         if dry_run:
             self.stdout.write(self.style.WARNING(_("Dry run: nothing was written.")))
         else:
