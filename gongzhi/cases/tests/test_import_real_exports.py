@@ -253,3 +253,16 @@ def test_imported_cases_get_work_order_numbers_of_their_call_day_in_order(world,
     assert sorted(numbers.values()) == ["2019022800001", "2019022800002", "2019030100001", "2019030100002",
                                         "2019030100003"]
     assert numbers["GD0"] == "2019030100001" and numbers["GD1"] == "2019022800001"
+
+
+@pytest.mark.django_db
+def test_imported_orders_and_their_changed_letters_are_found_by_search(world):
+    from gongzhi.cases import selectors
+
+    def found(words):
+        return [c.hotline_id for c in selectors.list_cases(world.users.admin, selectors.CaseFilters(q=words))]
+
+    assert run(world.users.admin, [order("GD1", text="小区东门的路灯坏了一个月。", title="路灯不亮")]).ok
+    assert found("路灯") == ["GD1"]
+    assert run(world.users.admin, [order("GD1", text="小区东门的窨井盖松动，有人绊倒。", title="井盖松动")]).ok
+    assert found("井盖") == ["GD1"] and found("路灯") == []
