@@ -29,7 +29,7 @@ from .conftest import DESKTOP
 SHOTS = Path(__file__).resolve().parents[4] / "var" / "test" / "screenshots" / "dashboard"
 USERNAMES = ("dispatcher", "cg_clerk", "cg_clerk2", "water_clerk", "district_clerk", "comm_a_staff", "grid_a1",
              "grid_b1", "leader", "resident", "neighbour", "admin", "comm_b_staff")
-CODE = re.compile(r"\d{12,15}")  # a statistical region code (12 digits) or a grid's (15)
+CODE = re.compile(r"(?<!\d)(?:\d{12}|\d{15})(?!\d)")  # a region code (12 digits) or a grid's (15); a work-order number has 13
 
 
 def shot(page, name: str) -> None:
