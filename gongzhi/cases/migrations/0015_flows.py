@@ -13,7 +13,7 @@ def fill_keywords(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0010_supervision_and_step_deadlines")]
+    dependencies = [("cases", "0011_work_order_number_and_reply_templates")]
 
     operations = [
         migrations.AddField(

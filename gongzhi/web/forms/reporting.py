@@ -80,9 +80,10 @@ class ReportForm(StyledForm):
         self.popular = case_selectors.popular_categories()
         self.fields["region"].choices = community_choices(region_prefix)
         limit = settings.WEB_MAX_PHOTOS
-        self.fields["photos"].help_text = ngettext(
-            "At most %(n)d photo (JPEG, PNG or WebP).", "At most %(n)d photos (JPEG, PNG or WebP).", limit) % {
-            "n": limit}
+        if "photos" in self.fields:  # the desk's form has none
+            self.fields["photos"].help_text = ngettext(
+                "At most %(n)d photo (JPEG, PNG or WebP).", "At most %(n)d photos (JPEG, PNG or WebP).", limit) % {
+                "n": limit}
 
     def clean_photos(self):
         """Every photo is checked; the refusal names each refused photo and the ones that were fine.
