@@ -23,7 +23,8 @@ from .conftest import DESKTOP, PHONE, SCREENSHOTS
 from .test_flow import PIN, submit
 
 SHOTS = SCREENSHOTS.parent / "test" / "screenshots"
-CODE = re.compile(r"\d{12,15}")
+# A division code has 12 digits (15 for a grid); a work-order number (13) is meant to be read.
+CODE = re.compile(r"(?<!\d)(?:\d{12}|\d{15})(?!\d)")
 LOGINS = ("resident", "dispatcher", "cg_clerk", "grid_a1", "comm_a_staff")
 PHONE_NUMBER = "13800138000"
 
