@@ -109,3 +109,16 @@ def test_a_photo_over_the_limit_is_refused_in_megabytes(settings):
         check_image(b"x" * (10 * 1024 * 1024 + 1), keep_location=False, max_bytes=10 * 1024 * 1024,
                     max_pixels=1000)
     assert refused.value.messages == ["照片超过 10 MB，请重新选择"]
+
+
+def test_the_api_dispatch_may_remember_the_correction(world, new_case, client):
+    case = new_case()
+    client.force_login(world.users.dispatcher)
+    answer = client.post(f"/api/v1/cases/{case.pk}/dispatch", {"unit": "U-WATER", "remember_rule": True,
+                                                               "version": case.version},
+                         content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    assert RoutingRule.objects.get(is_active=True, category=case.category).unit == world.units.water
+    again = client.post(f"/api/v1/cases/{case.pk}/dispatch", {"unit": "U-CG", "version": answer.json()["version"]},
+                        content_type="application/json")
+    assert again.status_code == 422 and "reason" in again.content.decode()

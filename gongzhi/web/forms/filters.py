@@ -56,7 +56,14 @@ class CaseFilterForm(StyledForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("Anywhere"))] + region_choices(user)
+        regions = region_choices(user)
+        asked = (self.data.get("region") or "").strip() if self.is_bound else ""
+        if asked and asked not in {code for code, _name in regions}:
+            # A link may name a grid left out of a long list: it is offered by name too.
+            found = Region.objects.filter(code=asked).values_list("code", "name").first()
+            if found:
+                regions.append(found)
+        self.fields["region"].choices = [("", _("Anywhere"))] + regions
         self.fields["unit"].choices = [("", _("Any"))] + list(
             Unit.objects.filter(is_active=True).order_by("kind", "name").values_list("code", "name"))
         self.fields["state"].choices = [("", _("Any")), ("received,returned,arbitration", _("Waiting for dispatch")),

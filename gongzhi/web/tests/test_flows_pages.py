@@ -116,3 +116,13 @@ def test_the_report_page_offers_the_most_reported_categories(world, signed_in, n
     html = signed_in(world.users.resident, "zh-hans").get("/r/new/").content.decode()
     assert 'data-chips-for="id_category"' in html and 'data-code="0201"' in html
     cache.clear()
+
+
+def test_a_link_naming_a_grid_filters_by_it_by_name(world, signed_in, settings, monkeypatch):
+    from gongzhi.web.forms import filters
+
+    monkeypatch.setattr(filters, "GRIDS_UP_TO", 1)  # grids left out of the list
+    response = signed_in(world.users.dispatcher, "zh-hans").get("/console/cases/",
+                                                                {"region": world.tree["grid_a1"].code})
+    assert response.status_code == 200 and not response.context["form"].errors
+    assert f'<option value="{world.tree["grid_a1"].code}" selected>永安里第一网格</option>' in response.content.decode()

@@ -22,9 +22,8 @@ from gongzhi.cases.services.contacts import contact_of, look_up_caller
 from gongzhi.cases.services.hotline import register_desk_case
 from gongzhi.cases.services.reply_templates import save_reply_template
 from gongzhi.core import exports
-from gongzhi.regions.models import Region
 
-from .. import boards, mapdata
+from .. import boards, mapdata, names
 from ..access import page
 from ..forms import apply_service_error
 from ..forms.desk import DeskForm, ReplyTemplateForm
@@ -107,8 +106,7 @@ def case_print(request, case_id):
         raise Http404
     description = case.description
     cut = len(description) > DESCRIPTION_PRINTED
-    place = case.grid.name if case.grid_id else Region.objects.filter(code=case.region_code).values_list(
-        "name", flat=True).first() or case.region_code
+    place = names.place_of(case) or "—"  # a place by name, never its division code
     return render(request, "web/console/case_print.html", {
         "case": case, "description": description[:DESCRIPTION_PRINTED] + ("…" if cut else ""), "cut": cut,
         "caller": contact_of(case), "place": place, "printed_at": timezone.now(),
@@ -118,7 +116,7 @@ def case_print(request, case_id):
 @page(sees_cases)
 def case_export(request, fmt):
     """The case list with the filters it has now (its query string), as XLSX or CSV, masked and audited."""
-    form = CaseFilterForm(request.GET or None)
+    form = CaseFilterForm(request.GET or None, user=request.user)
     back = redirect(f"{reverse('console_cases')}?{request.GET.urlencode()}")
     if form.is_bound and not form.is_valid():
         messages.error(request, _("Correct the filters before exporting."))
