@@ -41,6 +41,7 @@ from gongzhi.core.scoping import ensure_code_in_scope
 from gongzhi.core.tabular import Column, FormatError, Progress, cell_text, no_progress
 from gongzhi.regions.models import Region
 
+from . import duplicates
 from .models import Case, CaseEvent, Category, Urgency
 from .services.hotline import register_hotline_case
 
@@ -91,6 +92,8 @@ class ImportReport(tabular.ProblemReport):
     skipped: int = 0  # imported before (same hotline id)
     problems: tabular.Problems = field(default_factory=tabular.Problems)
     case_ids: list[int] = field(default_factory=list)
+    # Not errors: rows imported all the same, for a person to look at (exact repeats of a caller).
+    warnings: tabular.Problems = field(default_factory=tabular.Problems)
 
 
 @dataclass
@@ -250,6 +253,23 @@ def _check_row(number: int, cells: dict, categories: _Categories, now, add_error
 
 # --- the import ---------------------------------------------------------------------
 
+def _warn_repeats(rows: list[HotlineRow], report: ImportReport, headers: dict[str, str]) -> None:
+    """Warn of rows that repeat, word for word, an earlier report from the same phone (a stored case
+    or an earlier row): imported all the same, for the dispatcher to merge (gongzhi.cases.duplicates)."""
+    column = headers.get("description", HEADER_OF["description"])
+    found = duplicates.exact_repeats([(row.description, row.caller_phone) for row in rows])
+    for row, repeat in zip(rows, found, strict=True):
+        if repeat is None:
+            continue
+        if repeat.case_id is not None:
+            message = _("The same text from the same caller as case #%(id)s: probably a repeat; merge it if so.") % {
+                "id": repeat.case_id}
+        else:
+            message = _("The same text from the same caller as row %(row)d: probably a repeat; merge it if so.") % {
+                "row": rows[repeat.item].row}
+        report.warnings.add(row.row, column, message)
+
+
 def import_cases(*, actor, data: bytes, filename: str, dry_run: bool = False, default_region: str = "",
                  progress: Progress = no_progress, now: dt.datetime | None = None) -> ImportReport:
     """Import a hotline export; see the module docstring. Nothing is written unless every row is right."""
@@ -308,6 +328,7 @@ def import_cases(*, actor, data: bytes, filename: str, dry_run: bool = False, de
     report.skipped = len(checked) - len(fresh)
     if report.errors:
         return report
+    _warn_repeats(fresh, report, headers)
 
     # 2. Intake, all in one transaction.
     tick = progress(_("importing"), len(fresh))
@@ -332,7 +353,8 @@ def import_cases(*, actor, data: bytes, filename: str, dry_run: bool = False, de
         if not report.errors:
             record(actor=actor, action="cases.import", object_type="cases.case", object_repr=filename[:200],
                    changes={"file": filename, "sha256": hashlib.sha256(data).hexdigest(), "rows": report.rows,
-                            "created": report.created, "skipped": report.skipped})
+                            "created": report.created, "skipped": report.skipped,
+                            "repeats": report.warnings.total})
         if report.errors or dry_run:
             transaction.set_rollback(True)
     if report.errors:
