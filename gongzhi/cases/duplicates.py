@@ -54,7 +54,7 @@ from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Level, Region
 from gongzhi.regions.selectors import grid_keys_near
 
-from .models import OPEN_STATES, Case, CaseContact, Crs
+from .models import OPEN_STATES, Case, CaseContact, CaseSupporter, Crs
 from .services.intake import locate
 
 # Characters compared: the start of title + description (a 7,000-character letter is about its
@@ -317,3 +317,27 @@ def exact_repeat_of(*, description: str, phone: str) -> int | None:
     """The id of the earliest stored case with the same description from the same phone, or None."""
     found = exact_repeats([(description, phone)])[0]
     return found.case_id if found else None
+
+
+# --- what a person supported ------------------------------------------------------------
+
+SUPPORTED_SHOWN = 50
+
+
+def supported_by(actor) -> list[Reported]:
+    """The cases ``actor`` added their voice to (newest first), as a resident may see them."""
+    rows = (scope_queryset(CaseSupporter.objects.filter(user_id=getattr(actor, "pk", None)), actor)
+            .select_related("case__category", "case__grid").order_by("-created_at", "-id")[:SUPPORTED_SHOWN])
+    result = []
+    for row in rows:
+        case = row.case
+        result.append(Reported(
+            id=case.pk, title=crypto.mask_free_text(case.title), category=case.category.name,
+            place=case.grid.name if case.grid_id else _region_name(case.region_code), state=case.state,
+            state_label=str(case.get_state_display()), received_on=case.created_at,
+            supporters=case.supporter_count, similarity=100, distance_m=None))
+    return result
+
+
+def _region_name(code: str) -> str:
+    return Region.objects.filter(code=code).values_list("name", flat=True).first() or code

@@ -54,7 +54,8 @@ def support_case(*, case, actor, at: datetime | None = None) -> CaseSupporter:
                                              "support a case once.") % {"id": locked.pk}})
         supporter = CaseSupporter.objects.create(case=locked, user=user, created_at=at or timezone.now())
         Case.objects.filter(pk=locked.pk).update(supporter_count=F("supporter_count") + 1)
+        locked.supporter_count += 1
         record(actor=actor, action="cases.support", obj=supporter, object_repr=f"#{locked.pk}",
                changes={"case": [None, locked.pk],
-                        "supporter_count": [locked.supporter_count, locked.supporter_count + 1]})
+                        "supporter_count": [locked.supporter_count - 1, locked.supporter_count]})
     return supporter

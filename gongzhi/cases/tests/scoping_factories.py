@@ -17,6 +17,7 @@ from gongzhi.cases.models import (
     Case,
     CaseContact,
     CaseEvent,
+    CaseSupporter,
     Category,
     DeadlineMarker,
     ExtensionRequest,
@@ -109,12 +110,24 @@ def rollup_intake(place, n):
     return RollupIntake.objects.create(rollup=_rollup(), region_code=place.code)
 
 
+def supporter(place, n):
+    from gongzhi.accounts.models import User
+
+    resident = User.objects.create(username=f"case-factory-supporter-{n}-{place.code}", role="resident")
+    return CaseSupporter.objects.create(case=case(place, n), user=resident)
+
+
+def supported_by(owner, n):
+    """A row of the owner's own support (附议) of a case (in the owner's grid)."""
+    return CaseSupporter.objects.create(case=case(owner.region, f"{n}o"), user=owner)
+
+
 FACTORIES = {
     Case: case, CaseEvent: event, CaseContact: contact, Open311Submission: open311_submission,
     DeadlineMarker: deadline_marker, Whistle: whistle, WhistleResponse: whistle_response,
     ExtensionRequest: extension_request, Callback: callback, Verification: verification, Attachment: attachment,
     RoutingRule: routing_rule, RollupRates: rollup_rates, RollupIntake: rollup_intake,
-    Supervision: supervision,
+    Supervision: supervision, CaseSupporter: supporter,
 }
 
 
@@ -128,6 +141,6 @@ def category(n):
 
 # A saved view is its owner's (and, while shared, its unit's); categories are a catalogue that
 # the scope admits nobody to (it is read through its own selectors, unscoped).
-OWNED = {SavedView: saved_view}
+OWNED = {SavedView: saved_view, CaseSupporter: supported_by}
 CATALOGUES = {Category: category}
 
