@@ -206,7 +206,9 @@ def similar_to(place: Place, title: str, description: str, *, base: QuerySet | N
     found = process.extract(query, choices, scorer=fuzz.ratio, processor=None, score_cutoff=threshold, limit=None)
     found.sort(key=lambda hit: (-hit[1], -hit[2]))  # best first; newer (higher id) first on ties
     found = found[:limit]
-    cases = Case.objects.select_related("category", "grid").in_bulk([pk for _grams, _score, pk in found])
+    # The grid's name and code, not its boundary (a polygon of many points, parsed on load).
+    cases = (Case.objects.select_related("category", "grid").defer("grid__boundary")
+             .in_bulk([pk for _grams, _score, pk in found]))
     return [Match(cases[pk], score, reach[pk]) for _grams, score, pk in found if pk in cases]
 
 
@@ -327,7 +329,8 @@ SUPPORTED_SHOWN = 50
 def supported_by(actor) -> list[Reported]:
     """The cases ``actor`` added their voice to (newest first), as a resident may see them."""
     rows = (scope_queryset(CaseSupporter.objects.filter(user_id=getattr(actor, "pk", None)), actor)
-            .select_related("case__category", "case__grid").order_by("-created_at", "-id")[:SUPPORTED_SHOWN])
+            .select_related("case__category", "case__grid").defer("case__grid__boundary")
+            .order_by("-created_at", "-id")[:SUPPORTED_SHOWN])
     result = []
     for row in rows:
         case = row.case
