@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_loginfailure_name_hash'),
-        ('cases', '0010_supervision_and_step_deadlines'),
+        ('cases', '0011_work_order_number_and_reply_templates'),
         ('regions', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
