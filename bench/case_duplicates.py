@@ -111,7 +111,7 @@ def write_cases(grids, count: int, rng: random.Random) -> None:
         g, c = int(grid.code[-3:]) - 1, int(grid.code[9:12]) - 1
         title, description = text(rng)
         batch.append(Case(
-            channel="hotline_12345", category=rng.choice(categories), title=title, description=description,
+            number=f"B{n:012d}", channel="hotline_12345", category=rng.choice(categories), title=title, description=description,
             lon=116.40 + 0.01 * g + rng.random() * 0.01, lat=39.90 + 0.01 * c + rng.random() * 0.01, crs="wgs84",
             grid_id=grid.pk, region_code=grid.code, state=rng.choice(states),
             created_at=now - timezone.timedelta(seconds=rng.randrange(args.days * 86400))))

@@ -233,6 +233,7 @@ class Reported:
     """What a person about to file is shown of an open case "already reported" (public in kind)."""
 
     id: int
+    number: str
     title: str
     category: str
     place: str
@@ -267,7 +268,8 @@ def already_reported(*, title: str, description: str, lon=None, lat=None, crs: s
                 names[code] = Region.objects.filter(code=code).values_list("name", flat=True).first() or code
             name = names[code]
         result.append(Reported(
-            id=case.pk, title=crypto.mask_free_text(case.title), category=case.category.name, place=name,
+            id=case.pk, number=case.number, title=crypto.mask_free_text(case.title), category=case.category.name,
+            place=name,
             state=case.state, state_label=str(case.get_state_display()), received_on=case.created_at,
             supporters=case.supporter_count, similarity=match.percent,
             distance_m=None if match.distance_m is None else int(round(match.distance_m))))
@@ -345,7 +347,7 @@ def supported_by(actor) -> list[Reported]:
     for row in rows:
         case = row.case
         result.append(Reported(
-            id=case.pk, title=crypto.mask_free_text(case.title), category=case.category.name,
+            id=case.pk, number=case.number, title=crypto.mask_free_text(case.title), category=case.category.name,
             place=case.grid.name if case.grid_id else _region_name(case.region_code), state=case.state,
             state_label=str(case.get_state_display()), received_on=case.created_at,
             supporters=case.supporter_count, similarity=100, distance_m=None))

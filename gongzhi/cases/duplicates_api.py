@@ -39,6 +39,7 @@ class AlreadyReportedIn(In):
 
 class ReportedOut(Schema):
     id: int
+    number: str = Field(..., description="The work-order number (受理编号)")
     title: str = Field(..., description="Phone and ID numbers in it masked")
     category: str
     place: str
@@ -57,6 +58,7 @@ class SupportOut(Schema):
 
 class SimilarOut(Schema):
     id: int
+    number: str
     title: str
     state: str
     state_label: str
@@ -96,7 +98,7 @@ def case_similar(request, case_id: int):
     if case is None:
         raise HttpError(404, _("Case #%(id)s does not exist or is outside your area.") % {"id": case_id})
     return Status(200, [{
-        "id": m.case.pk, "title": m.case.title, "state": m.case.state, "state_label": str(m.case.get_state_display()),
+        "id": m.case.pk, "number": m.case.number, "title": m.case.title, "state": m.case.state, "state_label": str(m.case.get_state_display()),
         "category": m.case.category.code, "category_name": m.case.category.name, "region_code": m.case.region_code,
         "grid": m.case.grid.code if m.case.grid_id else None, "created_at": m.case.created_at,
         "supporters": m.case.supporter_count, "similarity": m.percent,

@@ -44,7 +44,7 @@ def test_before_filing_a_resident_sees_already_reported_and_adds_their_voice(wor
     assert response.status_code == 200, response.content
     found = response.json()
     assert [r["id"] for r in found] == [lamp.pk]
-    assert set(found[0]) == {"id", "title", "category", "place", "state", "state_label", "received_on", "supporters",
+    assert set(found[0]) == {"id", "number", "title", "category", "place", "state", "state_label", "received_on", "supporters",
                              "similarity", "distance_m"}  # no description, no reporter
     assert found[0]["place"] == "永安里第一网格"
     supported = post(client, f"{URL}{lamp.pk}/support")

@@ -77,7 +77,7 @@ def test_staff_see_similar_cases_and_merge_from_the_panel(world, signed_in, lamp
     client = signed_in(world.users.dispatcher)
     html = client.get(f"/console/cases/{again.pk}/").content.decode()
     assert 'id="similar-cases"' in html and f'data-similar="{lamp.pk}"' in html
-    assert f"Merge this case into #{lamp.pk}" in html
+    assert f"Merge this case into {lamp.number}" in html
     response = client.post(f"/console/cases/{again.pk}/", {"action": "merge", "version": again.version,
                                                            "merge-parent": lamp.pk})
     assert response.status_code == 302
@@ -95,3 +95,17 @@ def test_the_case_page_counts_the_voices(world, signed_in, lamp):
     services.support_case(case=lamp, actor=world.users.neighbour)
     html = signed_in(world.users.dispatcher, "zh-hans").get(f"/console/cases/{lamp.pk}/").content.decode()
     assert "另有 1 位居民反映了同一问题" in html
+
+
+@pytest.mark.django_db
+def test_a_call_registered_at_the_desk_shows_its_similar_cases_at_once(world, signed_in, lamp, lamp_category):
+    staff = signed_in(world.users.dispatcher)
+    response = staff.post("/console/desk/", {
+        "channel": "hotline_12345", "hotline_id": "GD-DUP-1", "caller_name": "王小明", "caller_phone": "13900139000",
+        "category": lamp_category.code, "title": LAMP_AGAIN_TITLE, "description": LAMP_AGAIN_TEXT,
+        "urgency": "normal", "lon": NEAR_A1[0], "lat": NEAR_A1[1], "region": "", "address": "永安里北门"},
+        follow=True)
+    case = Case.objects.get(hotline_id="GD-DUP-1")
+    assert response.redirect_chain[-1][0] == f"/console/cases/{case.pk}/"
+    page = response.content.decode()
+    assert f'data-similar="{lamp.pk}"' in page and f"Merge this case into {lamp.number}" in page
