@@ -114,3 +114,19 @@ def test_intake_on_every_channel_is_found(world, lamp_category, as_user):
     assert [s["id"] for s in similar] == [hotline.pk]
     services.support_case(case=hotline, actor=world.users.neighbour)
     assert as_user(world.users.dispatcher).get(f"{URL}{created.json()['id']}/similar").json()[0]["supporters"] == 1
+
+
+@pytest.mark.django_db
+def test_an_open311_request_is_found_as_similar(world, lamp, lamp_category, as_user, client):
+    from gongzhi.accounts.services import create_api_key
+    from gongzhi.cases.models import Case
+
+    _key, raw = create_api_key(actor=world.users.admin, name="随手拍 app", unit=world.units.street,
+                               capabilities=["cases.intake"])
+    response = client.post("/open311/v2/requests.json", data={
+        "api_key": raw, "service_code": lamp_category.code, "lat": NEAR_A1[1], "long": NEAR_A1[0],
+        "description": LAMP_AGAIN_TITLE + "，" + LAMP_AGAIN_TEXT, "phone": "13812345678"})
+    assert response.status_code in (200, 201), response.content
+    submitted = Case.objects.get(channel="open311")
+    similar = as_user(world.users.dispatcher).get(f"{URL}{submitted.pk}/similar").json()
+    assert [s["id"] for s in similar] == [lamp.pk]
