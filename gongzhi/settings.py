@@ -440,6 +440,22 @@ for _name in ("CASE_DISPATCH_HOURS_URGENT", "CASE_DISPATCH_HOURS_UTILITY", "CASE
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")
 
+# --- Duplicates at intake (gongzhi.cases.duplicates) --------------------------
+# An open case is shown as "already reported" for a new one when it lies in the same grid or
+# within CASE_DUPLICATE_RADIUS_M metres, was received within CASE_DUPLICATE_WINDOW_DAYS days, and
+# its text is at least CASE_DUPLICATE_MIN_SIMILARITY percent alike (character bigrams, 0-100).
+# At most CASE_DUPLICATE_SCAN_MAX recent cases of the place are compared; CASE_DUPLICATE_SHOWN shown.
+CASE_DUPLICATE_RADIUS_M = env_int("CASE_DUPLICATE_RADIUS_M", 300)
+CASE_DUPLICATE_WINDOW_DAYS = env_int("CASE_DUPLICATE_WINDOW_DAYS", 30)
+CASE_DUPLICATE_MIN_SIMILARITY = env_int("CASE_DUPLICATE_MIN_SIMILARITY", 45)
+CASE_DUPLICATE_SCAN_MAX = env_int("CASE_DUPLICATE_SCAN_MAX", 500)
+CASE_DUPLICATE_SHOWN = env_int("CASE_DUPLICATE_SHOWN", 5)
+if not 1 <= CASE_DUPLICATE_MIN_SIMILARITY <= 100:
+    raise ImproperlyConfigured("CASE_DUPLICATE_MIN_SIMILARITY must lie between 1 and 100")
+if min(CASE_DUPLICATE_WINDOW_DAYS, CASE_DUPLICATE_SCAN_MAX, CASE_DUPLICATE_SHOWN) < 1 or CASE_DUPLICATE_RADIUS_M < 0:
+    raise ImproperlyConfigured("CASE_DUPLICATE_WINDOW_DAYS, CASE_DUPLICATE_SCAN_MAX and CASE_DUPLICATE_SHOWN must be "
+                               "positive, CASE_DUPLICATE_RADIUS_M not negative")
+
 # --- Revealing personal data (gongzhi.audit.reveal) --------------------------
 # A reveal needs a reason of at least REVEAL_REASON_MIN_CHARS visible characters.
 # Per user (or API key): at most REVEAL_BURST reveals within REVEAL_BURST_SECONDS

@@ -430,3 +430,9 @@ router.add_router("/metrics", metrics_router)
 from .contacts_api import router as contacts_router  # noqa: E402
 
 router.add_router("/", contacts_router)
+
+# --- duplicates at intake: already reported, 附议, similar cases (gongzhi.cases.duplicates_api) ---
+
+from .duplicates_api import router as duplicates_router  # noqa: E402
+
+router.add_router("/", duplicates_router)

@@ -61,7 +61,7 @@ from gongzhi.core.scoping import ensure_code_in_scope
 from gongzhi.core.tabular import Column, FormatError, Progress, cell_text, no_progress
 from gongzhi.regions.models import Region
 
-from . import taxonomy
+from . import duplicates, taxonomy
 from .machine import may_intake
 from .models import Case, CaseContact, CaseEvent, Category, Urgency
 from .services.hotline import (
@@ -127,6 +127,8 @@ class ImportReport(tabular.ProblemReport):
     stopped: bool = False  # the writing stopped part way (resumable: import the same file again)
     problems: tabular.Problems = field(default_factory=tabular.Problems)
     case_ids: list[int] = field(default_factory=list)
+    # Not errors: rows imported all the same, for a person to look at (exact repeats of a caller).
+    warnings: tabular.Problems = field(default_factory=tabular.Problems)
 
 
 @dataclass
@@ -302,6 +304,23 @@ def _quiet_collector():
 
 # --- the import ---------------------------------------------------------------------
 
+def _warn_repeats(rows: list[HotlineRow], report: ImportReport, headers: dict[str, str]) -> None:
+    """Warn of rows that repeat, word for word, an earlier report from the same phone (a stored case
+    or an earlier row): imported all the same, for the dispatcher to merge (gongzhi.cases.duplicates)."""
+    column = headers.get("description", HEADER_OF["description"])
+    found = duplicates.exact_repeats([(row.description, row.caller_phone) for row in rows])
+    for row, repeat in zip(rows, found, strict=True):
+        if repeat is None:
+            continue
+        if repeat.case_id is not None:
+            message = _("The same text from the same caller as case #%(id)s: probably a repeat; merge it if so.") % {
+                "id": repeat.case_id}
+        else:
+            message = _("The same text from the same caller as row %(row)d: probably a repeat; merge it if so.") % {
+                "row": rows[repeat.item].row}
+        report.warnings.add(row.row, column, message)
+
+
 def import_cases(*, actor, data: bytes, filename: str, dry_run: bool = False, default_region: str = "",
                  progress: Progress = no_progress, now: dt.datetime | None = None) -> ImportReport:
     """Import a hotline export; see the module docstring. Nothing is written unless every row is right."""
@@ -380,6 +399,7 @@ def _import(*, actor, data, filename, dry_run, default_region, progress, now) ->
             add_error(row.row, "hotline_id", conflict)
         else:
             changed.append((row, order, case))
+    _warn_repeats([row for row, _order in fresh], report, headers)
     if report.problems or dry_run:
         report.created, report.updated = len(fresh), len(changed)  # what would be written
         if report.problems:
@@ -472,7 +492,8 @@ def _write(actor, report, fresh, changed, categories, filename, data, progress) 
         with transaction.atomic():
             record(actor=actor, action="cases.import", object_type="cases.case", object_repr=filename[:200],
                    changes={"file": filename, "sha256": hashlib.sha256(data).hexdigest(), "rows": report.rows,
-                            "created": report.created, "updated": report.updated, "unchanged": report.skipped})
+                            "created": report.created, "updated": report.updated, "unchanged": report.skipped,
+                            "repeats": report.warnings.total})
     except (ValidationError, PermissionDenied, DatabaseError) as exc:
         report.stopped = True
         message = "; ".join(m for ms in exc.message_dict.values() for m in ms) if (

@@ -25,6 +25,7 @@ Coordinates here are WGS-84; convert others with :mod:`gongzhi.core.geo` first.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Iterable
@@ -43,6 +44,7 @@ from .models import Level, Region
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_AGE = 1.0
+METRES_PER_DEGREE = 111_320.0  # of latitude, and of longitude at the equator
 
 
 class GridIndex:
@@ -99,6 +101,18 @@ class GridIndex:
             if area > tolerance_m2:
                 result.append((code, area))
         return result
+
+    def near(self, lon: float, lat: float, radius_m: float) -> list[str]:
+        """Codes of the grids that come within about ``radius_m`` metres of (lon, lat).
+
+        The box of the radius around the point is asked of the tree, so a grid that touches only
+        a corner of the box is included too: callers that need the exact distance check it on their
+        own points (as the duplicate check of cases does).
+        """
+        dlat = radius_m / METRES_PER_DEGREE
+        dlon = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+        hits = self.tree.query(shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat), predicate="intersects")
+        return [self.codes[pos] for pos in sorted(hits.tolist())]
 
     def geometry_of(self, code: str):
         pos = self._position.get(code)
@@ -183,6 +197,12 @@ def locate_id_code(lon: float, lat: float) -> tuple[int, str] | None:
     index = current()
     code = index.locate(lon, lat)
     return (index.ids[code], code) if code is not None else None
+
+
+def near_id_codes(lon: float, lat: float, radius_m: float) -> list[tuple[int, str]]:
+    """(row id, code) of the grids within about ``radius_m`` metres of a WGS-84 point; no database read."""
+    index = current()
+    return [(index.ids[code], code) for code in index.near(lon, lat, radius_m) if code in index.ids]
 
 
 def locate_codes(lons, lats) -> list[str | None]:

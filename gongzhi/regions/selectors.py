@@ -54,6 +54,12 @@ def locate_grid_key(lon, lat, crs: str = "wgs84") -> tuple[int, str] | None:
     return grid_index.locate_id_code(lon, lat)
 
 
+def grid_keys_near(lon: float, lat: float, radius_m: float) -> list[tuple[int, str]]:
+    """(id, code) of the grids within about ``radius_m`` metres of a WGS-84 point, from the grid index
+    alone (unscoped; for the duplicate check of case intake, which narrows by exact distance itself)."""
+    return grid_index.near_id_codes(lon, lat, radius_m)
+
+
 def locate_grid_codes(points, crs: str = "wgs84") -> list[str | None]:
     """Grid codes for many (lon, lat) points in one index query (unscoped)."""
     converted = [geo.to_wgs84(lon, lat, crs) for lon, lat in points]

@@ -21,6 +21,7 @@ urlpatterns = [
     # Resident (H5)
     path("r/", resident.my_cases, name="resident_cases"),
     path("r/new/", resident.report, name="resident_new"),
+    path("r/support/", resident.support, name="resident_support"),
     path("r/cases/<int:case_id>/", resident.case_detail, name="resident_case"),
     path("r/notices/", notices.resident_list, name="resident_notices"),
     path("r/notices/<int:notice_id>/", notices.resident_detail, name="resident_notice"),

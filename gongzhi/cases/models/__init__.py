@@ -31,11 +31,12 @@ from .rollup import Rollup, RollupIntake, RollupRates, Span
 from .routing import RoutingRule
 from .saved_view import SavedView
 from .search import SearchEntry, SynonymGroup
+from .supporter import CaseSupporter
 from .supervision import Supervision, SupervisionKind, SupervisionRule
 from .verification import FINDINGS_OF, Finding, Verification, VerificationKind
 
 __all__ = [
-    "AlertKind", "Attachment", "AttachmentPurpose", "CLOCKED_STATES", "Callback", "Case", "CaseContact", "CaseEvent",
+    "AlertKind", "Attachment", "AttachmentPurpose", "CLOCKED_STATES", "Callback", "Case", "CaseContact", "CaseEvent", "CaseSupporter",
     "Action", "CaseState", "OPEN_STATES", "UNREPLIED_STATES",
     "Category", "Channel", "Crs", "DeadlineMarker", "ExtensionRequest", "ExtensionState", "Open311Submission",
     "Rollup", "RollupIntake", "RollupRates", "RoutingRule", "Span",

@@ -128,9 +128,11 @@ class Case(models.Model):
     crs = models.CharField(_("coordinate system of the input"), max_length=10, choices=Crs.choices, blank=True)
     input_lon = models.FloatField(_("input longitude"), null=True, blank=True)
     input_lat = models.FloatField(_("input latitude"), null=True, blank=True)
+    # No index of its own: (grid, created_at) below serves a grid's cases and the duplicate
+    # check's "open cases of this grid in the last days" (gongzhi.cases.duplicates).
     grid = models.ForeignKey(
         "regions.Region", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="cases",
+        related_name="cases", db_index=False,
     )
     # The finest region known (the grid's code, else the region named at
     # intake), denormalised so that scoping is one indexed prefix match.
@@ -184,6 +186,8 @@ class Case(models.Model):
         related_name="children",
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Residents who added their voice (附议) instead of filing again: CaseSupporter rows, counted here.
+    supporter_count = models.PositiveIntegerField(_("supporters"), default=0)
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -195,6 +199,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["state", "resolution_due"], name="case_state_resolution_due"),
             models.Index(fields=["lead_unit", "state"], name="case_lead_unit_state"),
+            models.Index(fields=["grid", "created_at"], name="case_grid_created"),
         ]
 
     def __str__(self):

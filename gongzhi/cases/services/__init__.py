@@ -14,6 +14,7 @@ from .dispatching import acknowledge_case, decide_case, dispatch_case, return_ca
 from .extensions import approve_extension, refuse_extension, request_extension
 from .intake import create_case, seed_categories
 from .saved_views import change_view, delete_view, save_view
+from .support import support_case
 from .synonyms import create_synonyms, delete_synonyms, update_synonyms
 from .supervision import (
     acknowledge_instruction,
@@ -33,7 +34,7 @@ __all__ = [
     "create_synonyms", "delete_synonyms", "update_synonyms",
     "deactivate_routing_rule", "create_category", "update_category", "update_routing_rule",
     "decide_case", "dispatch_case", "invalidate_case", "merge_case", "record_callback", "refuse_extension",
-    "reply_case", "report_in", "request_extension", "request_verification", "return_case", "seed_categories",
+    "reply_case", "report_in", "support_case", "request_extension", "request_verification", "return_case", "seed_categories",
     "verify_case", "whistle_case",
     "acknowledge_instruction", "give_card", "instruct_case", "record_callback_attempt", "red_card", "urge_case",
     "yellow_card",

@@ -103,6 +103,17 @@ def _location(lon, lat, crs, region, errors) -> dict:
     return fields
 
 
+def locate(*, lon=None, lat=None, crs: str = Crs.WGS84, region=None) -> dict:
+    """The location fields a case given this point and/or region would get (WGS-84 point, grid,
+    region code), by the rules of intake; ValidationError naming the field otherwise. For checks
+    made before a case exists (the duplicate check of :mod:`gongzhi.cases.duplicates`)."""
+    errors: dict[str, list] = {}
+    fields = _location(lon, lat, crs, region, errors)
+    if errors:
+        raise ValidationError(errors)
+    return fields
+
+
 def create_case(*, actor, channel: str, category, title: str, description: str, urgency: str = Urgency.NORMAL,
                 lon=None, lat=None, crs: str = Crs.WGS84, region=None, address: str = "", reporter=None,
                 is_anonymous: bool = False, hotline_id: str | None = None, at: datetime | None = None) -> Case:

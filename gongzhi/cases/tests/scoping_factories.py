@@ -17,6 +17,7 @@ from gongzhi.cases.models import (
     Case,
     CaseContact,
     CaseEvent,
+    CaseSupporter,
     Category,
     DeadlineMarker,
     ExtensionRequest,
@@ -121,12 +122,24 @@ def search_entry(place, n):
     return SearchEntry.objects.create(case=case(place, n), title=f"案件 {n}", body="描述")
 
 
+def supporter(place, n):
+    from gongzhi.accounts.models import User
+
+    resident = User.objects.create(username=f"case-factory-supporter-{n}-{place.code}", role="resident")
+    return CaseSupporter.objects.create(case=case(place, n), user=resident)
+
+
+def supported_by(owner, n):
+    """A row of the owner's own support (附议) of a case (in the owner's grid)."""
+    return CaseSupporter.objects.create(case=case(owner.region, f"{n}o"), user=owner)
+
+
 FACTORIES = {
     Case: case, CaseEvent: event, CaseContact: contact, Open311Submission: open311_submission,
     DeadlineMarker: deadline_marker, Whistle: whistle, WhistleResponse: whistle_response,
     ExtensionRequest: extension_request, Callback: callback, Verification: verification, Attachment: attachment,
     RoutingRule: routing_rule, RollupRates: rollup_rates, RollupIntake: rollup_intake,
-    Supervision: supervision, ReplyTemplate: reply_template, SearchEntry: search_entry,
+    Supervision: supervision, ReplyTemplate: reply_template, SearchEntry: search_entry, CaseSupporter: supporter,
 }
 
 
@@ -144,7 +157,7 @@ def category(n):
 
 # A saved view is its owner's (and, while shared, its unit's), an import run its starter's; categories are a catalogue that
 # the scope admits nobody to (it is read through its own selectors, unscoped).
-OWNED = {SavedView: saved_view, ImportRun: import_run}
+OWNED = {SavedView: saved_view, ImportRun: import_run, CaseSupporter: supported_by}
 
 
 def synonym_group(n):

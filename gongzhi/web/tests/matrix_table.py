@@ -64,6 +64,7 @@ MATRIX = {
     "GET /metrics":                                                  "200  200  200  200  200  200  200  200  200",
     "GET /r/":                                                       "302  200  403  403  403  403  403  403  302",
     "GET /r/cases/<int:case_id>/":                                   "302  200/404  403  403  403  403  403  403  302",
+    "POST /r/support/":                                              "302  302  403  403  403  403  403  403  302",
     "GET /r/new/":                                                   "302  200  403  403  403  403  403  403  302",
     "GET /r/notices/":                                               "302  200  403  403  403  403  403  403  302",
     "GET /r/notices/<int:notice_id>/":                               "302  200  403  403  403  403  403  403  302",
@@ -252,6 +253,11 @@ MATRIX = {
     "GET /api/v1/cases/{case_id}/attachments/{attachment_id}":       "401  200/404  200/404  200/404  200/404  200/404  200/404  200  404",
     "POST /api/v1/cases/{case_id}/callback":                         "401  409/404  409/404  409/404  409/404  409/404  409/404  409  404",
     "POST /api/v1/cases/{case_id}/cancel":                           "401  403/404  403/404  403/404  200/404  403/404  403/404  200  404",
+    "GET /api/v1/cases/{case_id}/similar":                           "401  200/404  200/404  200/404  200/404  200/404  200/404  200  404",
+    "POST /api/v1/cases/similar":                                    "401  200  200  200  200  200  200  200  403",
+    # 附议 is a person's voice, not an act in an area: anyone who may report may support any open case (once);
+    # the resident's "inside" row is their own case, which they cannot support.
+    "POST /api/v1/cases/{case_id}/support":                          "401  422/201  201  201  201  201  201  201  403",
     "POST /api/v1/cases/{case_id}/contact/reveal":                   "401  403/404  403/404  404  404  404  403/404  404  404",
     "POST /api/v1/cases/{case_id}/decide":                           "401  409/404  409/404  409/404  409/404  409/404  409/404  409  404",
     "POST /api/v1/cases/{case_id}/dispatch":                         "401  403/404  403/404  403/404  200/404  403/404  403/404  200  404",

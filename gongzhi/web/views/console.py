@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import can
 from gongzhi.cases import deadlines as case_deadlines
-from gongzhi.cases import machine, selectors, services
+from gongzhi.cases import duplicates, machine, selectors, services
 from gongzhi.cases.errors import CaseConflict, ConflictError
-from gongzhi.cases.models import AttachmentPurpose, CaseState
+from gongzhi.cases.models import OPEN_STATES, AttachmentPurpose, CaseState
 from gongzhi.cases.services.supervision import callback_attempts
 from gongzhi.cases.routing import route
 from gongzhi.core import files
@@ -237,7 +237,8 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
         "callback_attempts": callback_attempts(case) if case.state == CaseState.REPLIED else 0,
         "calendar_unscheduled": selectors.has_unscheduled_deadline(case),
         "place": mapdata.case_place(case),
-        # The similar-cases panel of duplicate detection goes in the slot marked in the template.
+        "similar": duplicates.similar_for(request.user, case) if case.state in OPEN_STATES else None,
+        "can_merge": A.MERGE in actions,
     })
     if caller and caller["revealed"]:
         add_never_cache_headers(response)  # the phone in clear: this answer only

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from gongzhi.cases import deadlines as case_deadlines
-from gongzhi.cases import machine, selectors, services
+from gongzhi.cases import duplicates, machine, selectors, services
 from gongzhi.cases.errors import CaseConflict
 from gongzhi.cases.models import Case, Channel
 from gongzhi.noticeboard import selectors as notice_selectors
@@ -46,16 +46,53 @@ def submit_report(request, form, *, channel: str, extra: dict | None = None):
     return case
 
 
+def already_reported(request, form) -> list | None:
+    """Open cases like the one about to be filed (已有人反映), or None with the place's error on the form."""
+    values = form.service_values()
+    try:
+        return duplicates.already_reported(title=values["title"], description=values["description"],
+                                           lon=values["lon"], lat=values["lat"], region=values["region"],
+                                           exclude_reporter=request.user)
+    except ValidationError as exc:
+        apply_service_error(form, exc, LOCATION_ALIASES)
+        return None
+
+
 @page(is_resident)
 def report(request):
+    """Report a problem. Before filing, open cases like it nearby are shown ("already reported"): the
+    resident adds their voice to one (附议) or sends theirs anyway (``file_anyway``)."""
     form = ResidentReportForm(request.POST or None, request.FILES or None)
+    reported = []
     if request.method == "POST" and form.is_valid():
-        case = submit_report(request, form, channel=Channel.WEB,
-                             extra={"is_anonymous": form.cleaned_data.get("is_anonymous", False)})
-        if case is not None:
-            messages.success(request, _("Thank you. Your request was received as %(number)s.") % {"number": case.number})
-            return redirect("resident_case", case_id=case.pk)
-    return render(request, "web/resident/report.html", {"form": form, "grids": mapdata.public_grids()})
+        reported = [] if request.POST.get("file_anyway") else already_reported(request, form)
+        if reported == []:
+            case = submit_report(request, form, channel=Channel.WEB,
+                                 extra={"is_anonymous": form.cleaned_data.get("is_anonymous", False)})
+            if case is not None:
+                messages.success(request, _("Thank you. Your request was received as %(number)s.") % {"number": case.number})
+                return redirect("resident_case", case_id=case.pk)
+    return render(request, "web/resident/report.html", {
+        "form": form, "grids": mapdata.public_grids(), "reported": reported or [],
+        "had_photos": bool(request.FILES)})
+
+
+@page(is_resident)
+def support(request):
+    """Add my voice (附议) to a case shown as already reported, instead of filing it again."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        supporter = services.support_case(case=request.POST.get("case", ""), actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Thank you. Your voice was added to request %(number)s; %(n)d people have "
+                                    "reported it so far.") % {"number": supporter.case.number,
+                                                              "n": supporter.case.supporter_count + 1})
+    return redirect("resident_cases")
 
 
 @page(is_resident)
@@ -67,7 +104,8 @@ def my_cases(request):
     cases = Case.objects.filter(pk__in=ids).select_related("category", "lead_unit").order_by("-created_at", "-id")
     page_obj = Paginator(cases, 20).get_page(request.GET.get("page"))
     notices = list(notice_selectors.for_residents(request.user)[:HOME_NOTICES])
-    return render(request, "web/resident/cases.html", {"page": page_obj, "notices": notices})
+    return render(request, "web/resident/cases.html", {"page": page_obj, "notices": notices,
+                                                       "supported": duplicates.supported_by(request.user)})
 
 
 def _own_case(request, case_id):

@@ -52,6 +52,13 @@ class Command(BaseCommand):
         self.stdout.write(_("%(rows)d rows: %(created)d cases created, %(updated)d updated, %(skipped)d unchanged.")
                           % {"rows": report.rows, "created": report.created, "updated": report.updated,
                              "skipped": report.skipped})
+        for warning in report.warnings:
+            self.stdout.write(self.style.WARNING(str(warning)))
+        if report.warnings.truncated:
+            self.stdout.write(self.style.WARNING(_("… more warnings were not listed.")))
+        if report.warnings:
+            self.stdout.write(self.style.WARNING(_("%(n)d rows repeat an earlier report of the same caller.")
+                                                 % {"n": report.warnings.total}))
         if dry_run:
             self.stdout.write(self.style.WARNING(_("Dry run: nothing was written.")))
         else:
