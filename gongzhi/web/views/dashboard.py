@@ -15,7 +15,7 @@ from gongzhi.core import exports
 from gongzhi.regions import selectors as region_selectors
 from gongzhi.regions.models import Level
 
-from .. import dashboard_data
+from .. import dashboard_data, mapdata
 from ..access import page
 from ..forms.base import StyledForm
 from ..navigation import sees_dashboard
@@ -71,8 +71,13 @@ def _render(request, form, period, status=200):
         tile["label"] = TILE_LABELS[tile["key"]]
     trend_chart = {"months": [r["month"] for r in data["trend"]], "counts": [r["count"] for r in data["trend"]],
                    "label": _("Cases received")}
+    density, density_classes = mapdata.shaded(data["density"])
+    area = mapdata.focus(request.user)
     return render(request, "web/dashboard/dashboard.html", {
         "form": form, "data": data, "trend_chart": trend_chart, "query": request.GET.urlencode(),
+        "density": density, "density_classes": density_classes,
+        "outlines": mapdata.outlines(mapdata.prefix_of(period.region) if period.region else area),
+        "map_focus": mapdata.prefix_of(period.region) if period.region else area,
         **_clock(request.user, period),
     }, status=status)
 

@@ -54,7 +54,8 @@ def report(request):
         if case is not None:
             messages.success(request, _("Thank you. Your request #%(id)s was received.") % {"id": case.pk})
             return redirect("resident_case", case_id=case.pk)
-    return render(request, "web/resident/report.html", {"form": form, "grids": mapdata.public_grids()})
+    return render(request, "web/resident/report.html", {
+        "form": form, "outlines": mapdata.outlines(), "map_focus": mapdata.focus(request.user)})
 
 
 @page(is_resident)
