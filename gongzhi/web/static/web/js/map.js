@@ -81,9 +81,11 @@
     return layers.length > 0;
   }
 
+  // A community's name sits a line above its centre, a grid's a line below: a community of one grid
+  // shows both names, one over the other.
   function label(lyr, text, kind) {
     lyr.bindTooltip(textNode(text), { permanent: true, direction: "center", className: "map-label " + kind,
-                                      interactive: false });
+                                      offset: kind === "community" ? [0, -11] : [0, 11], interactive: false });
   }
 
   // Show a level's labels only while few enough of them are in view.
@@ -96,12 +98,16 @@
     });
   }
 
-  function drawOutlines(map, el, outlines, tiled) {
+  function drawOutlines(map, el, outlines, tiled, focus) {
     var byLevel = { community: [], grid: [] };
     var layer = L.geoJSON(outlines, {
       style: function (f) {
         if (f.properties.level === "community") {
           return { color: "#8c1d18", weight: 2.5, fill: !tiled, fillColor: "#fbfaf7", fillOpacity: 1, interactive: false };
+        }
+        if (focus && f.properties.code === focus) {  // the user's own grid
+          return { color: "#0550ae", weight: 3, fill: true, fillColor: "#ddf4ff", fillOpacity: tiled ? 0.25 : 0.6,
+                   interactive: false };
         }
         return { color: "#6e7781", weight: 1, dashArray: "4 3", fill: false, interactive: false };
       },
@@ -136,7 +142,7 @@
     var bounds = null;
     var outlines = readJSON(el.getAttribute("data-outlines"));
     if (outlines && outlines.features && outlines.features.length) {
-      bounds = drawOutlines(map, el, outlines, tiled).getBounds();
+      bounds = drawOutlines(map, el, outlines, tiled, el.getAttribute("data-focus")).getBounds();
     }
     var grids = readJSON(el.getAttribute("data-grids"));
     if (grids && grids.features && grids.features.length) {
