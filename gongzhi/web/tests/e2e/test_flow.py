@@ -129,5 +129,8 @@ def test_screenshots_of_each_roles_home(world, watched, new_case):
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(SCREENSHOTS / f"{user.role}-phone.png"), full_page=True)
         width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= PHONE["width"] + 1, f"{username}'s home scrolls sideways on a phone ({width}px)"
+        wide = page.evaluate("""() => Array.from(document.querySelectorAll('body *'))
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5)
+            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+        assert width <= PHONE["width"] + 1, f"{username}'s home scrolls sideways on a phone ({width}px): {wide}"
         browser.context.close()

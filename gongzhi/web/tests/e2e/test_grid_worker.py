@@ -9,6 +9,7 @@ var/test/screenshots/ (git-ignored); a console error or a request to another hos
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
@@ -58,10 +59,28 @@ class Shots:
         settle(page)
         self.n += 1
         page.screenshot(path=str(self.folder / f"{self.n:02d}-{step}.png"), full_page=True)
+        settle(page)  # a full-page screenshot brings lazy images into view: they load now
 
 
 def visible_text(page, selector: str) -> list[str]:
     return [t.strip() for t in page.locator(selector).all_inner_texts()]
+
+
+@pytest.fixture(autouse=True)
+def one_request_at_a_time(monkeypatch):
+    """The live server answers in threads that share the one in-memory SQLite connection of the test
+    database; a page loading several photos at once would use it from two threads together (errors
+    that no real deployment has). Requests are handled one at a time here, as the database demands."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    lock = threading.Lock()
+    handle = WSGIHandler.__call__
+
+    def serial(self, environ, start_response):
+        with lock:
+            return handle(self, environ, start_response)
+
+    monkeypatch.setattr(WSGIHandler, "__call__", serial)
 
 
 @pytest.fixture
