@@ -60,7 +60,8 @@ ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 def _case_out(case: Case, now) -> dict:
     return {
-        "id": case.pk, "title": case.title, "state": case.state, "state_label": str(case.get_state_display()),
+        "id": case.pk, "number": case.number, "hotline_id": case.hotline_id, "title": case.title,
+        "state": case.state, "state_label": str(case.get_state_display()),
         "channel": case.channel, "category": case.category.code, "category_name": case.category.name,
         "urgency": case.urgency, "region_code": case.region_code, "grid": case.grid.code if case.grid_id else None,
         "address": case.address, "lead_unit": case.lead_unit.code if case.lead_unit_id else None,
@@ -227,7 +228,8 @@ def _created(case: Case, actor) -> dict:
         reporter = case.reporter.display_name or case.reporter.username
     url = f"/api/v1/cases/{case.pk}"
     return {
-        "id": case.pk, "title": case.title, "state": case.state, "state_label": str(case.get_state_display()),
+        "id": case.pk, "number": case.number, "title": case.title, "state": case.state,
+        "state_label": str(case.get_state_display()),
         "channel": case.channel, "category": case.category.code, "category_name": case.category.name,
         "urgency": case.urgency, "region_code": case.region_code,
         "grid": case.region_code if case.grid_id else None,  # a located case's region is its grid

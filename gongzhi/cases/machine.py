@@ -61,6 +61,7 @@ from .models import (
     Verification,
     WhistleResponse,
 )
+from .numbers import number_case
 
 S = CaseState
 
@@ -326,6 +327,7 @@ def transition(
         if creating:
             current.state = rule.to
             current.created_at = at
+            number_case(current)  # the day's next work-order number, in this transaction
             insert(current)  # one prepared INSERT (gongzhi.core.inserts): intake is the hot path
             if change is not None:
                 details.update(change(current) or {})

@@ -112,7 +112,7 @@ class CaseFilterIn(In):
     created_from: date | None = Field(None, ge=date(1949, 10, 1), le=date(2199, 12, 31))
     created_to: date | None = Field(None, ge=date(1949, 10, 1), le=date(2199, 12, 31))
     overdue: bool | None = None
-    q: str | None = Field(None, max_length=200, description="Words to find in title, description, address")
+    q: str | None = Field(None, max_length=200, description="Words to find in title, description, address; or a work-order number, the hotline's number or #id, which finds that case alone")
     page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
@@ -133,6 +133,8 @@ class CategoryOut(Schema):
 
 class CaseOut(Schema):
     id: int
+    number: str = Field(description="Work-order number (受理编号) read out on the phone: intake date and sequence")
+    hotline_id: str | None = Field(None, description="The 12345 hotline's own work-order number (工单编号), if any")
     title: str
     state: str
     state_label: str
@@ -258,7 +260,6 @@ class CaseBodyOut(CaseOut):
     input_lat: float | None
     reporter: str | None
     is_anonymous: bool
-    hotline_id: str | None
 
 
 class CaseCreatedOut(CaseBodyOut):

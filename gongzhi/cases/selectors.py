@@ -22,7 +22,8 @@ from datetime import date, datetime, time, timedelta
 
 import jieba
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Case as When_
+from django.db.models import IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,7 @@ from gongzhi.core.scoping import scope_queryset
 from gongzhi.regions.models import Region
 
 from .models import Case, CaseState, Category, SavedView, Verification
+from .numbers import parse as parse_number
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -136,19 +138,66 @@ def list_cases(actor, filters: CaseFilters, *, now: datetime | None = None) -> Q
         qs = qs.filter(overdue_q(now)) if f.overdue else qs.exclude(overdue_q(now))
     if f.q and f.q.strip():
         text = f.q.strip()
-        match = Q()
-        if text.lstrip("#").isdigit() and len(text) < 19:
-            match = Q(pk=int(text.lstrip("#"))) | Q(hotline_id=text)
-        words = search_words(text)
-        if words:
-            every_word = Q()
-            for word in words:
-                every_word &= Q(title__icontains=word) | Q(description__icontains=word) | Q(address__icontains=word)
-            match = match | every_word if match else every_word
-        elif not match:
+        exact = exact_case_matches(text, actor)
+        if exact:
+            # The case(s) the number names, and nothing else: a number never matches free text.
+            ids = [case.pk for case in exact]
+            order = When_(*[When(pk=pk, then=Value(rank)) for rank, pk in enumerate(ids)],
+                          output_field=IntegerField())
+            return qs.filter(pk__in=ids).order_by(order)
+        if is_number_query(text):
             return qs.none()
-        qs = qs.filter(match)
+        words = search_words(text)
+        if not words:
+            return qs.none()
+        every_word = Q()
+        for word in words:
+            every_word &= Q(title__icontains=word) | Q(description__icontains=word) | Q(address__icontains=word)
+        qs = qs.filter(every_word)
     return qs.order_by("-created_at", "-id")
+
+
+# What a number typed into a search looks like: digits, read out with spaces or dashes, maybe "#" first.
+_NUMBER_QUERY = re.compile(r"^#?\s*\d[\d\s\-]*$")
+_CASE_ID = re.compile(r"^#\s*(\d{1,18})$")
+
+
+def is_number_query(query: str) -> bool:
+    """Whether ``query`` is shaped like a number (``#42``, ``2026120500042``, ``2026 1205 00042``): such a
+    query finds a case by its number or nothing, never by words."""
+    return bool(_NUMBER_QUERY.match((query or "").strip()))
+
+
+def exact_case_matches(query: str, actor) -> list[Case]:
+    """The visible cases ``query`` names exactly, best first: by work-order number (受理编号), by the hotline's
+    own number (``hotline_id``, 工单编号) as written, or by ``#<id>`` (bare digits of an id count too).
+
+    THE recogniser of case numbers for every search (console, API, the full-text search): a search first asks
+    this, and shows what it returns alone when it returns anything. Empty when nothing matches, or when what
+    matches lies outside the actor's area (unknown and invisible look the same).
+    """
+    text = (query or "").strip()
+    if not text or len(text) > 64:
+        return []
+    number = parse_number(text)
+    hotline_ids = {text}
+    if is_number_query(text):
+        hotline_ids.add(re.sub(r"[\s\-#]", "", text))  # a hotline number read out in groups
+    case_id = _CASE_ID.match(text)
+    digits = case_id.group(1) if case_id else (text if text.isdigit() and len(text) <= 18 else None)
+    match = Q(hotline_id__in=hotline_ids)
+    if number is not None:
+        match |= Q(number=number)
+    if digits is not None and 0 < int(digits) < 2**63:
+        match |= Q(pk=int(digits))
+    found = list(visible_cases(actor).filter(match).select_related("category", "lead_unit", "grid")[:10])
+
+    def rank(case):  # the work-order number first, then the hotline's number, then the id
+        if number is not None and case.number == number:
+            return 0
+        return 1 if case.hotline_id in hotline_ids else 2
+
+    return sorted(found, key=lambda case: (rank(case), -case.pk))
 
 
 def is_overdue(case: Case, now: datetime | None = None) -> bool:
@@ -264,3 +313,45 @@ def supervisions_for(actor, *, limit: int = 20, kinds=None) -> list:
                           default=Value(1), output_field=IntegerField())
     return list(queryset.select_related("case", "unit", "given_by")
                 .order_by(pending_first, "-given_at", "-id")[:limit])
+
+
+# --- the desk: a caller's earlier cases, reply templates ---------------------------------
+
+def cases_of_caller(actor, phone_index: str, *, limit: int = 20) -> list[Case]:
+    """Visible cases whose caller (contact) or reporting user has the phone of ``phone_index`` (a blind
+    index), newest first; a reporter anonymous to handlers is not matched (that would name them)."""
+    if not phone_index:
+        return []
+    match = Q(contact__phone_index=phone_index) | Q(reporter__phone_index=phone_index, is_anonymous=False)
+    return list(visible_cases(actor).filter(match).select_related("category", "lead_unit", "grid")
+                .order_by("-created_at", "-id")[:limit])
+
+
+def reply_templates(actor) -> QuerySet:
+    """The reply templates the actor's unit keeps (all of them, retired too), by category and name."""
+    from .models import ReplyTemplate
+
+    unit_id = getattr(user_of(actor), "unit_id", None)
+    if unit_id is None:
+        return ReplyTemplate.objects.none()
+    return ReplyTemplate.objects.filter(unit_id=unit_id).select_related("category", "category__parent")
+
+
+def reply_template_for(actor, template_id):
+    try:
+        template_id = int(template_id)
+    except (TypeError, ValueError):
+        return None
+    return reply_templates(actor).filter(pk=template_id).first() if 0 < template_id < 2**63 else None
+
+
+def reply_templates_for_case(case: Case) -> list:
+    """The templates offered when replying to ``case``: those in use of its lead unit for its category or the
+    category's parent (a template for 城乡建设 serves all of its leaves)."""
+    from .models import ReplyTemplate
+
+    if case.lead_unit_id is None:
+        return []
+    categories = [case.category_id] + ([case.category.parent_id] if case.category.parent_id else [])
+    return list(ReplyTemplate.objects.filter(unit_id=case.lead_unit_id, category_id__in=categories, is_active=True)
+                .order_by("name", "id"))

@@ -57,7 +57,7 @@ from gongzhi.accounts.models import Unit, User
 from gongzhi.accounts.roles import Role
 from gongzhi.audit.models import AuditEvent
 from gongzhi.audit.services import record
-from gongzhi.cases import deadlines
+from gongzhi.cases import deadlines, numbers
 from gongzhi.cases.models import (
     Action,
     Callback,
@@ -552,7 +552,8 @@ def write_history(*, rng: random.Random, world: World, first: dt.date, end: dt.d
             rows.clear()
 
     for day, n in _days(rng, first, last, count):
-        for _ in range(n):
+        first_number = numbers.reserve(day, n) if n else 0
+        for index in range(n):
             hour = _HOURS.draw(rng)
             created = dt.datetime(day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60), tzinfo=tz)
             if created > end:
@@ -560,6 +561,7 @@ def write_history(*, rng: random.Random, world: World, first: dt.date, end: dt.d
             case, events, callbacks, contact = _simulate(rng, world, due, next_case, created, end,
                                                          lambda: next(callback_ids))
             next_case += 1
+            case["number"] = numbers.format_number(day, first_number + index)
             buffers["cases"].append(case)
             buffers["events"] += events
             buffers["callbacks"] += callbacks

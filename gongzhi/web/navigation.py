@@ -36,6 +36,16 @@ def sees_cases(user) -> bool:
     return not is_resident(user) and not is_grid_worker(user)
 
 
+def takes_calls(user) -> bool:
+    """Staff who register cases for others at the desk (受理台): calls and visits."""
+    return not is_grid_worker(user) and not is_resident(user) and can(user, "cases.intake")
+
+
+def keeps_reply_templates(user) -> bool:
+    """Members of a handling unit keep their unit's reply templates."""
+    return handles_cases(user) and can(user, "cases.handle") and user.unit_id is not None
+
+
 def sees_deadlines(user) -> bool:
     return handles_cases(user) or user.role == Role.LEADER
 
@@ -71,9 +81,11 @@ MENU: tuple[Item, ...] = (
     Item("grid_lookup", _("Look-up"), is_grid_worker, pgettext_lazy("short menu label", "Look-up")),
     Item("dashboard", _("Dashboard"), sees_dashboard),
     Item("console_queue", _("Work queue"), handles_cases),
+    Item("console_desk", _("Desk"), takes_calls),
     Item("console_cases", _("Cases"), sees_cases),
     Item("console_views", _("Saved views"), sees_cases),
     Item("console_deadlines", _("Deadline board"), sees_deadlines),
+    Item("console_reply_templates", _("Reply templates"), keeps_reply_templates),
     Item("lookup", _("Look-up"), looks_up),
     Item("notices_manage", _("Notices"), publishes_notices),
     Item("inbox", _("Notifications"), lambda user: True, pgettext_lazy("short menu label", "Messages")),

@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import views
 from .forms import LoginForm
-from .views import console, dashboard, grid, notices, phone, resident, saved_views
+from .views import console, dashboard, desk, grid, notices, phone, resident, saved_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -29,6 +29,11 @@ urlpatterns = [
     path("console/", console.queue, name="console_queue"),
     path("console/cases/", console.case_list, name="console_cases"),
     path("console/cases/<int:case_id>/", console.case_detail, name="console_case"),
+    path("console/cases/<int:case_id>/print/", desk.case_print, name="console_case_print"),
+    path("console/cases/export.xlsx", desk.case_export, {"fmt": "xlsx"}, name="console_cases_xlsx"),
+    path("console/cases/export.csv", desk.case_export, {"fmt": "csv"}, name="console_cases_csv"),
+    path("console/desk/", desk.desk, name="console_desk"),
+    path("console/reply-templates/", desk.reply_templates, name="console_reply_templates"),
     path("console/bulk-dispatch/", console.bulk_dispatch, name="console_bulk_dispatch"),
     path("console/deadlines/", console.deadlines, name="console_deadlines"),
     path("console/views/", saved_views.manage, name="console_views"),

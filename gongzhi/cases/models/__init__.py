@@ -24,6 +24,8 @@ from .handling import (
     Whistle,
     WhistleResponse,
 )
+from .numbering import WorkOrderDay
+from .reply_template import ReplyTemplate
 from .rollup import Rollup, RollupIntake, RollupRates, Span
 from .routing import RoutingRule
 from .saved_view import SavedView
@@ -37,5 +39,5 @@ __all__ = [
     "Rollup", "RollupIntake", "RollupRates", "RoutingRule", "Span",
     "Satisfaction", "TERMINAL_STATES", "Urgency", "Whistle", "WhistleResponse",
     "FINDINGS_OF", "Finding", "Verification", "VerificationKind", "SavedView",
-    "Supervision", "SupervisionKind", "SupervisionRule",
+    "Supervision", "SupervisionKind", "SupervisionRule", "ReplyTemplate", "WorkOrderDay",
 ]

@@ -145,6 +145,8 @@ class Case(models.Model):
         _("anonymous to handlers"), default=False,
         help_text=_("Handlers do not see who reported it; the audit trail still does."),
     )
+    # The number staff read out on the phone (受理编号): intake date and daily sequence (gongzhi.cases.numbers).
+    number = models.CharField(_("work-order number"), max_length=20, unique=True, editable=False)
     hotline_id = models.CharField(_("hotline work order id"), max_length=64, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True, blank=True, on_delete=models.PROTECT,
@@ -197,6 +199,18 @@ class Case(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.title}"
+
+    def save(self, *args, **kwargs):
+        """A case saved directly (not through intake) is numbered too, in the same transaction."""
+        if self.pk is None and not self.number:
+            from django.db import transaction
+
+            from ..numbers import number_case
+
+            with transaction.atomic(using=kwargs.get("using")):
+                number_case(self, using=kwargs.get("using"))
+                return super().save(*args, **kwargs)
+        return super().save(*args, **kwargs)
 
     @property
     def audit_region_code(self) -> str:

@@ -95,6 +95,8 @@ def request(case: Case, *, place: str = "", full: bool = False) -> dict:
     submission = getattr(case, "open311", None) if full else None  # reverse one-to-one: None when absent
     return {
         "service_request_id": str(case.pk),
+        # An extension of GeoReport v2: the work-order number (受理编号) the resident quotes on the phone.
+        "work_order_number": case.number,
         "status": status_of(case),
         "status_notes": status_notes(case),
         "service_name": case.category.name,

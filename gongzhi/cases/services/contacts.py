@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.roles import require
 from gongzhi.audit.services import record
 from gongzhi.core import crypto
 
+from .. import selectors
 from ..models import Case, CaseContact
 from . import checks
 
@@ -68,3 +71,23 @@ def contact_of(case: Case) -> dict | None:
     if contact is None:
         return None
     return {"name": crypto.mask_name(contact.name), "phone": crypto.mask_phone(contact.phone)}
+
+
+def look_up_caller(*, actor, phone: str, limit: int = 20) -> list[Case]:
+    """The earlier cases of the caller with ``phone`` that ``actor`` may see, newest first.
+
+    Found through the blind index (:func:`gongzhi.core.crypto.blind_index`), never by
+    the number in clear: a case taken with this number as the caller's contact, or reported
+    by a user with this number (unless anonymous to handlers). Staff who register cases
+    (``cases.intake``) may ask; each look-up is in the audit trail, with the number masked.
+    """
+    require(actor, "cases.intake")
+    digits = normalized_phone(phone, "caller_phone")
+    if not digits:
+        raise ValidationError({"caller_phone": _("Give the caller's phone number to look up earlier cases.")})
+    found = selectors.cases_of_caller(actor, crypto.blind_index("phone", digits), limit=limit)
+    with transaction.atomic():
+        record(actor=actor, action="cases.caller_lookup", object_type="cases.case",
+               changes={"phone": crypto.mask_phone(digits), "found": len(found)},
+               region_code=getattr(getattr(actor, "region", None), "code", ""))
+    return found

@@ -53,6 +53,37 @@ def register_hotline_case(*, actor, hotline_id: str, category, title: str, descr
     return case
 
 
+# The channels of the desk: a call taken by the office's own hotline seat, a resident at the counter.
+DESK_CHANNELS = (Channel.HOTLINE_12345, Channel.WALK_IN)
+
+
+def register_desk_case(*, actor, channel: str, category, title: str, description: str,
+                       urgency: str = Urgency.NORMAL, lon=None, lat=None, crs: str = Crs.WGS84, region=None,
+                       address: str = "", hotline_id: str | None = None, caller_name: str = "",
+                       caller_phone: str = "") -> Case:
+    """A case taken at the desk (受理台): a call or a visit, registered by staff with how to reach the caller.
+
+    The hotline's own number is optional here (a call taken locally has none) and
+    refused on a walk-in. Everything goes through :func:`create_case`, so the
+    checks, the work-order number, the event and the audit are those of every intake.
+    """
+    errors: dict[str, list] = {}
+    if channel not in DESK_CHANNELS:
+        errors.setdefault("channel", []).append(_("Choose the hotline or a walk-in."))
+    name, phone = contact_fields(caller_name, caller_phone, errors)
+    hotline_id = str(hotline_id or "").strip() or None
+    if hotline_id and channel == Channel.WALK_IN:
+        errors.setdefault("hotline_id", []).append(_("A walk-in case has no hotline work order number."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        case = create_case(actor=actor, channel=channel, category=category, title=title, description=description,
+                           urgency=urgency, lon=lon, lat=lat, crs=crs, region=region, address=address,
+                           hotline_id=hotline_id)
+        add_contact(case, actor=actor, name=name, phone=phone)
+    return case
+
+
 def _title_from(description: str) -> str:
     first = (description or "").strip().splitlines()[0].strip() if (description or "").strip() else ""
     return first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1] + "…"

@@ -21,6 +21,7 @@ from gongzhi.cases.models import (
     DeadlineMarker,
     ExtensionRequest,
     Open311Submission,
+    ReplyTemplate,
     RoutingRule,
     SavedView,
     Supervision,
@@ -97,6 +98,10 @@ def supervision(place, n):
     return Supervision.objects.create(case=case(place, n), unit=_unit(place, n, "s"), kind="urge", message="请加快办理")
 
 
+def reply_template(place, n):
+    return ReplyTemplate.objects.create(unit=_unit(place, n), category=_category(), name=f"模板{n}", text="已处理")
+
+
 def _rollup():
     return Rollup.objects.create(span=Span.DAY, first_day=date(2020, 1, 1) + timedelta(days=next(_days)))
 
@@ -114,7 +119,7 @@ FACTORIES = {
     DeadlineMarker: deadline_marker, Whistle: whistle, WhistleResponse: whistle_response,
     ExtensionRequest: extension_request, Callback: callback, Verification: verification, Attachment: attachment,
     RoutingRule: routing_rule, RollupRates: rollup_rates, RollupIntake: rollup_intake,
-    Supervision: supervision,
+    Supervision: supervision, ReplyTemplate: reply_template,
 }
 
 

@@ -21,7 +21,8 @@ W3C = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 SEPTEMBER = {"start_date": "2025-09-01T00:00:00+08:00", "end_date": "2025-09-30T00:00:00+08:00"}
 REQUEST_FIELDS = {"service_request_id", "status", "status_notes", "service_name", "service_code", "description",
                   "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-                  "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"}
+                  "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url",
+                  "work_order_number"}  # the extension: the number the resident quotes on the phone
 
 
 def xml(response):

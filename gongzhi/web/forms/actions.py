@@ -109,11 +109,51 @@ class ExtensionForm(CaseActionForm):
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class TemplateSelect(forms.Select):
+    """A <select> of reply templates whose options carry their text (``data-text``), which
+    ``reply-templates.js`` copies into the reply as text."""
+
+    def __init__(self, *args, texts: dict | None = None, **kwargs):
+        self.texts = texts or {}
+        super().__init__(*args, **kwargs)
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if str(value) in self.texts:
+            option["attrs"]["data-text"] = self.texts[str(value)]
+        return option
+
+
 class ReplyForm(CaseActionForm):
-    content = forms.CharField(label=_("Reply to the resident"), max_length=REPLY_MAX,
+    template = forms.ChoiceField(label=_("Start from a template"), required=False,
+                                 help_text=_("Your unit's reply templates for this category; edit the text before "
+                                             "sending."))
+    content = forms.CharField(label=_("Reply to the resident"), max_length=REPLY_MAX, required=False,
                               widget=forms.Textarea(attrs={"rows": 4}),
                               help_text=_("What was done; the resident will be asked whether it solved the problem."))
     photos = MultipleImageField(label=_("Photos of the result (optional)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.templates = {str(t.pk): t for t in selectors.reply_templates_for_case(self.case)}
+        if not self.templates:
+            del self.fields["template"]
+            self.fields["content"].required = True
+            return
+        field = self.fields["template"]
+        field.choices = [("", _("— write it yourself —"))] + [(pk, t.name) for pk, t in self.templates.items()]
+        field.widget = TemplateSelect(choices=field.choices, texts={pk: t.text for pk, t in self.templates.items()},
+                                      attrs={"data-reply-template": self["content"].auto_id})
+
+    def clean(self):
+        data = super().clean()
+        if self.templates and not (data.get("content") or "").strip():
+            chosen = self.templates.get(data.get("template") or "")
+            if chosen is not None:
+                data["content"] = chosen.text  # the template as it is, when nothing was written
+            elif not self.has_error("content"):
+                self.add_error("content", _("Write the reply, or start from a template."))
+        return data
 
     def clean_photos(self):
         photos = self.cleaned_data.get("photos") or []

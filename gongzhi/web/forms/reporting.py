@@ -64,9 +64,10 @@ class ReportForm(StyledForm):
         self.fields["category"].choices = category_choices()
         self.fields["region"].choices = community_choices(region_prefix)
         limit = settings.WEB_MAX_PHOTOS
-        self.fields["photos"].help_text = ngettext(
-            "At most %(n)d photo (JPEG, PNG or WebP).", "At most %(n)d photos (JPEG, PNG or WebP).", limit) % {
-            "n": limit}
+        if "photos" in self.fields:  # the desk's form has none
+            self.fields["photos"].help_text = ngettext(
+                "At most %(n)d photo (JPEG, PNG or WebP).", "At most %(n)d photos (JPEG, PNG or WebP).", limit) % {
+                "n": limit}
 
     def clean_photos(self):
         photos = self.cleaned_data.get("photos") or []

@@ -89,5 +89,7 @@ def test_no_export_hands_out_a_formula(world, signed_in, case_in):
     _assert_inert(admin.get("/api/v1/cases/metrics/ranking.xlsx", {"month": "2025-09"}), UNIT_NAME)
     _assert_inert(admin.get("/api/v1/cases/metrics/ranking.xlsx",
                             {"month": "2025-09", "by": "region", "region": world.tree["comm_a"].code}), GRID_NAME)
+    _assert_inert(admin.get("/console/cases/export.xlsx"), UNIT_NAME, GRID_NAME)  # the case list, both formats
+    _assert_inert(admin.get("/console/cases/export.csv"), UNIT_NAME, GRID_NAME)
     for name in ("registry.xlsx", "persons.csv"):
         _assert_inert(admin.get(f"/api/v1/registry/import-templates/{name}"))
