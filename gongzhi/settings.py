@@ -356,11 +356,32 @@ STATICFILES_DIRS = [
     for name, path in (("leaflet", "leaflet/dist"), ("uplot", "uplot/dist"), ("swagger-ui", "swagger-ui-dist"))
     if (_NODE_MODULES / path).is_dir()
 ]
-# Map tiles, e.g. a 天地图 or intranet tile server:
-# "https://tiles.example.gov.cn/{z}/{x}/{y}.png". Empty: grids, points and
-# densities are drawn on a plain background without tiles.
+# Map tiles are a deployment setting (docs/deploy.md, "Map tiles"): an intranet tile server's URL
+# template ("https://tiles.example.gov.cn/{z}/{x}/{y}.png", MAP_TILE_URL), or 天地图 with the site's
+# browser key (MAP_TIANDITU_KEY). Neither set (the default): no tile is fetched from anywhere, and the
+# maps draw the communities and grids, labelled, on a plain background.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+MAP_TILE_SUBDOMAINS = env_str("MAP_TILE_SUBDOMAINS", "abc")
+MAP_TIANDITU_KEY = env_str("MAP_TIANDITU_KEY", "")
+
+
+def _tile_layers(url: str, attribution: str, subdomains: str, tianditu_key: str) -> list[dict]:
+    """The tile layers every map draws, bottom first (empty: a plain, labelled vector map)."""
+    if url:
+        return [{"url": url, "attribution": attribution, "subdomains": subdomains}]
+    if tianditu_key:
+        # 天地图's Web-Mercator WMTS (CGCS2000 ≈ WGS-84: the stored boundaries and points need no shift):
+        # the vector base map and its Chinese annotation layer, on servers t0…t7.
+        wmts = ("https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=%s"
+                "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=%s")
+        credit = attribution or "天地图"
+        return [{"url": wmts % (layer, layer, tianditu_key), "attribution": credit if layer == "vec" else "",
+                 "subdomains": "01234567"} for layer in ("vec", "cva")]
+    return []
+
+
+MAP_TILE_LAYERS = _tile_layers(MAP_TILE_URL, MAP_TILE_ATTRIBUTION, MAP_TILE_SUBDOMAINS, MAP_TIANDITU_KEY)
 # How many photos a resident or grid worker may attach to one report.
 WEB_MAX_PHOTOS = env_int("WEB_MAX_PHOTOS", 3)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("gongzhi.web.context_processors.layout")
@@ -369,7 +390,7 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("gongzhi.workdays.warnings.
 # Content-Security-Policy on every response (Django's own middleware): scripts and styles come from
 # this server's static files only, never 'unsafe-inline' (pages keep no inline script or style
 # attribute; the few inline blocks of Django's admin carry the request's nonce); no request goes to
-# another host but the map tiles' (MAP_TILE_URL). An injected <script> or onerror= does not run.
+# another host but the map tiles' (MAP_TILE_LAYERS, only when configured). An injected <script> or onerror= does not run.
 def _tile_origin(url: str) -> list[str]:
     from urllib.parse import urlsplit
 
@@ -388,7 +409,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:", "blob:", *_tile_origin(MAP_TILE_URL)],
+    "img-src": [CSP.SELF, "data:", "blob:", *dict.fromkeys(o for layer in MAP_TILE_LAYERS for o in _tile_origin(layer["url"]))],
     "font-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],

@@ -14,6 +14,7 @@ from typing import Callable
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongzhi.accounts.roles import Role, can
 
@@ -71,17 +72,18 @@ class Item:
     name: str  # URL name
     label: str
     test: Callable
+    # A one-word label for a phone, where a menu of full labels would wrap onto a second line.
+    short: str = ""
 
 
 MENU: tuple[Item, ...] = (
     Item("resident_new", _("Report a problem"), is_resident),
     Item("resident_cases", _("My requests"), is_resident),
     Item("resident_notices", _("Notices"), is_resident),
-    Item("grid_tasks", _("My tasks"), is_grid_worker),
-    Item("grid_map", _("My grid"), is_grid_worker),
-    Item("grid_patrol", _("Patrol report"), is_grid_worker),
-    Item("grid_visit", _("Household visit"), is_grid_worker),
-    Item("grid_lookup", _("Look-up"), is_grid_worker),
+    Item("grid_tasks", _("My tasks"), is_grid_worker, pgettext_lazy("short menu label", "Tasks")),
+    Item("grid_map", _("My grid"), is_grid_worker, pgettext_lazy("short menu label", "Map")),
+    Item("grid_patrol", _("Patrol report"), is_grid_worker, pgettext_lazy("short menu label", "Patrol")),
+    Item("grid_lookup", _("Look-up"), is_grid_worker, pgettext_lazy("short menu label", "Look-up")),
     Item("dashboard", _("Dashboard"), sees_dashboard),
     Item("console_queue", _("Work queue"), handles_cases),
     Item("console_desk", _("Desk"), takes_calls),
@@ -92,7 +94,7 @@ MENU: tuple[Item, ...] = (
     Item("console_reply_templates", _("Reply templates"), keeps_reply_templates),
     Item("lookup", _("Look-up"), looks_up),
     Item("notices_manage", _("Notices"), publishes_notices),
-    Item("inbox", _("Notifications"), lambda user: True),
+    Item("inbox", _("Notifications"), lambda user: True, pgettext_lazy("short menu label", "Messages")),
 )
 
 
@@ -103,7 +105,7 @@ def menu_for(user) -> list[dict]:
     for item in MENU:
         if item.test(user):
             try:
-                items.append({"name": item.name, "label": item.label, "url": reverse(item.name)})
+                items.append({"name": item.name, "label": item.label, "short": item.short, "url": reverse(item.name)})
             except NoReverseMatch:  # a page of a later step, not wired yet
                 continue
     return items

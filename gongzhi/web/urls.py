@@ -16,6 +16,7 @@ urlpatterns = [
     path("login/phone/", phone.phone_sign_in, name="phone_login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("inbox/", views.inbox, name="inbox"),
+    path("me/", views.profile, name="profile"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
     path("cases/<int:case_id>/", views.case_link, name="case_link"),
     # Resident (H5)

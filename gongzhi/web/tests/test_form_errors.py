@@ -30,8 +30,11 @@ def test_case_action_form(world, signed_in, case_in, language, required):
 @pytest.mark.django_db
 @pytest.mark.parametrize("language,required", [("zh-hans", REQUIRED_ZH), ("en", REQUIRED_EN)])
 def test_household_visit_form(world, signed_in, language, required):
+    from gongzhi.registry.models import Household
+
+    household = Household.objects.create(grid=world.tree["grid_a1"], external_id="H-001")
     html = signed_in(world.users.grid_a1, language).post("/grid/visit/", {
-        "household": "", "visited_at": "2025-09-15T10:00", "notes": "门口堆放杂物"}).content.decode()
+        "household": household.pk, "visited_at": "", "notes": "门口堆放杂物"}).content.decode()
     assert required in html and "门口堆放杂物" in html
 
 

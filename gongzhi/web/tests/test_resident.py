@@ -20,7 +20,7 @@ def report_body(**overrides):
 def test_report_page_has_category_search_map_and_photo_input(world, signed_in):
     html = signed_in(world.users.resident).get("/r/new/").content.decode()
     assert 'data-filters="id_category"' in html
-    assert 'data-map data-grids="map-grids"' in html and 'id="map-grids"' in html
+    assert 'data-map data-outlines="map-outlines"' in html and 'id="map-outlines"' in html
     assert 'type="file" name="photos"' in html and "multiple" in html
     assert '<option value="0201" data-keywords="' in html  # the words people use, for the search
     assert "vendor/leaflet/leaflet.js" in html

@@ -60,3 +60,12 @@ def inbox(request):
 def inbox_read_all(request):
     notification_services.mark_all_read(actor=request.user)
     return redirect("inbox")
+
+
+@login_required
+def profile(request):
+    """Who is signed in, where they work, and the page language: kept off the header so that it
+    stays one short line on a phone."""
+    user = request.user
+    return render(request, "web/profile.html", {
+        "area": user.region if user.region_id else None, "unit": user.unit if user.unit_id else None})

@@ -15,7 +15,7 @@ from gongzhi.core import exports
 from gongzhi.regions import selectors as region_selectors
 from gongzhi.regions.models import Level
 
-from .. import dashboard_data
+from .. import dashboard_data, mapdata
 from ..access import page
 from ..forms.base import StyledForm
 from ..navigation import sees_dashboard
@@ -70,10 +70,15 @@ def _render(request, form, period, status=200):
     for tile in data["tiles"]:
         tile["label"] = TILE_LABELS[tile["key"]]
     trend = _trend_rows(data)
+    density, density_classes = mapdata.shaded(data["density"])
+    area = mapdata.focus(request.user)
     return render(request, "web/dashboard/dashboard.html", {
         "form": form, "data": data, "trend": trend, "trend_chart": _trend_chart(data, trend),
         "rates_chart": _rates_chart(data, trend) if data.get("rates") else None,
         "overdue_scope": _overdue_scope(data), "overdue_totals": _totals(data["overdue_units"]), "daily": _daily(data), "query": request.GET.urlencode(),
+        "density": density, "density_classes": density_classes,
+        "outlines": mapdata.outlines(mapdata.prefix_of(period.region) if period.region else area),
+        "map_focus": mapdata.prefix_of(period.region) if period.region else area,
         **_clock(request.user, period),
     }, status=status)
 

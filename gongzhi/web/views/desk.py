@@ -68,7 +68,7 @@ def desk(request):
                 return redirect("console_case", case_id=case.pk)
     return render(request, "web/console/desk.html", {
         "form": form, "earlier": earlier, "looked_up": looked_up, "lookup_error": lookup_error,
-        "grids": mapdata.public_grids(prefix), "now": timezone.now()})
+        "outlines": mapdata.outlines(prefix), "map_focus": mapdata.focus(request.user), "now": timezone.now()})
 
 
 @page(keeps_reply_templates)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +47,7 @@ def grid_map(request):
     grid = request.user.region
     open_cases = selectors.list_cases(request.user, selectors.CaseFilters(state=OPEN_FILTER))[:500]
     return render(request, "web/grid/map.html", {
-        "grid": grid, "grids": mapdata.grid_features([grid]),
+        "grid": grid, "outlines": mapdata.outlines(mapdata.community_prefix(grid)), "map_focus": grid.code,
         "points": mapdata.case_points(open_cases, "grid_case"), "open_count": len(open_cases),
     })
 
@@ -75,13 +76,31 @@ def patrol(request):
         if case is not None:
             messages.success(request, _("Patrol report saved as work order %(number)s.") % {"number": case.number})
             return redirect("grid_case", case_id=case.pk)
-    return render(request, "web/grid/patrol.html", {"form": form, "grids": mapdata.grid_features([grid])})
+    return render(request, "web/grid/patrol.html", {
+        "form": form, "outlines": mapdata.outlines(mapdata.community_prefix(grid)), "map_focus": grid.code})
+
+
+def _household_to_visit(request, grid):
+    """The household the visit is for: posted back by the form, or named by the link that opened it
+    (``?person=`` from the list of visits due or the look-up, ``?household=``); None if it is not a
+    household of the worker's grid."""
+    source = request.POST if request.method == "POST" else request.GET
+    households = registry_selectors.households(request.user).filter(grid=grid)
+    for key, lookup in (("household", "pk"), ("person", "members__person_id")):
+        value = source.get(key) or request.GET.get(key, "")
+        if value:
+            return households.filter(**{lookup: value}).first() if value.isdigit() else None
+    return None
 
 
 @page(is_grid_worker)
 def visit(request):
     grid = request.user.region
-    form = VisitForm(request.POST or None, actor=request.user, grid=grid)
+    household = _household_to_visit(request, grid)
+    if household is None:
+        messages.info(request, _("Choose the household from the visits due, or find it with the look-up."))
+        return redirect(reverse("grid_tasks") + "#visits-due")
+    form = VisitForm(request.POST or None, household=household)
     if request.method == "POST" and form.is_valid():
         try:
             registry_services.record_visit(actor=request.user, **form.service_values())
@@ -90,12 +109,15 @@ def visit(request):
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("The visit was recorded."))
+            messages.success(request, _("The visit to %(household)s was recorded.") % {
+                "household": household.dwelling or household})
             return redirect("grid_tasks")
-    return render(request, "web/grid/visit.html", {"form": form, "grid": grid})
+    members = household.members.select_related("person").order_by("id")
+    return render(request, "web/grid/visit.html", {"form": form, "grid": grid, "household": household,
+                                                   "members": members})
 
 
-def _lookup(request, template):
+def _lookup(request, template, *, visits=False):
     """The form posts (with CSRF), so an ID or phone number never travels in a URL, where it would
     end up in access logs and the browser's history. A GET with a name or an address still works
     (a link, a bookmark); a GET with a personal-looking query is not searched: it is sent back to
@@ -113,12 +135,12 @@ def _lookup(request, template):
         q = form.cleaned_data["q"]
         persons = list(registry_selectors.search_persons(request.user, q=q).select_related("dwelling")[:50])
         dwellings = list(registry_selectors.search_dwellings(request.user, q=q)[:50])
-    return render(request, template, {"form": form, "persons": persons, "dwellings": dwellings})
+    return render(request, template, {"form": form, "persons": persons, "dwellings": dwellings, "visits": visits})
 
 
 @page(is_grid_worker)
 def grid_lookup(request):
-    return _lookup(request, "web/grid/lookup.html")
+    return _lookup(request, "web/grid/lookup.html", visits=True)
 
 
 @page(looks_up)

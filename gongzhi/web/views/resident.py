@@ -73,7 +73,7 @@ def report(request):
                 messages.success(request, _("Thank you. Your request was received as %(number)s.") % {"number": case.number})
                 return redirect("resident_case", case_id=case.pk)
     return render(request, "web/resident/report.html", {
-        "form": form, "grids": mapdata.public_grids(), "reported": reported or [],
+        "form": form, "outlines": mapdata.outlines(), "map_focus": mapdata.focus(request.user), "reported": reported or [],
         "had_photos": bool(request.FILES)})
 
 
