@@ -16,18 +16,9 @@ number of recent cases in one place, not the size of the table.
 """
 
 import argparse
-import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BENCH_DIR = ROOT / "var" / "bench"
-BENCH_DIR.mkdir(parents=True, exist_ok=True)
-DB = BENCH_DIR / "case_duplicates.sqlite3"
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--cases", type=int, default=200_000)
@@ -36,19 +27,9 @@ parser.add_argument("--days", type=int, default=365, help="the cases are receive
 parser.add_argument("--database-url", default="")
 args = parser.parse_args()
 
-if args.database_url:
-    os.environ["DATABASE_URL"] = args.database_url
-else:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{DB}{suffix}").unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
-os.environ.setdefault("LOG_LEVEL", "ERROR")
-os.environ.setdefault("DEBUG", "0")
+from _django import start  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+start("case_duplicates", args.database_url)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402

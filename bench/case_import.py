@@ -25,26 +25,12 @@ import csv
 import io
 import os
 import random
-import sys
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BENCH_DIR = ROOT / "var" / "bench"
-BENCH_DIR.mkdir(parents=True, exist_ok=True)
-DB = BENCH_DIR / "case_import.sqlite3"
-for suffix in ("", "-wal", "-shm"):
-    Path(f"{DB}{suffix}").unlink(missing_ok=True)
-os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
-os.environ.setdefault("LOG_LEVEL", "ERROR")
-os.environ.setdefault("DEBUG", "0")
+from _django import start  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+DB = start("case_import")
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
