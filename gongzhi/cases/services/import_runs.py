@@ -13,6 +13,7 @@ may be asked for (a refused or stopped import), and dropped after a clean one.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
@@ -27,6 +28,8 @@ from gongzhi.audit.services import record
 from gongzhi.core import tabular
 
 from ..models import ImportRun, ImportState
+
+logger = logging.getLogger(__name__)
 
 MAX_BYTES = 50 * 1024 * 1024
 # Progress is written at most this often (seconds): a write per row would be a write per row.
@@ -76,9 +79,16 @@ def run_import(run_id: int) -> str:
                 raise PermissionError(_("The person who started this import can no longer import."))
             report = import_cases(actor=actor, data=bytes(run.data), filename=run.filename, dry_run=run.dry_run,
                                   default_region=run.default_region, progress=progress)
-        except Exception as exc:  # noqa: BLE001 - the run must end in a state the page can show
+        except (PermissionError, ValidationError) as exc:  # said to the person: the run shows why
             problems = tabular.Problems()
-            problems.add(0, "", str(exc) or exc.__class__.__name__)
+            problems.add(0, "", " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+            _finish(run, ImportState.FAILED, problems=problems)
+            return run.state
+        except Exception:  # noqa: BLE001 - a fault: logged for the operators, the run still ends visibly
+            logger.exception("hotline import run %s failed", run.pk)
+            problems = tabular.Problems()
+            problems.add(0, "", _("The import failed because of a fault in the system; nothing more was written. "
+                                  "Tell the administrator, then import the same file again."))
             _finish(run, ImportState.FAILED, problems=problems)
             return run.state
     state = ImportState.DONE if report.ok else ImportState.FAILED if report.stopped else ImportState.REFUSED
@@ -152,7 +162,7 @@ def problem_workbook(run: ImportRun) -> bytes:
                          for number, values in numbered if number in by_row}
                 break
         except tabular.FormatError:
-            pass
+            pass  # the file the import refused to read: its report has the whole-file problem alone, no cells
     book = exports.Workbook()
     sheet = book.sheet(_("Problems"))
     sheet.append(exports.Cell(text, bold=True) for text in [_("Row"), _("Problems"), *headers])

@@ -88,3 +88,23 @@ def test_a_run_is_its_starters_alone(world, signed_in):
     assert client.get(f"/console/imports/problems.xlsx?run={run.pk}").status_code == 404
     assert client.get("/console/imports/progress/?run=x").status_code == 404
     assert signed_in(world.users.leader).get("/console/imports/").status_code == 403
+
+
+def test_a_fault_during_the_import_ends_the_run_with_a_plain_message_and_is_logged(
+        world, signed_in, django_capture_on_commit_callbacks, monkeypatch, caplog):
+    from gongzhi.cases import importing
+
+    def broken(**_kwargs):
+        raise RuntimeError("database connection string postgres://secret@db")
+
+    monkeypatch.setattr(importing, "import_cases", broken)
+    client = signed_in(world.users.dispatcher, language="zh-hans")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/console/imports/", {"file": upload([good(1)])})
+    run = ImportRun.objects.get()
+    progress = client.get(f"/console/imports/progress/?run={run.pk}").json()
+    assert progress["finished"] and progress["state"] == ImportState.FAILED
+    html = client.get(f"/console/imports/?run={run.pk}").content.decode()
+    assert "系统故障" in html and "secret" not in html
+    assert any("hotline import run" in r.getMessage() and r.exc_info for r in caplog.records)
+    assert Case.objects.count() == 0
