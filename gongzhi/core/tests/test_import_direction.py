@@ -43,11 +43,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("regions",),
     ("accounts",),
     ("audit",),
-    ("workdays", "ops"),
+    ("workdays", "ops", "privacy"),
     ("registry",),
     ("notifications",),
     ("cases",),
     ("noticeboard",),
+    ("mediation", "deliberation", "party", "insights"),
+    ("volunteers",),
     ("demo", "web"),
 )
 LAYER = {app: index for index, layer in enumerate(LAYERS) for app in layer}

@@ -1,0 +1,1 @@
+"""Micro-proposals, meetings, votes under the legal rules, publication, implementation, community fund (issue: Deliberation and votes)."""

@@ -1,0 +1,1 @@
+"""Volunteers, activities, check-in by QR code, the time-bank and points ledger (issue: Party-led co-building and volunteers)."""
