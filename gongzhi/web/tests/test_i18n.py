@@ -2,7 +2,9 @@
 
 The check re-extracts the messages from a copy of the source tree (so it sees
 strings added since the .po was last made) and compares them with the
-committed catalogue.
+committed catalogues. An app may keep its own catalogue in ``<app>/locale``
+(makemessages puts an app's strings in the nearest locale directory), which
+keeps the apps' translations apart; the project catalogue holds the rest.
 """
 
 import re
@@ -13,6 +15,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 PO = ROOT / "gongzhi" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+CATALOGUE = Path("zh_Hans") / "LC_MESSAGES" / "django.po"
+
+
+def catalogues(root):
+    """{path relative to root: parsed entries} of every zh-Hans catalogue under root."""
+    return {
+        path.relative_to(root): parse_po(path)
+        for path in sorted(root.rglob("locale/zh_Hans/LC_MESSAGES/django.po"))
+    }
 
 
 def parse_po(path):
@@ -42,10 +53,12 @@ def _unquote(quoted):
     return quoted[1:-1].encode("raw_unicode_escape").decode("unicode_escape")
 
 
-def test_committed_catalogue_is_complete():
-    entries = parse_po(PO)
-    untranslated = [msgid for msgid, (msgstr, fuzzy) in entries.items() if not msgstr or fuzzy]
-    assert not untranslated, f"untranslated or fuzzy in {PO.name}: {untranslated}"
+def test_committed_catalogues_are_complete():
+    found = catalogues(ROOT / "gongzhi")
+    assert Path("locale") / CATALOGUE in found
+    for path, entries in found.items():
+        untranslated = [msgid for msgid, (msgstr, fuzzy) in entries.items() if not msgstr or fuzzy]
+        assert not untranslated, f"untranslated or fuzzy in {path}: {untranslated}"
 
 
 def test_catalogue_is_up_to_date_with_the_source(tmp_path):
@@ -58,9 +71,12 @@ def test_catalogue_is_up_to_date_with_the_source(tmp_path):
         env={"PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite:///:memory:", "GONGZHI_VAR_DIR": str(tmp_path / "var")},
     )
     assert result.returncode == 0, result.stderr
-    fresh = parse_po(copy / "gongzhi" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")
-    committed = parse_po(PO)
-    new = sorted(str(k[1]) for k in fresh.keys() - committed.keys())
-    assert not new, f"strings not in the committed catalogue (run makemessages and translate): {new}"
-    untranslated = [k[1] for k, (msgstr, fuzzy) in fresh.items() if not msgstr or fuzzy]
-    assert not untranslated, f"strings without a zh-Hans translation: {untranslated}"
+    fresh_all = catalogues(copy / "gongzhi")
+    committed_all = catalogues(ROOT / "gongzhi")
+    assert fresh_all.keys() == committed_all.keys()
+    for path, fresh in fresh_all.items():
+        committed = committed_all[path]
+        new = sorted(str(k[1]) for k in fresh.keys() - committed.keys())
+        assert not new, f"strings not in {path} (run makemessages and translate): {new}"
+        untranslated = [k[1] for k, (msgstr, fuzzy) in fresh.items() if not msgstr or fuzzy]
+        assert not untranslated, f"strings without a zh-Hans translation in {path}: {untranslated}"
