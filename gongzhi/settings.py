@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "gongzhi.party",
     "gongzhi.insights",
     "gongzhi.volunteers",
+    "gongzhi.assessment",
     "django_tasks_db",
     "gongzhi.ops",
     "gongzhi.demo",

@@ -50,6 +50,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("noticeboard",),
     ("mediation", "deliberation", "party", "insights"),
     ("volunteers",),
+    ("assessment",),
     ("demo", "web"),
 )
 LAYER = {app: index for index, layer in enumerate(LAYERS) for app in layer}
