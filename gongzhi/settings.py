@@ -323,10 +323,17 @@ _TASK_BACKENDS = {
     "immediate": "django.tasks.backends.immediate.ImmediateBackend",
     "dummy": "django.tasks.backends.dummy.DummyBackend",
     "database": "django_tasks_db.DatabaseBackend",
+    "redis": "gongzhi.ops.redis_tasks.RedisBackend",  # several workers at city scale (docs/scaling.md)
 }
 _tasks_backend = env_str("TASKS_BACKEND", "database" if PRODUCTION else "immediate")
 TASKS["default"]["BACKEND"] = _TASK_BACKENDS.get(_tasks_backend, _tasks_backend)
 TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 14)
+# The Redis queue's server (TASKS_BACKEND=redis); REDIS_URL, the cache's, when unset.
+TASKS_REDIS_URL = env_str("TASKS_REDIS_URL", "")
+TASKS["default"]["OPTIONS"] = {
+    "MAX_ATTEMPTS": env_int("TASK_MAX_ATTEMPTS", 5),
+    "BACKOFF_SECONDS": env_int("TASK_RETRY_BACKOFF_SECONDS", 2),
+} if TASKS["default"]["BACKEND"].endswith("RedisBackend") else {}
 
 # Logs: one JSON object per line in production (LOG_FORMAT=json), plain text
 # in development; every line carries the request id (gongzhi.ops.logs).

@@ -19,8 +19,16 @@ def uses_database_queue() -> bool:
     return isinstance(task_backends["default"], DatabaseBackend)
 
 
+def _redis():
+    from .redis_tasks import redis_backend
+
+    return redis_backend()
+
+
 def queue_depth() -> dict:
     """Tasks ready to run and not yet picked up, by queue (empty for in-process backends)."""
+    if (redis := _redis()) is not None:
+        return redis.queue_depth()
     if not uses_database_queue():
         return {}
     from django_tasks_db.models import DBTaskResult
@@ -31,12 +39,24 @@ def queue_depth() -> dict:
 
 def oldest_waiting_seconds() -> float:
     """Age of the oldest task still waiting: grows without bound when no worker runs."""
+    if (redis := _redis()) is not None:
+        return redis.oldest_waiting_seconds()
     if not uses_database_queue():
         return 0.0
     from django_tasks_db.models import DBTaskResult
 
     oldest = DBTaskResult.objects.ready().aggregate(oldest=Min("enqueued_at"))["oldest"]
     return max((timezone.now() - oldest).total_seconds(), 0.0) if oldest else 0.0
+
+
+def dead_letters() -> float:
+    """Tasks that failed every attempt and wait for someone to look (Redis queue only)."""
+    return float(redis.dead_letters()) if (redis := _redis()) is not None else 0.0
+
+
+def task_failures() -> float:
+    """Failed task attempts, retried or not, since the queue was created (Redis queue only)."""
+    return float(redis.failures()) if (redis := _redis()) is not None else 0.0
 
 
 def prune_task_results():
@@ -65,4 +85,8 @@ def register():
                            queue_depth, labels=("queue",))
     metrics.register_gauge("gongzhi_task_oldest_waiting_seconds",
                            "Seconds the oldest waiting task has been on the queue.", oldest_waiting_seconds)
+    metrics.register_gauge("gongzhi_task_dead_letters",
+                           "Tasks that failed every attempt (the dead-letter list).", dead_letters)
+    metrics.register_gauge("gongzhi_task_failed_attempts",
+                           "Failed task attempts since the queue was created, retried or not.", task_failures)
     schedule.register("prune_task_results", every=timedelta(days=1), path="gongzhi.ops.builtin.prune_task_results")
