@@ -196,7 +196,8 @@ class BuildingAdmin(RegistryAdmin):
 class DwellingAdminForm(forms.ModelForm):
     class Meta:
         model = Dwelling
-        fields = ["grid", "compound", "building", "entrance", "room", "floor", "street_address", "floor_area", "use",
+        fields = ["grid", "compound", "building", "entrance", "room", "floor", "street_address", "floor_area", "exclusive_area",
+                  "use",
                   "external_id", "note"]
 
 
@@ -209,7 +210,8 @@ class DwellingAdmin(RegistryAdmin):
     list_filter = ("use", "grid")
     search_fields = ("address_text", "external_id")
     list_select_related = ("grid",)
-    fields = ("grid", "compound", "building", "entrance", "room", "floor", "street_address", "floor_area", "use",
+    fields = ("grid", "compound", "building", "entrance", "room", "floor", "street_address", "floor_area",
+              "exclusive_area", "use",
               "external_id", "note", "address_text")
     readonly_fields = ("address_text",)
 

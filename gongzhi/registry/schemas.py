@@ -221,6 +221,7 @@ class DwellingOut(Schema):
     street_address: str
     address: str
     floor_area: Decimal | None
+    exclusive_area: Decimal | None
     use: str
     external_id: str
 
@@ -238,6 +239,7 @@ class DwellingIn(In):
     floor: int | None = None
     street_address: str = ""
     floor_area: Decimal | None = Field(None, ge=0, max_digits=9, decimal_places=2)
+    exclusive_area: Decimal | None = Field(None, ge=0, max_digits=9, decimal_places=2)
     use: str = "owner_occupied"
     external_id: str = ""
     note: str = ""
@@ -248,6 +250,7 @@ class DwellingPatch(In):  # null only where the column may be empty: see PersonP
     floor: int | None = None
     street_address: str = None
     floor_area: Decimal | None = Field(None, ge=0, max_digits=9, decimal_places=2)
+    exclusive_area: Decimal | None = Field(None, ge=0, max_digits=9, decimal_places=2)
     use: str = None
     external_id: str = None
     note: str = None

@@ -87,6 +87,9 @@ SHEETS: dict[str, SheetFormat] = {
         Column("street_address", "门牌地址", help=gettext_lazy("Required when there is no compound."),
                aliases=("街路门牌",)),
         Column("floor_area", "建筑面积", help=gettext_lazy("Floor area in square metres."), aliases=("面积",)),
+        Column("exclusive_area", "专有部分面积", help=gettext_lazy(
+            "Exclusive area on the title certificate in square metres: the owners' voting weight."),
+            aliases=("套内面积", "专有面积")),
         Column("use", "用途", help=gettext_lazy("自住 / 出租 / 空置 / 商用 / 其他")),
         Column("note", "备注"),
     )),

@@ -73,6 +73,7 @@ class DwellingRow:
     floor_area: Decimal | None
     use: str
     note: str
+    exclusive_area: Decimal | None = None
 
 
 @dataclass(slots=True)

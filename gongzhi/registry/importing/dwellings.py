@@ -24,6 +24,20 @@ from .common import (
 )
 
 
+def _area(text: dict, field: str, sheet, number: int, errors: Errors, message: str) -> Decimal | None:
+    """A number of square metres with at most two decimals, or None when the cell is empty or refused."""
+    if not text.get(field):
+        return None
+    try:
+        area = Decimal(text[field])
+        if area < 0 or area >= Decimal("10000000") or area.as_tuple().exponent < -2:
+            raise InvalidOperation
+    except InvalidOperation:
+        errors.add(sheet, number, field, message)
+        return None
+    return area
+
+
 def check_dwellings(sheet: SheetData, ctx: Context, errors: Errors, tick) -> list[DwellingRow]:
     parsed: list[DwellingRow] = []
     seen: dict[str, int] = {}
@@ -46,16 +60,10 @@ def check_dwellings(sheet: SheetData, ctx: Context, errors: Errors, tick) -> lis
                 floor = int(text["floor"])
             except ValueError:
                 errors.add(sheet, number, "floor", _("The floor is a whole number."))
-        area = None
-        if text.get("floor_area"):
-            try:
-                area = Decimal(text["floor_area"])
-                if area < 0 or area >= Decimal("10000000") or area.as_tuple().exponent < -2:
-                    raise InvalidOperation
-            except InvalidOperation:
-                errors.add(sheet, number, "floor_area", _("The floor area is a number of square metres with at "
-                                                          "most two decimals."))
-                area = None
+        area = _area(text, "floor_area", sheet, number, errors,
+                     _("The floor area is a number of square metres with at most two decimals."))
+        exclusive = _area(text, "exclusive_area", sheet, number, errors,
+                          _("The exclusive area is a number of square metres with at most two decimals."))
         if not text.get("compound") and not text.get("street_address"):
             errors.add(sheet, number, "street_address", _("Give the compound or a street address."))
         if text.get("entrance") and not text.get("building"):
@@ -66,7 +74,8 @@ def check_dwellings(sheet: SheetData, ctx: Context, errors: Errors, tick) -> lis
         if grid is not None and external_id:
             row = DwellingRow(number, external_id, grid, text.get("compound", "")[:100], text.get("building", "")[:20],
                               text.get("entrance", "")[:20], text.get("room", "")[:20], floor,
-                              text.get("street_address", "")[:200], area, use, text.get("note", ""))
+                              text.get("street_address", "")[:200], area, use, text.get("note", ""),
+                              exclusive)
             parsed.append(row)
             ctx.file_dwellings[external_id] = row
     existing = existing_in_chunks(Dwelling, "external_id", [r.external_id for r in parsed])
@@ -91,7 +100,7 @@ def write_dwellings(rows: list[DwellingRow], report: ImportReport, tick) -> dict
                                                              [r.external_id for r in rows])}
     result, new, changed = {}, [], []
     fields = ["grid_id", "compound_id", "building_id", "entrance_id", "room", "floor", "street_address",
-              "floor_area", "use", "note", "address_text"]
+              "floor_area", "exclusive_area", "use", "note", "address_text"]
     for row in rows:
         tick(1)
         compound = compounds.get((row.grid.pk, row.compound)) if row.compound else None
@@ -111,6 +120,7 @@ def write_dwellings(rows: list[DwellingRow], report: ImportReport, tick) -> dict
         dwelling.grid, dwelling.compound, dwelling.building, dwelling.entrance = row.grid, compound, building, entrance
         dwelling.room, dwelling.floor, dwelling.street_address = row.room, row.floor, row.street_address
         dwelling.floor_area, dwelling.use, dwelling.note = row.floor_area, row.use, row.note
+        dwelling.exclusive_area = row.exclusive_area
         dwelling.refresh_address_text()
         if dwelling.pk is None:
             new.append(dwelling)

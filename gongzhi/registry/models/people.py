@@ -155,6 +155,11 @@ class Household(models.Model):
                                  on_delete=models.SET_NULL, related_name="households")
     head = models.ForeignKey(Person, verbose_name=_("head of household"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="headed_households")
+    # A villagers' group (村民小组) is a compound of kind "village_group"; its households are its members.
+    villager_group = models.ForeignKey(
+        "registry.Compound", verbose_name=_("villagers' group"), null=True, blank=True, on_delete=models.PROTECT,
+        limit_choices_to={"kind": "village_group"}, related_name="households",
+        help_text=_("The villagers' group (村民小组) the household belongs to."))
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -141,7 +141,11 @@ class Entrance(models.Model):
 
 
 class Dwelling(PlacedInGrid, models.Model):
-    """A dwelling or other premises (房屋). Its floor area is the owners' voting weight."""
+    """A dwelling or other premises (房屋).
+
+    Its exclusive area (专有部分面积, as on the title certificate) is the owners' voting weight
+    under Civil Code art. 278; the floor area (建筑面积) includes a share of common parts.
+    """
 
     scoping = ScopeSpec(region="grid__code")
 
@@ -167,6 +171,10 @@ class Dwelling(PlacedInGrid, models.Model):
         help_text=_("For premises outside a compound, e.g. 张家村3组15号 or 建国路8号底商."))
     floor_area = models.DecimalField(_("floor area (m²)"), max_digits=9, decimal_places=2, null=True, blank=True,
                                      validators=[MinValueValidator(0)])
+    exclusive_area = models.DecimalField(
+        _("exclusive area (m²)"), max_digits=9, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("The exclusive part's area on the title certificate (专有部分面积): the owners' voting weight."))
     use = models.CharField(_("use"), max_length=16, choices=Use.choices, default=Use.OWNER_OCCUPIED)
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
     address_text = models.CharField(_("address"), max_length=300, blank=True, db_index=True, editable=False)

@@ -154,11 +154,13 @@ def reveal_personal_field(*, actor, person: Person, field: str, reason: str) -> 
 
 @transaction.atomic
 def create_household(*, actor, head: Person | None, dwelling: Dwelling | None = None, grid=None,
-                     external_id: str = "", members: list[tuple[Person, str]] = (), note: str = "") -> Household:
+                     external_id: str = "", members: list[tuple[Person, str]] = (), note: str = "",
+                     villager_group=None) -> Household:
     """A household with its head and, optionally, further members ``[(person, relation), ...]``."""
     grid = grid or (dwelling.grid if dwelling else head.grid if head else None)
-    check(actor, "registry.change", ensure_grid(grid), dwelling, head, *(p for p, _r in members))
-    household = Household(grid=grid, dwelling=dwelling, head=head, external_id=external_id.strip(), note=note)
+    check(actor, "registry.change", ensure_grid(grid), dwelling, head, villager_group, *(p for p, _r in members))
+    household = Household(grid=grid, dwelling=dwelling, head=head, external_id=external_id.strip(), note=note,
+                          villager_group=villager_group)
     full_clean(household)
     household.save()
     members = [*([(head, Relation.HEAD)] if head is not None else []), *members]
@@ -174,8 +176,9 @@ def update_household(*, actor, household: Household, reason: str = "", **changes
     """Change a household's own fields; a new head becomes its member with the relation "head"."""
     check(actor, "registry.change", household)
     before = take_snapshot(household)
-    apply_changes(household, changes, {"grid", "dwelling", "head", "external_id", "note"})
-    check(actor, "registry.change", ensure_grid(household.grid), household.dwelling, household.head)
+    apply_changes(household, changes, {"grid", "dwelling", "head", "external_id", "note", "villager_group"})
+    check(actor, "registry.change", ensure_grid(household.grid), household.dwelling, household.head,
+          household.villager_group)
     household.external_id = (household.external_id or "").strip()
     full_clean(household)
     household.save()

@@ -116,14 +116,14 @@ def _check_parts(dwelling: Dwelling) -> None:
 @transaction.atomic
 def create_dwelling(*, actor, grid=None, compound=None, building=None, entrance=None, room: str = "",
                     floor: int | None = None, street_address: str = "", floor_area=None,
-                    use: str = Dwelling.Use.OWNER_OCCUPIED, external_id: str = "", note: str = "") -> Dwelling:
+                    exclusive_area=None, use: str = Dwelling.Use.OWNER_OCCUPIED, external_id: str = "", note: str = "") -> Dwelling:
     grid = grid or next((p.grid for p in (building, compound) if p is not None), None)
     if grid is None and entrance is not None:
         grid = entrance.building.grid
     check(actor, "registry.change", ensure_grid(grid), compound, building, entrance)
     dwelling = Dwelling(grid=grid, compound=compound, building=building, entrance=entrance, room=str(room).strip(),
-                        floor=floor, street_address=street_address.strip(), floor_area=floor_area, use=use,
-                        external_id=external_id.strip(), note=note)
+                        floor=floor, street_address=street_address.strip(), floor_area=floor_area,
+                        exclusive_area=exclusive_area, use=use, external_id=external_id.strip(), note=note)
     _check_parts(dwelling)
     dwelling.refresh_address_text()
     return _save_new(dwelling, actor, "registry.dwelling.create")
@@ -134,7 +134,7 @@ def update_dwelling(*, actor, dwelling: Dwelling, reason: str = "", **changes) -
     check(actor, "registry.change", dwelling)
     before = take_snapshot(dwelling)
     apply_changes(dwelling, changes, {"grid", "compound", "building", "entrance", "room", "floor", "street_address",
-                                      "floor_area", "use", "external_id", "note"})
+                                      "floor_area", "exclusive_area", "use", "external_id", "note"})
     check(actor, "registry.change", ensure_grid(dwelling.grid), dwelling.compound, dwelling.building,
           dwelling.entrance)
     _check_parts(dwelling)
