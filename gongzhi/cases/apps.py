@@ -12,6 +12,8 @@ class CasesConfig(AppConfig):
     def ready(self):
         from gongzhi.ops import schedule
 
+        from . import holders  # noqa: F401  (registers what cases hold of a person: privacy.holders)
+
         schedule.register("sweep_deadlines", every=timedelta(minutes=5), path="gongzhi.cases.sweep.sweep_deadlines")
         schedule.register("sweep_steps", every=timedelta(minutes=5), path="gongzhi.cases.sweep.sweep_steps_and_cards")
         schedule.register("rollup", every=timedelta(minutes=10), path="gongzhi.cases.rollup.run_periodic")

@@ -1,3 +1,4 @@
+"""Data-subject requests, the registry of personal-data holders, retention rules (issue: Hardening to 等保 level 3 and PIPL)."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +7,7 @@ class PrivacyConfig(AppConfig):
     name = "gongzhi.privacy"
     label = "privacy"
     verbose_name = _("Personal-data rights (个人信息保护)")
+
+    def ready(self):
+        # accounts sits below privacy in the import order, so its holders are registered here.
+        from . import account_holders  # noqa: F401

@@ -6,3 +6,6 @@ class RegistryConfig(AppConfig):
     name = "gongzhi.registry"
     label = "registry"
     verbose_name = _("Base data")
+
+    def ready(self):
+        from . import holders  # noqa: F401  (registers what the registry holds of a person: privacy.holders)

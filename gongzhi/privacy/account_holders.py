@@ -1,0 +1,27 @@
+"""The personal data ``accounts`` holds of a data subject: a resident's own account.
+
+``accounts`` sits below ``privacy`` in the import order and cannot import the
+holders registry, so ``privacy`` registers it (from ``PrivacyConfig.ready()``).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from . import holders
+
+
+def find_accounts(subject: holders.Subject):
+    from gongzhi.accounts.models import PhoneCode, User
+
+    users = User.objects.filter(subject.match(phone="phone_index", user="pk"))
+    return [users, PhoneCode.objects.filter(subject.match(phone="phone_index"))]
+
+
+holders.register(
+    "accounts",
+    title=_("Platform account"),
+    models={
+        "accounts.User": ("username", "first_name", "last_name", "display_name", "email", "phone", "last_login"),
+        "accounts.PhoneCode": ("phone_index", "client_ip", "created_at"),
+    },
+    find=find_accounts,
+)
