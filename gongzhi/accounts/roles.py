@@ -125,3 +125,19 @@ for _role in (Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.DEPARTMENT, Role.LEADE
 # notices.publish  publish, change and withdraw notices for the residents of one's area
 for _role in (Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.ADMIN):
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"notices.publish"})
+
+# --- Assessment (考核评价), added by the assessment app -------------------------------
+# assessment.view      see the KPI sets, scores, snapshots, appeals and ratings of one's area (and one's own unit's)
+# assessment.configure create KPI sets and change their KPIs for one's area
+# assessment.assess    decide appeals and freeze a month's scores (the assessor)
+# assessment.appeal    appeal for one's own unit against the counting of a case
+# assessment.rate      rate, for one's community or subdistrict, the departments that served it (双向考核)
+_ASSESSMENT_CAPABILITIES = {
+    Role.COMMUNITY_STAFF: {"assessment.view", "assessment.appeal", "assessment.rate"},
+    Role.DISPATCHER: {"assessment.view", "assessment.appeal", "assessment.rate"},
+    Role.DEPARTMENT: {"assessment.view", "assessment.appeal"},
+    Role.LEADER: {"assessment.view", "assessment.configure", "assessment.assess"},
+    Role.ADMIN: {"assessment.view", "assessment.configure", "assessment.assess"},
+}
+for _role, _caps in _ASSESSMENT_CAPABILITIES.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)

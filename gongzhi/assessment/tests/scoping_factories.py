@@ -1,0 +1,48 @@
+"""Rows of the assessment app's scoped models placed in a region, for accounts/tests/test_scoping_proof.py."""
+
+from datetime import date
+
+from gongzhi.accounts.models import Unit, UnitKind
+from gongzhi.assessment.models import Appeal, AppealEvent, Kpi, KpiSet, ServiceRating, Snapshot, SnapshotRow
+from gongzhi.cases.tests.scoping_factories import case
+
+
+def _unit(place, n, suffix, kind=UnitKind.COMMUNITY_COMMITTEE):
+    return Unit.objects.create(code=f"AF-{n}{suffix}", name=f"assessment factory unit {n}{suffix}", kind=kind,
+                               region=place)
+
+
+def kpi_set(place, n):
+    return KpiSet.objects.create(name=f"考核{n}", unit_kind=UnitKind.COMMUNITY_COMMITTEE, region=place,
+                                 valid_from=date(2025, 1, 1))
+
+
+def kpi(place, n):
+    return Kpi.objects.create(kpi_set=kpi_set(place, n), measure="response_rate", weight=1)
+
+
+def appeal(place, n):
+    return Appeal.objects.create(case=case(place, n), unit=_unit(place, n, "a"), month=date(2025, 9, 1),
+                                 reason="申诉")
+
+
+def appeal_event(place, n):
+    return AppealEvent.objects.create(appeal=appeal(place, n), state="filed")
+
+
+def snapshot(place, n):
+    return Snapshot.objects.create(kpi_set=kpi_set(place, n), month=date(2025, 9, 1))
+
+
+def snapshot_row(place, n):
+    return SnapshotRow.objects.create(snapshot=snapshot(place, n), unit=_unit(place, n, "s"), measure="",
+                                      value=1.0)
+
+
+def service_rating(place, n):
+    return ServiceRating.objects.create(rater=_unit(place, n, "r"), department=_unit(place, n, "d", UnitKind.DEPARTMENT),
+                                        month=date(2025, 9, 1), report_in=5, quality=5, returns=5)
+
+
+FACTORIES = {KpiSet: kpi_set, Kpi: kpi, Appeal: appeal, AppealEvent: appeal_event, Snapshot: snapshot,
+             SnapshotRow: snapshot_row, ServiceRating: service_rating}
