@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gongzhi.audit.middleware.AuditContextMiddleware",
+    "gongzhi.ops.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "gongzhi.urls"
@@ -144,6 +145,18 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
 # database costs one failed check, not a failed request.
 DATABASES = {"default": dj_database_url.parse(
     DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60 if PRODUCTION else 0), conn_health_checks=True)}
+# A read replica (docs/scaling.md): dashboards, exports and metrics read there (gongzhi.ops.replica).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60 if PRODUCTION else 0), conn_health_checks=True)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # test runs read their own writes
+DATABASE_ROUTERS = ["gongzhi.ops.replica.ReplicaRouter"]  # without a replica every read is the primary's
+# Views (by URL name) and path prefixes ("/…") whose GET requests read the replica.
+REPLICA_READ_VIEWS = env_list("REPLICA_READ_VIEWS", [
+    "dashboard", "dashboard_export", "console_cases_xlsx", "console_cases_csv", "metrics", "/api/v1/cases/metrics"])
+# After a change, a browser reads the primary this long (the replica may lag behind it).
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {

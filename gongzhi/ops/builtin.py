@@ -59,6 +59,19 @@ def task_failures() -> float:
     return float(redis.failures()) if (redis := _redis()) is not None else 0.0
 
 
+def replica_warning() -> str | None:
+    """A configured replica that cannot be read: its views fall back to nothing, so say so."""
+    from . import replica
+
+    if not replica.configured():
+        return None
+    try:
+        replica.replica_lag_seconds()
+    except Exception as error:  # any driver error means the replica cannot serve
+        return f"read replica unavailable: {type(error).__name__}"
+    return None
+
+
 def prune_task_results():
     """Delete finished task results older than TASK_RESULTS_KEEP_DAYS (database queue only)."""
     if uses_database_queue():
@@ -89,4 +102,10 @@ def register():
                            "Tasks that failed every attempt (the dead-letter list).", dead_letters)
     metrics.register_gauge("gongzhi_task_failed_attempts",
                            "Failed task attempts since the queue was created, retried or not.", task_failures)
+    from . import replica
+
+    metrics.register_gauge("gongzhi_replica_lag_seconds",
+                           "Seconds the read replica is behind the primary (0 without a replica).",
+                           replica.replica_lag_seconds)
+    readiness.register_warning("replica", replica_warning)
     schedule.register("prune_task_results", every=timedelta(days=1), path="gongzhi.ops.builtin.prune_task_results")

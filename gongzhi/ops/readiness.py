@@ -53,6 +53,9 @@ def check_queue():
         return "ok"
     if path.startswith("django.tasks.backends."):
         return "ok (in process)"
+    if path == "gongzhi.ops.redis_tasks.RedisBackend":
+        backend.client.ping()
+        return "ok"
     raise NotImplementedError(f"no readiness check for the task backend {path}")
 
 

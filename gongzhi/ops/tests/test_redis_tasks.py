@@ -187,3 +187,10 @@ def test_the_worker_command_runs_lists_and_retries(redis_queue, capsys):
 
     call_command("redis_worker", retry=failed.id)
     assert redis_queue.queue_depth() == {"default": 1}
+
+
+@pytest.mark.django_db
+def test_readyz_checks_the_redis_queue(redis_queue, client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["queue"] == "ok"
