@@ -535,3 +535,17 @@ if METRICS_RANKING_MIN_CASES < 1:
 # (fonts-wqy-microhei), else the first font fontconfig lists for :lang=zh.
 # No font is ever fetched at run time; none found is an error at first render.
 DOCUMENT_FONT_PATH = env_str("DOCUMENT_FONT_PATH", "")
+
+# --- Volunteers and the time bank (gongzhi.volunteers) -----------------------
+# Members of one household (registry) may give each other what they hold in these currencies
+# ("hours", "points"); empty: no gifts at all.
+VOLUNTEERS_FAMILY_GIFT_CURRENCIES = env_list("VOLUNTEERS_FAMILY_GIFT_CURRENCIES", ["hours"])
+if set(VOLUNTEERS_FAMILY_GIFT_CURRENCIES) - {"hours", "points"}:
+    raise ImproperlyConfigured("VOLUNTEERS_FAMILY_GIFT_CURRENCIES may name only hours and points")
+# A check-in/check-out QR code is valid for this many seconds after it is shown (it changes as often).
+VOLUNTEERS_QR_SECONDS = env_int("VOLUNTEERS_QR_SECONDS", 90)
+# Check-in opens this many minutes before the activity starts and check-out closes this many
+# minutes after it ends.
+VOLUNTEERS_CHECKIN_MARGIN_MINUTES = env_int("VOLUNTEERS_CHECKIN_MARGIN_MINUTES", 60)
+if min(VOLUNTEERS_QR_SECONDS, VOLUNTEERS_CHECKIN_MARGIN_MINUTES) < 1:
+    raise ImproperlyConfigured("VOLUNTEERS_QR_SECONDS and VOLUNTEERS_CHECKIN_MARGIN_MINUTES must be positive")

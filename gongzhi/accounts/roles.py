@@ -141,3 +141,17 @@ _ASSESSMENT_CAPABILITIES = {
 }
 for _role, _caps in _ASSESSMENT_CAPABILITIES.items():
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)
+
+# --- Volunteers and the time bank (志愿服务, 时间银行), added by the volunteers app ---------
+# volunteers.join    apply as a volunteer, sign up for activities, check in and out, spend and give
+#                    one's own hours and points (every signed-in person may volunteer)
+# volunteers.view    see the volunteers, teams, sign-ups and ledger of one's area (ScopeSpec.view;
+#                    phone and ID numbers masked)
+# volunteers.manage  verify volunteers, run teams, activities and the shop, correct hours, award points
+# volunteers.reveal  reveal one volunteer's phone or ID number, giving a reason (audited)
+for _role in Role:
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"volunteers.join"})
+for _role in (Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEADER, Role.ADMIN):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"volunteers.view"})
+for _role in (Role.COMMUNITY_STAFF, Role.ADMIN):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"volunteers.manage", "volunteers.reveal"})

@@ -49,6 +49,7 @@ REVEAL_ACTIONS = frozenset({
     "registry.person.reveal",            # one ID number or phone number of a person
     "registry.person.export_revealed",   # an export with clear ID and phone numbers
     "cases.contact.reveal",              # the caller's name and phone of a case
+    "volunteers.volunteer.reveal",       # one volunteer's phone or ID number
 })
 BURST, DAILY = "burst", "daily"
 # Characters that print as nothing although Unicode calls them letters or symbols.
