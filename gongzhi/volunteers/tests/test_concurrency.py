@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from gongzhi.volunteers import ledger
 from gongzhi.volunteers.models import Account, Currency, Reward, Transfer, TransferKind
@@ -24,6 +25,7 @@ def race(calls):
 
     def run(index, call):
         try:
+            translation.activate("en")  # a thread starts with no language of its own
             barrier.wait(timeout=10)
             outcomes[index] = call()
         except ValidationError as exc:
@@ -31,6 +33,7 @@ def race(calls):
         except Exception as exc:  # noqa: BLE001 - reported by the assertions
             outcomes[index] = repr(exc)
         finally:
+            translation.deactivate()
             connection.close()
 
     threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
@@ -51,7 +54,7 @@ def test_eight_spends_of_the_last_hour_exactly_one_wins(world):
     won = [o for o in outcomes if isinstance(o, ledger.Posted)]
     refused = [o for o in outcomes if isinstance(o, ValidationError)]
     assert len(won) == 1 and len(refused) == 7, outcomes
-    assert all("Not enough" in str(o) for o in refused)
+    assert all("Not enough" in str(o) for o in refused), refused
     assert Account.objects.get(volunteer=world.mother, currency=H).balance == 0
     assert Transfer.objects.filter(kind=TransferKind.SPEND).count() == 1
     assert ledger.verify_ledger() == []
