@@ -87,3 +87,17 @@ def test_a_team_takes_verified_volunteers_of_its_community(world):
     with pytest.raises(PermissionDenied):
         people.add_member(actor=world.users.staff_a, team=team, volunteer=world.other)
     assert list(team.members.all()) == [world.mother]
+
+
+@pytest.mark.django_db
+def test_the_privacy_holder_finds_a_volunteer_by_number_or_account(world):
+    from gongzhi.privacy import holders
+
+    by_phone = holders.Subject(phone=world.mother.phone)
+    found = {f.model._meta.label: f.rows for f in holders.find_all(by_phone) if f.holder.app_label == "volunteers"}
+    assert [v.pk for v in found["volunteers.Volunteer"]] == [world.mother.pk]
+    by_account = holders.Subject(user_id=world.users.son.pk)
+    found = {f.model._meta.label: f.rows for f in holders.find_all(by_account) if f.holder.app_label == "volunteers"}
+    assert [v.pk for v in found["volunteers.Volunteer"]] == [world.son.pk]
+    nobody = holders.Subject(phone="13000000000")
+    assert not any(f.rows for f in holders.find_all(nobody) if f.holder.app_label == "volunteers")
