@@ -95,5 +95,9 @@ def _mount():
 
     api.add_router("/notifications/", notifications_router)
 
+    from gongzhi.assessment.api import router as assessment_router
+
+    api.add_router("/assessment/", assessment_router)
+
 
 _mount()

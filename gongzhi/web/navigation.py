@@ -67,6 +67,11 @@ def publishes_notices(user) -> bool:
     return can(user, "notices.publish") and not is_grid_worker(user)
 
 
+def sees_assessment(user) -> bool:
+    """Assessment (考核评价): the scores of the units of one's area, or of one's own unit."""
+    return can(user, "assessment.view") and not is_grid_worker(user)
+
+
 @dataclass(frozen=True)
 class Item:
     name: str  # URL name
@@ -94,6 +99,7 @@ MENU: tuple[Item, ...] = (
     Item("console_reply_templates", _("Reply templates"), keeps_reply_templates),
     Item("lookup", _("Look-up"), looks_up),
     Item("notices_manage", _("Notices"), publishes_notices),
+    Item("assessment_board", _("Assessment"), sees_assessment),
     Item("inbox", _("Notifications"), lambda user: True, pgettext_lazy("short menu label", "Messages")),
 )
 

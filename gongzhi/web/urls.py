@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import views
 from .forms import LoginForm
-from .views import console, dashboard, desk, grid, imports, notices, phone, resident, saved_views
+from .views import assessment, console, dashboard, desk, grid, imports, notices, phone, resident, saved_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -42,6 +42,7 @@ urlpatterns = [
     path("console/imports/progress/", imports.hotline_import_progress, name="console_imports_progress"),
     path("console/imports/problems.xlsx", imports.hotline_import_problems, name="console_imports_problems"),
     path("console/notices/", notices.staff_list, name="notices_manage"),
+    path("console/assessment/", assessment.board, name="assessment_board"),
     path("console/notices/new/", notices.staff_edit, name="notices_new"),
     path("console/notices/<int:notice_id>/", notices.staff_edit, name="notices_edit"),
     path("lookup/", grid.lookup, name="lookup"),

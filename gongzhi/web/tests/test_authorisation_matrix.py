@@ -279,7 +279,9 @@ def param_value(world: World, route: str, name: str, side: str, actor: str) -> s
         if side == "out" or world.users[actor] is None:
             return str(world.outside["notification"].pk)
         return str(world.inside["notification"][actor].pk)
-    by_name = {"case_id": Case, "request_id": Case, "attachment_id": Attachment, "notice_id": Notice,
+    from gongzhi.assessment.models import Appeal, KpiSet
+
+    by_name = {"kpi_set_id": KpiSet, "appeal_id": Appeal, "case_id": Case, "request_id": Case, "attachment_id": Attachment, "notice_id": Notice,
                "person_id": Person, "dwelling_id": Dwelling, "household_id": Household, "patrol_id": Patrol}
     if name in by_name:
         return str(rows[by_name[name]].pk)
