@@ -549,3 +549,14 @@ VOLUNTEERS_QR_SECONDS = env_int("VOLUNTEERS_QR_SECONDS", 90)
 VOLUNTEERS_CHECKIN_MARGIN_MINUTES = env_int("VOLUNTEERS_CHECKIN_MARGIN_MINUTES", 60)
 if min(VOLUNTEERS_QR_SECONDS, VOLUNTEERS_CHECKIN_MARGIN_MINUTES) < 1:
     raise ImproperlyConfigured("VOLUNTEERS_QR_SECONDS and VOLUNTEERS_CHECKIN_MARGIN_MINUTES must be positive")
+
+# --- Intelligence (gongzhi.insights) -----------------------------------------
+# The routing suggestion from the text is followed only from this confidence (percent) on;
+# below it the routing rules decide. At most INSIGHTS_ROUTER_MAX_EXAMPLES closed cases (the
+# newest) are read for a training; the periodic retraining runs every INSIGHTS_ROUTER_RETRAIN_DAYS.
+INSIGHTS_ROUTER_MIN_CONFIDENCE = env_int("INSIGHTS_ROUTER_MIN_CONFIDENCE", 60) / 100
+INSIGHTS_ROUTER_MAX_EXAMPLES = env_int("INSIGHTS_ROUTER_MAX_EXAMPLES", 200_000)
+INSIGHTS_ROUTER_RETRAIN_DAYS = env_int("INSIGHTS_ROUTER_RETRAIN_DAYS", 7)
+if not 0 < INSIGHTS_ROUTER_MIN_CONFIDENCE <= 1 or INSIGHTS_ROUTER_MAX_EXAMPLES < 100 or INSIGHTS_ROUTER_RETRAIN_DAYS < 1:
+    raise ImproperlyConfigured("INSIGHTS_ROUTER_MIN_CONFIDENCE must be 1–100, INSIGHTS_ROUTER_MAX_EXAMPLES at least "
+                               "100 and INSIGHTS_ROUTER_RETRAIN_DAYS at least 1")

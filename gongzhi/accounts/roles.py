@@ -155,3 +155,10 @@ for _role in (Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEAD
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"volunteers.view"})
 for _role in (Role.COMMUNITY_STAFF, Role.ADMIN):
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"volunteers.manage", "volunteers.reveal"})
+
+# --- Intelligence (智能分拨, 热点, 未诉先办, 15 分钟服务圈), added by the insights app ---
+# insights.view   see routing suggestions, hotspots, alerts and service coverage of one's area
+# insights.train  train, activate and evaluate the routing text model (deployment-wide)
+for _role in (Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEADER, Role.ADMIN):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"insights.view"})
+CAPABILITIES[Role.ADMIN] = CAPABILITIES[Role.ADMIN] | frozenset({"insights.train"})

@@ -1,4 +1,8 @@
+"""Routing suggestions from the text, hotspots and 每月一题, 未诉先办 alerts, service coverage (issue: Intelligence)."""
+from datetime import timedelta
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +10,9 @@ class InsightsConfig(AppConfig):
     name = "gongzhi.insights"
     label = "insights"
     verbose_name = _("Intelligence (智能分拨)")
+
+    def ready(self):
+        from gongzhi.ops import schedule
+
+        schedule.register("train_router", every=timedelta(days=settings.INSIGHTS_ROUTER_RETRAIN_DAYS),
+                          path="gongzhi.insights.router.retrain_periodic")
