@@ -9,4 +9,10 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Volunteers and time bank (志愿服务)")
 
     def ready(self):
+        from datetime import timedelta
+
+        from gongzhi.ops import schedule
+
         from . import holders  # noqa: F401  (registers what volunteering holds of a person: privacy.holders)
+
+        schedule.register("check_ledger", every=timedelta(hours=1), path="gongzhi.volunteers.jobs.check_ledger")

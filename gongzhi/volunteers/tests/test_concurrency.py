@@ -105,3 +105,23 @@ def test_the_last_reward_in_stock_goes_to_one_of_two_volunteers(world):
     reward.refresh_from_db()
     assert reward.stock == 0
     assert ledger.verify_ledger() == []
+
+
+def test_the_last_place_goes_to_one_and_the_others_wait(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gongzhi.volunteers.models import SignUpState
+    from gongzhi.volunteers.services import activities
+
+    start = timezone.now() + dt.timedelta(days=1)
+    activity = activities.create_activity(actor=world.users.staff_a, region=world.tree["comm_a"], title="义诊",
+                                          place="社区卫生站", starts_at=start, ends_at=start + dt.timedelta(hours=2),
+                                          slots=1, publish=True)
+    outcomes = race([
+        (lambda u=u: activities.sign_up(actor=u, activity=activity))
+        for u in (world.users.mother, world.users.son, world.users.neighbour)
+    ])
+    states = sorted(o.state for o in outcomes)
+    assert states == [SignUpState.CONFIRMED, SignUpState.WAITLISTED, SignUpState.WAITLISTED], outcomes

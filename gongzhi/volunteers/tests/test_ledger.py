@@ -251,3 +251,18 @@ def test_invariants_hold_under_any_sequence_of_credits_spends_gifts_and_correcti
                 assert balance(people[i], c) == value
             assert_sound()
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_the_command_and_the_periodic_job_report_a_breach(world):
+    from django.core.management import CommandError, call_command
+
+    from gongzhi.ops import schedule
+
+    earn(world, world.mother, 60)
+    call_command("check_ledger")
+    assert schedule.run_job("check_ledger") == 0
+    Account.objects.filter(volunteer=world.mother).update(balance=10)
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("check_ledger")
+    assert schedule.run_job("check_ledger") == 1
