@@ -220,6 +220,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# The nightly de-identified Parquet export of case events (gongzhi.cases.analytics, docs/scaling.md).
+ANALYTICS_DIR = Path(env_str("ANALYTICS_DIR", str(VAR_DIR / "analytics")))
 
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
