@@ -562,3 +562,16 @@ INSIGHTS_ROUTER_RETRAIN_DAYS = env_int("INSIGHTS_ROUTER_RETRAIN_DAYS", 7)
 if not 0 < INSIGHTS_ROUTER_MIN_CONFIDENCE <= 1 or INSIGHTS_ROUTER_MAX_EXAMPLES < 100 or INSIGHTS_ROUTER_RETRAIN_DAYS < 1:
     raise ImproperlyConfigured("INSIGHTS_ROUTER_MIN_CONFIDENCE must be 1–100, INSIGHTS_ROUTER_MAX_EXAMPLES at least "
                                "100 and INSIGHTS_ROUTER_RETRAIN_DAYS at least 1")
+
+# --- Deliberation and votes (gongzhi.deliberation) ---------------------------
+# Co-signatures a micro-proposal needs to join the agenda queue.
+DELIBERATION_SUPPORTERS_NEEDED = env_int("DELIBERATION_SUPPORTERS_NEEDED", 10)
+# Days a published decision stays on the noticeboard (notice period), and the days within which
+# residents may object to it (the objection window, counted from publication).
+DELIBERATION_NOTICE_DAYS = env_int("DELIBERATION_NOTICE_DAYS", 7)
+DELIBERATION_OBJECTION_DAYS = env_int("DELIBERATION_OBJECTION_DAYS", 5)
+if min(DELIBERATION_SUPPORTERS_NEEDED, DELIBERATION_NOTICE_DAYS, DELIBERATION_OBJECTION_DAYS) < 1:
+    raise ImproperlyConfigured("DELIBERATION_SUPPORTERS_NEEDED, DELIBERATION_NOTICE_DAYS and "
+                               "DELIBERATION_OBJECTION_DAYS must be positive")
+if DELIBERATION_OBJECTION_DAYS > DELIBERATION_NOTICE_DAYS:
+    raise ImproperlyConfigured("DELIBERATION_OBJECTION_DAYS must not exceed DELIBERATION_NOTICE_DAYS")

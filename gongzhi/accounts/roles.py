@@ -162,3 +162,20 @@ for _role in (Role.COMMUNITY_STAFF, Role.ADMIN):
 for _role in (Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEADER, Role.ADMIN):
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"insights.view"})
 CAPABILITIES[Role.ADMIN] = CAPABILITIES[Role.ADMIN] | frozenset({"insights.train"})
+
+# --- Deliberation and votes (议事协商), added by the deliberation app -------------------
+# deliberation.take_part  raise micro-proposals, co-sign, vote online, object to a publication, propose and
+#                         vote on community fund projects (residents; staff may take part as residents too)
+# deliberation.view       see the proposals, items, meetings, votes (turnout, roll), projects and funds of one's area
+# deliberation.manage     answer and merge proposals, run the agenda, meetings, votes and the roll, enter paper
+#                         ballots, publish decisions, answer objections, run projects and the community fund
+_DELIBERATION_CAPABILITIES = {
+    Role.RESIDENT: {"deliberation.take_part"},
+    Role.GRID_WORKER: {"deliberation.take_part", "deliberation.view"},
+    Role.COMMUNITY_STAFF: {"deliberation.take_part", "deliberation.view", "deliberation.manage"},
+    Role.DISPATCHER: {"deliberation.view"},
+    Role.LEADER: {"deliberation.view"},
+    Role.ADMIN: {"deliberation.view", "deliberation.manage"},
+}
+for _role, _caps in _DELIBERATION_CAPABILITIES.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,9 @@ class DeliberationConfig(AppConfig):
     name = "gongzhi.deliberation"
     label = "deliberation"
     verbose_name = _("Deliberation and votes (议事协商)")
+
+    def ready(self):
+        from gongzhi.ops import schedule
+
+        schedule.register("deliberation_sweep", every=timedelta(minutes=5),
+                          path="gongzhi.deliberation.sweep.run_periodic")
