@@ -575,3 +575,18 @@ if min(DELIBERATION_SUPPORTERS_NEEDED, DELIBERATION_NOTICE_DAYS, DELIBERATION_OB
                                "DELIBERATION_OBJECTION_DAYS must be positive")
 if DELIBERATION_OBJECTION_DAYS > DELIBERATION_NOTICE_DAYS:
     raise ImproperlyConfigured("DELIBERATION_OBJECTION_DAYS must not exceed DELIBERATION_NOTICE_DAYS")
+
+# --- Dispute mediation (gongzhi.mediation) -------------------------------------
+# A mediation's own deadline: MEDIATION_WORKING_DAYS working days from its assignment to a committee
+# (again from an escalation); the sweep alerts the mediators MEDIATION_ALERT_WORKING_DAYS before it.
+MEDIATION_WORKING_DAYS = env_int("MEDIATION_WORKING_DAYS", 20)
+MEDIATION_ALERT_WORKING_DAYS = env_int("MEDIATION_ALERT_WORKING_DAYS", 3)
+# Follow-up of an agreement's performance: reminded this many days before its deadline and again once after it.
+MEDIATION_FOLLOW_UP_REMIND_DAYS = env_int("MEDIATION_FOLLOW_UP_REMIND_DAYS", 3)
+# Screening reports (排查) are filed per "month" or per "week" by every grid and community.
+MEDIATION_SCREENING_PERIOD = env_str("MEDIATION_SCREENING_PERIOD", "month")
+if MEDIATION_SCREENING_PERIOD not in ("month", "week"):
+    raise ImproperlyConfigured("MEDIATION_SCREENING_PERIOD must be 'month' or 'week'")
+if min(MEDIATION_WORKING_DAYS, MEDIATION_ALERT_WORKING_DAYS, MEDIATION_FOLLOW_UP_REMIND_DAYS) < 1:
+    raise ImproperlyConfigured("MEDIATION_WORKING_DAYS, MEDIATION_ALERT_WORKING_DAYS and "
+                               "MEDIATION_FOLLOW_UP_REMIND_DAYS must be positive")

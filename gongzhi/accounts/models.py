@@ -27,6 +27,8 @@ class UnitKind(models.TextChoices):
     COMMUNITY_COMMITTEE = "community_committee", _("Community / village committee")
     DEPARTMENT = "department", _("Functional department")
     MEDIATION_COMMITTEE = "mediation_committee", _("Mediation committee")
+    # 派出所: told of disputes likely to escalate (gongzhi.mediation early warning).
+    POLICE_STATION = "police_station", _("Police station")
     OTHER = "other", _("Other unit")
 
 

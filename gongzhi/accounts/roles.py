@@ -179,3 +179,26 @@ _DELIBERATION_CAPABILITIES = {
 }
 for _role, _caps in _DELIBERATION_CAPABILITIES.items():
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)
+
+# --- Dispute mediation (矛盾纠纷多元化解), added by the mediation app ----------------------
+# mediation.view      see the disputes of one's area and committee, and what hangs off them (ScopeSpec.view)
+# mediation.register  register a dispute (from a case, a walk-in or screening) and its parties
+# mediation.screen    file the periodic screening report (排查) of one's grid or community, and early warnings
+# mediation.assign    assign a dispute to a committee and mediators; escalate it to the next tier
+# mediation.mediate   as a member of the committee: consent, sessions, outcomes, agreements, confirmation, follow-up
+# mediation.reveal    reveal a party's name, ID number, phone or address, giving a reason (audited)
+# mediation.metrics   the mediation figures of one's area
+# mediation.configure dispute types and committees (tier, trade)
+_MEDIATION_CAPABILITIES = {
+    Role.GRID_WORKER: {"mediation.view", "mediation.register", "mediation.screen"},
+    Role.COMMUNITY_STAFF: {"mediation.view", "mediation.register", "mediation.screen", "mediation.assign",
+                           "mediation.metrics"},
+    Role.DISPATCHER: {"mediation.view", "mediation.register", "mediation.assign", "mediation.metrics"},
+    Role.MEDIATOR: {"mediation.view", "mediation.register", "mediation.screen", "mediation.assign",
+                    "mediation.mediate", "mediation.reveal", "mediation.metrics"},
+    Role.LEADER: {"mediation.view", "mediation.metrics"},
+    Role.ADMIN: {"mediation.view", "mediation.register", "mediation.screen", "mediation.assign", "mediation.mediate",
+                 "mediation.reveal", "mediation.metrics", "mediation.configure"},
+}
+for _role, _caps in _MEDIATION_CAPABILITIES.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)

@@ -50,6 +50,8 @@ REVEAL_ACTIONS = frozenset({
     "registry.person.export_revealed",   # an export with clear ID and phone numbers
     "cases.contact.reveal",              # the caller's name and phone of a case
     "volunteers.volunteer.reveal",       # one volunteer's phone or ID number
+    "mediation.party.reveal",            # a dispute party's name, ID number, phone and address
+    "mediation.agreement.pdf",           # a written mediation agreement, which names the parties in clear
 })
 BURST, DAILY = "burst", "daily"
 # Characters that print as nothing although Unicode calls them letters or symbols.

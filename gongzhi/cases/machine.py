@@ -126,9 +126,22 @@ TABLE: dict[tuple[str, str], Rule] = {
     # The resident may withdraw a request nobody has taken up yet.
     (S.RECEIVED, A.CANCEL): Rule(S.CANCELLED, DISPATCHER + (Allow(party=REPORTER),)),
 }
+# Mediation (矛盾纠纷化解, gongzhi.mediation): a case that is a dispute between people waits for the
+# dispute's outcome. Referred at intake (before any unit took it: no response or resolution deadline yet)
+# or by the lead unit after acknowledging it; the deadlines are cleared while it waits (off the clock:
+# not in CLOCKED_STATES, the sweep ignores it), and the dispute's outcome comes back as the reply,
+# written by the mediation app as a follow-up of the dispute (no person). The three rates: the response
+# rate already counted the dispatch and acknowledgement (a case referred at intake had neither); the
+# resolution and satisfaction rates count the callback of that reply, as for any reply.
+REFER_MEDIATION_BY = (Allow("mediation.register"), Allow("cases.dispatch"))
+TABLE[(S.RECEIVED, A.REFER_MEDIATION)] = Rule(S.MEDIATING, REFER_MEDIATION_BY)
+TABLE[(S.IN_PROGRESS, A.REFER_MEDIATION)] = Rule(S.MEDIATING, REFER_MEDIATION_BY + LEAD)
+TABLE[(S.MEDIATING, A.MEDIATION_ENDED)] = Rule(S.REPLIED, ONLY_SYSTEM)
 for _state in UNREPLIED_STATES:
     TABLE[(_state, A.WHISTLE)] = Rule(_state, WHISTLER)
     TABLE[(_state, A.REPORT_IN)] = Rule(_state, SUMMONED)
+    if _state == S.MEDIATING:
+        continue  # the dispute decides its outcome: no merge, no invalidation, no cancellation meanwhile
     TABLE[(_state, A.MERGE)] = Rule(S.MERGED, DISPATCHER)
     TABLE[(_state, A.INVALIDATE)] = Rule(S.INVALID, DISPATCHER)
     TABLE.setdefault((_state, A.CANCEL), Rule(S.CANCELLED, DISPATCHER))

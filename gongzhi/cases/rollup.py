@@ -73,6 +73,8 @@ KEEPS_INTAKE = frozenset({
     # Supervision (督办) and the callback's attempts add to the case; they move nothing of its intake.
     Action.URGE, Action.YELLOW_CARD, Action.RED_CARD, Action.INSTRUCT, Action.ACKNOWLEDGE_INSTRUCTION,
     Action.CALLBACK_ATTEMPT, Action.CALLBACK_UNREACHABLE,
+    # Waiting for mediation and its outcome as the reply: place and category stay as received.
+    Action.REFER_MEDIATION, Action.MEDIATION_ENDED,
 })
 # A read that had to look through more new events than this moves the headers forward.
 ADVANCE_AFTER = 2000

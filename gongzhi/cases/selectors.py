@@ -260,7 +260,7 @@ def verifications(case: Case):
 
 
 _VERIFIABLE = (CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.RETURNED,
-               CaseState.ARBITRATION, CaseState.REPLIED)
+               CaseState.ARBITRATION, CaseState.REPLIED, CaseState.MEDIATING)
 
 
 def saved_views(actor) -> QuerySet:

@@ -292,9 +292,20 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * (len(name) - 1) if name else ""
 
 
+def mask_address(address: str) -> str:
+    """``北京市朝阳区****``: the first six characters kept (the city and district), the rest starred."""
+    address = (address or "").strip()
+    if not address:
+        return ""
+    kept = min(6, max(0, len(address) - 4))
+    return address[:kept] + "*" * 4
+
+
 MASKERS = {
     "id_number": mask_id_number,
     "phone": mask_phone,
+    "name": mask_name,
+    "address": mask_address,
 }
 
 

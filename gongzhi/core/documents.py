@@ -125,8 +125,14 @@ class _Document(FPDF):
             align="C")
 
 
-def render_pdf(template_name: str, context: dict, *, number: str, title: str = "") -> bytes:
-    """The PDF of ``template_name`` rendered with ``context``, numbered ``number``."""
+def render_pdf(template_name: str, context: dict, *, number: str, title: str = "",
+               copies: list[dict] | None = None) -> bytes:
+    """The PDF of ``template_name`` rendered with ``context``, numbered ``number``.
+
+    ``copies``: one PDF holding several copies of the document (one per party and one for the
+    file), each starting on a new page and rendered with ``context`` updated by its dict (e.g.
+    ``{"copy": "申请人执"}``).
+    """
     if not number:
         raise DocumentError(_("A document needs a number."))
     try:
@@ -136,14 +142,15 @@ def render_pdf(template_name: str, context: dict, *, number: str, title: str = "
     except TemplateSyntaxError as exc:
         raise DocumentError(_("The document template “%(name)s” is invalid: %(error)s")
                             % {"name": template_name, "error": exc}) from exc
-    markup = template.render(Context(dict(context), autoescape=True))
     pdf = _Document(number)
     pdf.set_title(title or number)
     pdf.set_creator("Gongzhi")
-    pdf.add_page()
-    try:
-        pdf.write_html(markup, font_family=FAMILY, warn_on_tags_not_matching=False)
-    except (ValueError, NotImplementedError) as exc:
-        raise DocumentError(_("The document template “%(name)s” is invalid: %(error)s")
-                            % {"name": template_name, "error": exc}) from exc
+    for extra in copies or [{}]:
+        markup = template.render(Context({**context, **extra}, autoescape=True))
+        pdf.add_page()
+        try:
+            pdf.write_html(markup, font_family=FAMILY, warn_on_tags_not_matching=False)
+        except (ValueError, NotImplementedError) as exc:
+            raise DocumentError(_("The document template “%(name)s” is invalid: %(error)s")
+                                % {"name": template_name, "error": exc}) from exc
     return bytes(pdf.output())

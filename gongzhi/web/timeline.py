@@ -156,6 +156,10 @@ def _sentence(event, case: Case, for_resident: bool) -> tuple[str, str]:
         except ValueError:
             kind = p.get("kind", "")
         return _("Deadline alert: %(kind)s.") % {"kind": kind}, ""
+    if action == A.REFER_MEDIATION:
+        return _("Referred to people's mediation (dispute %(number)s).") % {"number": p.get("dispute", "")}, ""
+    if action == A.MEDIATION_ENDED:
+        return _("The mediation ended; its outcome is the reply."), p.get("reply", "")
     if action == A.ESCALATE:
         return _("Escalated to the supervising unit (%(unit)s).") % {
             "unit": ", ".join(names.unit_names([p.get("to_unit", "")]))}, ""
@@ -192,7 +196,7 @@ class Stage:
 _STAGES = (
     (pgettext_lazy("resident stage", "Received"), (CaseState.RECEIVED, CaseState.RETURNED, CaseState.ARBITRATION)),
     (pgettext_lazy("resident stage", "Sent to a unit"), (CaseState.DISPATCHED,)),
-    (pgettext_lazy("resident stage", "Being handled"), (CaseState.IN_PROGRESS,)),
+    (pgettext_lazy("resident stage", "Being handled"), (CaseState.IN_PROGRESS, CaseState.MEDIATING)),
     (pgettext_lazy("resident stage", "Replied"), (CaseState.REPLIED,)),
     (pgettext_lazy("resident stage", "Closed"), (CaseState.CLOSED,)),
 )

@@ -77,6 +77,10 @@ class Action(models.TextChoices):
     ACKNOWLEDGE_INSTRUCTION = "acknowledge_instruction", _("Acknowledge the instruction")
     CALLBACK_ATTEMPT = "callback_attempt", _("Record an unsuccessful callback attempt")
     CALLBACK_UNREACHABLE = "callback_unreachable", _("Closed: the resident could not be reached")
+    # A dispute between people (邻里纠纷…) goes to mediation (gongzhi.mediation): the case waits for the
+    # dispute's outcome, which comes back as the case's reply.
+    REFER_MEDIATION = "refer_mediation", _("Refer to mediation")
+    MEDIATION_ENDED = "mediation_ended", _("Replied with the outcome of the mediation")
 
 
 
@@ -93,6 +97,7 @@ class CaseState(models.TextChoices):
     MERGED = "merged", pgettext_lazy("case state", "Merged into another case")
     CANCELLED = "cancelled", pgettext_lazy("case state", "Cancelled")
     INVALID = "invalid", pgettext_lazy("case state", "Invalid")
+    MEDIATING = "mediating", pgettext_lazy("case state", "Waiting for mediation")
 
 
 TERMINAL_STATES = frozenset({CaseState.CLOSED, CaseState.CANCELLED, CaseState.INVALID})
@@ -100,10 +105,11 @@ TERMINAL_STATES = frozenset({CaseState.CLOSED, CaseState.CANCELLED, CaseState.IN
 # (the callback may reopen it); a duplicate merged into another case is not (it follows that
 # case and shows as closed). THE definition of "open" for every list, filter, map, figure and feed.
 OPEN_STATES = frozenset({CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.RETURNED,
-                         CaseState.ARBITRATION, CaseState.REPLIED})
+                         CaseState.ARBITRATION, CaseState.REPLIED, CaseState.MEDIATING})
 # Open and not yet replied: a unit may still be summoned to it, it may still be merged or found invalid.
 UNREPLIED_STATES = OPEN_STATES - {CaseState.REPLIED}
-# States in which a unit is on the clock and the sweep watches deadlines.
+# States in which a unit is on the clock and the sweep watches deadlines. A case waiting for mediation
+# (MEDIATING) is off the unit's clock: its deadlines were cleared when it was referred, the dispute has its own.
 CLOCKED_STATES = frozenset({CaseState.DISPATCHED, CaseState.IN_PROGRESS})
 
 

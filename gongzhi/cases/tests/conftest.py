@@ -94,6 +94,10 @@ def case_in(world, new_case):
         case = new_case(**extra)
         if state == CaseState.RECEIVED:
             return case
+        if state == CaseState.MEDIATING:  # a dispute between neighbours, referred at intake (gongzhi.mediation)
+            from gongzhi.cases import machine
+
+            return machine.transition(case, "refer_mediation", actor=u.dispatcher, at=MONDAY)
         if state == CaseState.MERGED:
             parent = new_case()
             return services.merge_case(case=case, actor=u.dispatcher, parent=parent, at=MONDAY)

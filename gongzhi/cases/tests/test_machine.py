@@ -46,6 +46,7 @@ EXPECTED_WHO = {
     A.ACKNOWLEDGE_INSTRUCTION: LEAD,  # the unit the pending instruction is addressed to
     A.CALLBACK_ATTEMPT: {"dispatcher", "admin", "comm_a_staff"},
     A.CALLBACK_UNREACHABLE: {"system"},
+    A.MEDIATION_ENDED: {"system"},  # the dispute's outcome, written by gongzhi.mediation
 }
 ACTORS = ["dispatcher", "admin", "cg_clerk", "cg_clerk2", "water_clerk", "district_clerk", "comm_a_staff",
           "grid_a1", "grid_b1", "leader", "resident", "neighbour", "system"]
@@ -54,6 +55,8 @@ ACTORS = ["dispatcher", "admin", "cg_clerk", "cg_clerk2", "water_clerk", "distri
 def expected_who(state, action):
     if action == A.CANCEL:
         return ANY_DISPATCHER | ({"resident"} if state == S.RECEIVED else set())
+    if action == A.REFER_MEDIATION:  # mediation.register in the area, or a dispatcher; the lead unit once it has it
+        return {"dispatcher", "admin", "comm_a_staff", "grid_a1"} | (LEAD if state == S.IN_PROGRESS else set())
     if action == A.ATTACH:
         lead = LEAD if state in (S.DISPATCHED, S.IN_PROGRESS, S.REPLIED) else set()
         return {"resident", "dispatcher", "admin", "comm_a_staff", "grid_a1"} | lead

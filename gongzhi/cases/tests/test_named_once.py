@@ -65,7 +65,7 @@ def test_events_record_only_actions_of_action():
 
 def test_open_is_one_set_of_states_everywhere():
     assert OPEN_STATES == {CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.RETURNED,
-                           CaseState.ARBITRATION, CaseState.REPLIED}
+                           CaseState.ARBITRATION, CaseState.REPLIED, CaseState.MEDIATING}
     assert documents.CLOSED_STATES == set(CaseState.values) - OPEN_STATES  # Open311's
     assert {state for state, action in machine.TABLE if action == Action.WHISTLE} == UNREPLIED_STATES
     assert {state for state, action in machine.TABLE if action == Action.ATTACH} == OPEN_STATES
