@@ -13,5 +13,7 @@ class MediationConfig(AppConfig):
     def ready(self):
         from gongzhi.ops import schedule
 
+        from . import holders  # noqa: F401  (registers the parties' personal data: privacy.holders)
+
         # The mediation deadlines, follow-up and confirmation reminders: the same periodic sweep as the cases'.
         schedule.register("sweep_mediation", every=timedelta(minutes=15), path="gongzhi.mediation.sweep.sweep")

@@ -264,6 +264,7 @@ class Party(models.Model):
     id_number = EncryptedTextField(_("ID number"), kind="id_number")
     id_number_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     phone = EncryptedTextField(_("phone"), kind="phone")
+    phone_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     address = EncryptedTextField(_("address"), kind="address")
     consent = models.BooleanField(_("consents to mediation"), null=True, blank=True)
     consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)

@@ -183,6 +183,7 @@ def _clean_party(actor, data: dict, prefix: str, errors: dict) -> Party:
     if data.get("phone") and not 7 <= len(phone) <= 12:
         errors[f"{prefix}phone"] = [_("A phone number has 7 to 12 digits.")]
     party.phone = phone
+    party.phone_index = crypto.blind_index("phone", phone) if phone else ""
     party.address = _text(errors, f"{prefix}address", data.get("address"), _("The address"), 200,
                           required=False, multiline=False)
     return party

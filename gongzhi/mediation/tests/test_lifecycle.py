@@ -264,3 +264,14 @@ def test_the_reveal_is_audited_and_needs_a_reason(world, register):
                      "address": "北京市朝阳区永安里小区3号楼2单元501"}
     event = AuditEvent.objects.get(action="mediation.party.reveal")
     assert event.reason == "联系当事人安排调解" and event.actor == world.users.mediator
+
+
+def test_a_party_is_found_for_a_data_subject_request(world, register):
+    from gongzhi.privacy import holders
+
+    register()
+    found = [row for item in holders.find_all(holders.Subject(id_number=VALID_ID)) for row in item.rows
+             if row._meta.label == "mediation.Party"]
+    assert [p.name for p in found] == ["张三"]
+    by_phone = holders.find_all(holders.Subject(phone="13800138000"))  # the registry person, respondent
+    assert any(getattr(row, "person_id", None) == world.person.pk for item in by_phone for row in item.rows)
