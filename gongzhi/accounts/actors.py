@@ -29,6 +29,44 @@ class SystemActor:
         return self.username
 
 
+@dataclass(frozen=True)
+class PublicVisitor:
+    """The anonymous visitor of an area's public pages (居务公开): sees only what is published there.
+
+    ``prefixes`` are the significant prefix of the region code of the area looked at (a community:
+    everything under it) and the full codes of the regions above it (rows placed at the street or
+    the district themselves, such as a street's notice, and nothing else of theirs). It holds no
+    capability and is nobody: every write refuses it, and ``scope_queryset`` gives it the rows of
+    models whose ``ScopeSpec`` declares ``public`` that are published, in that area only.
+    """
+
+    prefixes: tuple[str, ...]
+
+    is_authenticated = False
+    is_superuser = False
+    is_active = False
+    pk = None
+    role = None
+    username = "public"
+
+    @classmethod
+    def of(cls, region) -> PublicVisitor:
+        """The visitor of ``region``'s public pages."""
+        above = []
+        node = region.parent
+        while node is not None:
+            above.append(node.code)
+            node = node.parent
+        return cls(prefixes=(region.prefix, *above))
+
+    @property
+    def scope(self) -> Scope:
+        return Scope.public(self.prefixes)
+
+    def __str__(self):
+        return f"public:{self.prefixes[0] if self.prefixes else ''}"
+
+
 def command_actor(command: str) -> SystemActor:
     try:
         who = getpass.getuser()

@@ -202,3 +202,8 @@ _MEDIATION_CAPABILITIES = {
 }
 for _role, _caps in _MEDIATION_CAPABILITIES.items():
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)
+
+# --- 居民公约 / 村规民约, added by the assessment app -----------------------------------
+# covenant.record  record the adoption of a covenant's text (or a revision) for a community of one's area
+for _role in (Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.ADMIN):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"covenant.record"})

@@ -250,3 +250,81 @@ class ServiceRating(models.Model):
     @property
     def stars(self) -> int:
         return self.report_in + self.quality + self.returns
+
+
+# --- 居民公约 / 村规民约 ----------------------------------------------------------------------
+
+class CovenantKind(models.TextChoices):
+    RESIDENTS = "residents", _("Residents' covenant (居民公约)")
+    VILLAGE = "village", _("Village rules and covenant (村规民约)")
+
+
+def _adopted_covenants():
+    return models.Q(pk__in=CovenantVersion.objects.values("covenant_id"))
+
+
+class Covenant(models.Model):
+    """The covenant of a community or village: one per region; its text lives in its versions."""
+
+    # Public (居务公开) once a version is adopted.
+    scoping = ScopeSpec(region="region__code", public=_adopted_covenants)
+
+    region = models.OneToOneField("regions.Region", verbose_name=_("community or village"),
+                                  on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=12, choices=CovenantKind.choices)
+    title = models.CharField(_("title"), max_length=NAME_MAX)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("covenant")
+        verbose_name_plural = _("covenants")
+        ordering = ["region__code"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region.code
+
+    @property
+    def current(self):
+        return self.versions.order_by("-number").first()
+
+
+COVENANT_MAX = 20000
+
+
+class CovenantVersion(AppendOnly):
+    """One adopted text of a covenant, with its adoption record; a revision is a new version."""
+
+    scoping = ScopeSpec(region="covenant__region__code", public=lambda: models.Q(pk__isnull=False))
+
+    covenant = models.ForeignKey(Covenant, verbose_name=_("covenant"), on_delete=models.PROTECT,
+                                 related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("text"), max_length=COVENANT_MAX)
+    adopted_on = models.DateField(_("adopted on"))
+    meeting = models.CharField(_("adopted by"), max_length=200,
+                               help_text=_("The meeting that adopted it, e.g. 居民会议 or 村民代表会议."))
+    votes_for = models.PositiveIntegerField(_("votes for"))
+    votes_cast = models.PositiveIntegerField(_("votes cast"))
+    decision_ref = models.CharField(_("deliberation vote"), max_length=64, blank=True,
+                                    help_text=_("The deliberation app's vote that adopted it, where one exists."))
+    summary = models.CharField(_("what changed"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("covenant version")
+        verbose_name_plural = _("covenant versions")
+        ordering = ["covenant", "number"]
+        constraints = [models.UniqueConstraint(fields=["covenant", "number"], name="covenant_version_once")]
+
+    def __str__(self):
+        return f"{self.covenant} v{self.number}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.covenant.region.code

@@ -16,6 +16,7 @@ other way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -39,12 +40,17 @@ class ScopeSpec:
     view:   the capability an actor needs to see the rows of its area and
             units (``"cases.view"`` for cases and what hangs off them). Without
             it the actor sees only the rows it owns. None: the area suffices.
+    public: a function giving the ``Q`` of the rows that are published (居务公开):
+            the only rows an anonymous visitor of the public pages sees, and
+            only inside the area the visitor looks at (:meth:`Scope.public`).
+            None: nothing of the model is ever public.
     """
 
     region: str | None = None
     unit: str | tuple[str, ...] | None = None
     owner: str | None = None
     view: str | None = None
+    public: Callable[[], Q] | None = None
 
     @property
     def unit_paths(self) -> tuple[str, ...]:
@@ -68,10 +74,16 @@ class Scope:
     unit_ids: frozenset[int] = field(default_factory=frozenset)
     user_id: int | None = None
     capabilities: frozenset[str] | None = field(default_factory=frozenset)
+    published_only: bool = False  # the anonymous visitor: published rows of the region prefixes only
 
     @classmethod
     def nothing(cls) -> Scope:
         return cls()
+
+    @classmethod
+    def public(cls, region_prefixes: tuple[str, ...]) -> Scope:
+        """The anonymous visitor of the public pages of an area: only what is published there."""
+        return cls(region_prefixes=tuple(region_prefixes), published_only=True)
 
     @classmethod
     def everything(cls) -> Scope:
@@ -91,13 +103,16 @@ class Scope:
         """True when a region code lies inside this scope's region subtrees."""
         if self.unrestricted:
             return True
-        if not code:
+        if not code or self.published_only:  # the public visitor reads published rows, never an area
             return False
         return any(code.startswith(prefix) for prefix in self.region_prefixes)
 
 
 def scope_of(actor) -> Scope:
-    """The scope of a user, an API key, or nobody."""
+    """The scope of a user, an API key, the anonymous visitor of a public page, or nobody."""
+    scope = getattr(actor, "scope", None)
+    if isinstance(scope, Scope) and scope.published_only:
+        return scope
     if actor is None or not getattr(actor, "is_authenticated", True):
         return Scope.nothing()
     scope = getattr(actor, "scope", None)
@@ -114,6 +129,13 @@ def scope_q(model, scope: Scope) -> Q | None:
     spec: ScopeSpec | None = getattr(model, "scoping", None)
     if spec is None and not scope.unrestricted:
         raise TypeError(f"{model.__name__} declares no `scoping`; it cannot be scoped")
+    if scope.published_only:
+        if spec is None or spec.public is None or not spec.region or not scope.region_prefixes:
+            return Q(pk__in=[])
+        area = Q(pk__in=[])
+        for prefix in scope.region_prefixes:
+            area |= Q(**{f"{spec.region}__startswith": prefix})
+        return area & spec.public()
     scope = scope.for_spec(spec)
     if scope.unrestricted:
         return None

@@ -19,7 +19,8 @@ BODY_MAX = 10000
 
 
 class Notice(models.Model):
-    scoping = ScopeSpec(region="region__code")
+    # Public (居务公开): live notices, to the visitors of the public pages of their area.
+    scoping = ScopeSpec(region="region__code", public=lambda: Notice.live_q(timezone.now()))
 
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     body = models.TextField(_("text"), max_length=BODY_MAX)

@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import views
 from .forms import LoginForm
-from .views import assessment, console, dashboard, desk, grid, imports, notices, phone, resident, saved_views
+from .views import assessment, console, public, dashboard, desk, grid, imports, notices, phone, resident, saved_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -43,6 +43,8 @@ urlpatterns = [
     path("console/imports/problems.xlsx", imports.hotline_import_problems, name="console_imports_problems"),
     path("console/notices/", notices.staff_list, name="notices_manage"),
     path("console/assessment/", assessment.board, name="assessment_board"),
+    path("p/<str:code>/", public.area, name="public_area"),
+    path("p/<str:code>/covenant/", public.covenant_history, name="public_covenant"),
     path("console/notices/new/", notices.staff_edit, name="notices_new"),
     path("console/notices/<int:notice_id>/", notices.staff_edit, name="notices_edit"),
     path("lookup/", grid.lookup, name="lookup"),

@@ -32,13 +32,13 @@ from django.db import models
 from django.db.models import Q, QuerySet
 
 from gongzhi.accounts import services
-from gongzhi.accounts.actors import command_actor
+from gongzhi.accounts.actors import PublicVisitor, command_actor
 from gongzhi.accounts.models import ApiKey, Unit, UnitKind, User, hash_api_key
 from gongzhi.accounts.roles import Role
 from gongzhi.api import api
 from gongzhi.audit.models import AuditEvent
 from gongzhi.audit.services import record
-from gongzhi.core.scoping import scope_q, scope_queryset
+from gongzhi.core.scoping import scope_of, scope_q, scope_queryset
 from gongzhi.regions import grid_index
 from gongzhi.regions.models import Grid, Region
 
@@ -209,6 +209,49 @@ def test_rows_of_grid_b_are_invisible_to_the_grid_worker_of_grid_a(model, grid_w
     assert theirs.pk not in visible
     everything = set(scope_queryset(model._default_manager.all(), global_admin).values_list("pk", flat=True))
     assert {mine.pk, theirs.pk} <= everything
+
+
+@pytest.mark.parametrize("model", sorted(FACTORIES, key=lambda m: m._meta.label), ids=lambda m: m._meta.label)
+def test_the_anonymous_visitor_sees_only_published_rows_of_the_area_looked_at(model, tree):
+    """The visitor of community A's public pages (居务公开): a model without ``public`` shows nothing; one
+    with it shows only its published rows, of community A (and rows placed at the regions above it
+    themselves), never of community B."""
+    visitor = PublicVisitor.of(tree["comm_a"])
+    mine = FACTORIES[model](tree["grid_a1"], next(_counter))
+    theirs = FACTORIES[model](tree["grid_b1"], next(_counter))
+    visible = set(scope_queryset(model._default_manager.all(), visitor).values_list("pk", flat=True))
+    assert theirs.pk not in visible
+    spec = model.scoping
+    if spec.public is None:
+        assert not visible, f"{model._meta.label} declares nothing public, yet the visitor sees rows"
+        return
+    published = set(model._default_manager.filter(spec.public()).values_list("pk", flat=True))
+    assert visible <= published, f"{model._meta.label}: the visitor sees unpublished rows"
+    assert (mine.pk in visible) == (mine.pk in published)
+    assert not scope_of(None).published_only  # the visitor is named, never inferred from nobody
+
+
+def test_the_anonymous_visitor_reads_notices_published_for_its_community_and_above(tree):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gongzhi.noticeboard.models import Notice
+
+    now = timezone.now()
+    live = Notice.objects.create(title="停水", body="周六停水", region=tree["comm_a"])
+    street = Notice.objects.create(title="街道通知", body="全街道", region=tree["street"])
+    withdrawn = Notice.objects.create(title="撤回", body="x", region=tree["comm_a"], unpublished_at=now)
+    later = Notice.objects.create(title="未到", body="x", region=tree["comm_a"], publish_at=now + timedelta(days=1))
+    other = Notice.objects.create(title="光华里", body="x", region=tree["comm_b"])
+    visitor = PublicVisitor.of(tree["comm_a"])
+    assert set(scope_queryset(Notice.objects.all(), visitor)) == {live, street}
+    assert {withdrawn, later, other}.isdisjoint(scope_queryset(Notice.objects.all(), visitor))
+    assert not scope_of(visitor).covers_code(tree["comm_a"].code)  # it reads; it never acts in an area
+    with pytest.raises(PermissionDenied):
+        from gongzhi.noticeboard.services import publish_notice
+
+        publish_notice(actor=visitor, title="x", body="x", region=tree["comm_a"])
 
 
 def test_every_scoped_model_has_a_factory_so_real_rows_of_it_are_proved():

@@ -46,3 +46,28 @@ def service_rating(place, n):
 
 FACTORIES = {KpiSet: kpi_set, Kpi: kpi, Appeal: appeal, AppealEvent: appeal_event, Snapshot: snapshot,
              SnapshotRow: snapshot_row, ServiceRating: service_rating}
+
+
+def covenant(place, n):
+    from gongzhi.assessment.models import Covenant
+
+    found, _created = Covenant.objects.get_or_create(region=place, defaults={"kind": "residents",
+                                                                           "title": f"居民公约{n}"})
+    return found
+
+
+def covenant_version(place, n):
+    from gongzhi.assessment.models import CovenantVersion
+
+    parent = covenant(place, n)
+    return CovenantVersion.objects.create(covenant=parent, number=parent.versions.count() + 1, text="爱护环境",
+                                          adopted_on=date(2025, 1, 1), meeting="居民会议", votes_for=80, votes_cast=100)
+
+
+def _more():
+    from gongzhi.assessment.models import Covenant, CovenantVersion
+
+    return {Covenant: covenant, CovenantVersion: covenant_version}
+
+
+FACTORIES.update(_more())
