@@ -231,29 +231,6 @@ def test_the_anonymous_visitor_sees_only_published_rows_of_the_area_looked_at(mo
     assert not scope_of(None).published_only  # the visitor is named, never inferred from nobody
 
 
-def test_the_anonymous_visitor_reads_notices_published_for_its_community_and_above(tree):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from gongzhi.noticeboard.models import Notice
-
-    now = timezone.now()
-    live = Notice.objects.create(title="停水", body="周六停水", region=tree["comm_a"])
-    street = Notice.objects.create(title="街道通知", body="全街道", region=tree["street"])
-    withdrawn = Notice.objects.create(title="撤回", body="x", region=tree["comm_a"], unpublished_at=now)
-    later = Notice.objects.create(title="未到", body="x", region=tree["comm_a"], publish_at=now + timedelta(days=1))
-    other = Notice.objects.create(title="光华里", body="x", region=tree["comm_b"])
-    visitor = PublicVisitor.of(tree["comm_a"])
-    assert set(scope_queryset(Notice.objects.all(), visitor)) == {live, street}
-    assert {withdrawn, later, other}.isdisjoint(scope_queryset(Notice.objects.all(), visitor))
-    assert not scope_of(visitor).covers_code(tree["comm_a"].code)  # it reads; it never acts in an area
-    with pytest.raises(PermissionDenied):
-        from gongzhi.noticeboard.services import publish_notice
-
-        publish_notice(actor=visitor, title="x", body="x", region=tree["comm_a"])
-
-
 def test_every_scoped_model_has_a_factory_so_real_rows_of_it_are_proved():
     known = set(FACTORIES) | set(OWNED_FACTORIES) | set(CATALOGUE_FACTORIES)
     missing = [m._meta.label for m in SCOPED_MODELS if m not in known]
