@@ -81,6 +81,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "gongzhi.core",
     "gongzhi.regions",
     "gongzhi.accounts",
@@ -110,6 +113,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gongzhi.audit.middleware.AuditContextMiddleware",
@@ -190,6 +194,23 @@ LOGOUT_REDIRECT_URL = "login"
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Two-factor sign-in (gongzhi.accounts.two_factor): with TWO_FACTOR_ENFORCED, administrators and every
+# role that may reveal personal data must sign in with an authenticator app's code (TOTP); others may.
+# On in production; off in development (the demo users sign in with a password) and in tests but those
+# of it.
+TWO_FACTOR_ENFORCED = env_bool("TWO_FACTOR_ENFORCED", PRODUCTION)
+OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "Gongzhi")
+# Sessions end after this many seconds without a request (gongzhi.accounts.sessions); per role with
+# SESSION_IDLE_TIMEOUTS="resident=86400,admin=900" (a role's name as in accounts.roles.Role).
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_IDLE_TIMEOUTS = {"resident": 7 * 24 * 3600}
+for _item in env_list("SESSION_IDLE_TIMEOUTS", []):
+    _role_name, _sep, _seconds = _item.partition("=")
+    if not _sep or not _seconds.strip().isdigit():
+        raise ImproperlyConfigured(f"SESSION_IDLE_TIMEOUTS: write role=seconds, not {_item!r}")
+    SESSION_IDLE_TIMEOUTS[_role_name.strip()] = int(_seconds)
+# A password reset link an administrator issues works once, for this many seconds.
+PASSWORD_RESET_LINK_TTL = env_int("PASSWORD_RESET_LINK_TTL", 24 * 3600)
 # Residents' sign-in by mobile number and one-time SMS code (gongzhi.accounts.phone_signin):
 # how long a code lasts, how many digits it has, how many wrong guesses spend it, and the
 # limits per number (one code per interval, so many a day) and per client address (an hour).
@@ -309,6 +330,10 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") 
                   "gongzhi.core.middleware.RefuseControlCharactersMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("gongzhi.audit.middleware.AuditContextMiddleware") + 1,
                   "gongzhi.ops.middleware.RequestIdMiddleware")
+# Idle expiry and the second factor of every signed-in request (gongzhi.accounts.middleware); after
+# the audit context (client address, request id) is bound.
+MIDDLEWARE.insert(MIDDLEWARE.index("gongzhi.ops.middleware.RequestIdMiddleware") + 1,
+                  "gongzhi.accounts.middleware.SessionGuardMiddleware")
 
 # Behind a reverse proxy that overwrites X-Forwarded-For with the client
 # address, the audit trail and /metrics may take the client from it.

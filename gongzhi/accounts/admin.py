@@ -11,11 +11,14 @@ Importing this module also gives the admin's login page the lockout-aware
 form, so that it tells a locked-out user why, like the site's login page.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -23,12 +26,21 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from gongzhi.audit.admin_base import ScopedAuditedAdmin
 
-from . import lockout, selectors, services
+from . import lockout, password_reset, selectors, services, sessions, two_factor
 from .forms import AdminLoginForm, UnitForm, UserCreateForm, UserEditForm
 from .models import ApiKey, LoginFailure, Unit, User
 from .roles import can
 
 admin.site.login_form = AdminLoginForm
+
+# django-otp's device admins would show TOTP secrets and recovery codes: devices are managed only
+# through gongzhi.accounts.two_factor (enrolment by their owner, reset by an administrator).
+from django_otp.plugins.otp_static.admin import StaticDevice  # noqa: E402  (registers it, to unregister)
+from django_otp.plugins.otp_totp.admin import TOTPDevice  # noqa: E402
+
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 MANAGE = services.MANAGE
 EDITABLE_USER_FIELDS = ("username", "display_name", "first_name", "last_name", "email", "role", "region", "unit",
@@ -68,8 +80,56 @@ class UserAdmin(_FormActorMixin, ScopedAuditedAdmin, DjangoUserAdmin):
     ordering = ("username",)
     filter_horizontal = ()
 
+    actions = ["sign_out_everywhere", "reset_two_factor", "issue_reset_link"]
+
     def has_delete_permission(self, request, obj=None):
         return False  # accounts are deactivated: the audit trail keeps pointing at them
+
+    def has_manage_permission(self, request):
+        return can(request.user, MANAGE)
+
+    def _each(self, request, queryset, act, done_message):
+        done = 0
+        for user in queryset:
+            try:
+                act(user)
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{user}: {' '.join(getattr(exc, 'messages', [str(exc)]))}",
+                                  messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Sign the selected users out everywhere"), permissions=["manage"])
+    def sign_out_everywhere(self, request, queryset):
+        self._each(request, queryset, lambda user: sessions.force_sign_out(actor=request.user, user=user,
+                                                                           reason="admin"),
+                   _("Signed out everywhere: %(n)d users."))
+
+    @admin.action(description=_("Reset two-factor sign-in of the selected users (lost device)"),
+                  permissions=["manage"])
+    def reset_two_factor(self, request, queryset):
+        self._each(request, queryset, lambda user: two_factor.reset_devices(actor=request.user, user=user,
+                                                                            reason="admin"),
+                   _("Two-factor sign-in reset: %(n)d users; they set it up again at their next sign-in."))
+
+    @admin.action(description=_("Issue a one-time password reset link"), permissions=["manage"])
+    def issue_reset_link(self, request, queryset):
+        users = list(queryset[:2])
+        if len(users) != 1:
+            self.message_user(request, _("Select exactly one user to issue a reset link for."), messages.WARNING)
+            return None
+        user = users[0]
+        try:
+            token = password_reset.issue_link(actor=request.user, user=user, reason="admin")
+        except (ValidationError, PermissionDenied) as exc:
+            self.message_user(request, " ".join(getattr(exc, "messages", [str(exc)])), messages.WARNING)
+            return None
+        link = request.build_absolute_uri(reverse("password_reset_link", args=[token]))
+        return TemplateResponse(request, "admin/accounts/reset_link.html", {
+            **self.admin_site.each_context(request), "title": _("Password reset link"), "account": user,
+            "link": link, "hours": settings.PASSWORD_RESET_LINK_TTL // 3600, "opts": self.model._meta})
 
     def save_model(self, request, obj, form, change):
         if not change:

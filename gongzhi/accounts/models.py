@@ -257,3 +257,47 @@ class PhoneCode(models.Model):
         verbose_name = _("sign-in code")
         verbose_name_plural = _("sign-in codes")
         ordering = ["-created_at", "-id"]
+
+
+class SignedInSession(models.Model):
+    """One signed-in browser session of a user: what "my sessions" lists and what sign-out ends.
+
+    Django's session store is not indexed by user; this row is (written when a
+    user signs in, removed when the session is signed out or ended from
+    elsewhere; :mod:`gongzhi.accounts.sessions`). ``last_seen_at`` is refreshed
+    at most once a minute.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("signed in at"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last active"), default=timezone.now)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+    verified = models.BooleanField(_("two-factor verified"), default=False)
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+        ordering = ["-last_seen_at", "-id"]
+
+
+class PasswordResetLink(models.Model):
+    """A one-time link to set a new password, issued by an administrator (no e-mail needed).
+
+    Only a hash of the token is kept; the link is shown once to whoever issued
+    it, expires after ``PASSWORD_RESET_LINK_TTL`` seconds and works once.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="reset_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(User, verbose_name=_("issued by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("password reset link")
+        verbose_name_plural = _("password reset links")
+        ordering = ["-created_at", "-id"]

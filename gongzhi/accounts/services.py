@@ -129,6 +129,10 @@ def _change_user(actor, user: User, values: dict, *, action: str, reason: str) -
         if not changes:
             return user
         user.save()
+        if before["is_active"] and not user.is_active:
+            from .sessions import end_all_sessions
+
+            end_all_sessions(user)  # a deactivated account is signed out everywhere at once
         record(actor=actor, action=action, obj=user, changes=changes, reason=reason)
     return user
 

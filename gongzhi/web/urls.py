@@ -4,6 +4,7 @@ from django.urls import path
 from . import views
 from .forms import LoginForm
 from .views import assessment, console, public, dashboard, desk, grid, imports, notices, phone, resident, saved_views
+from .views import security
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +16,10 @@ urlpatterns = [
     ),
     path("login/phone/", phone.phone_sign_in, name="phone_login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/verify/", security.two_factor_verify, name="two_factor_verify"),
+    path("me/two-factor/", security.two_factor_setup, name="two_factor_setup"),
+    path("me/sessions/", security.my_sessions, name="my_sessions"),
+    path("reset/<str:token>/", security.password_reset_link, name="password_reset_link"),
     path("inbox/", views.inbox, name="inbox"),
     path("me/", views.profile, name="profile"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
