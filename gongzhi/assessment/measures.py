@@ -219,3 +219,107 @@ def _service_rating(ctx):
 register(Measure("service_rating", _("Rating by the communities and subdistricts served (双向考核)"),
                  _("stars given (report-in, quality, no returns without reason; 1–5 each) ÷ 15 × ratings received"),
                  _service_rating))
+
+
+# --- mediation (矛盾纠纷化解) ------------------------------------------------------------------
+
+def _in_area(units):
+    """(unit id, region prefix) of each unit: what a unit answers for is its jurisdiction."""
+    return [(unit.pk, unit.region.prefix) for unit in units]
+
+
+def _mediation_success(ctx):
+    from gongzhi.mediation.models import Action as DisputeAction
+    from gongzhi.mediation.models import DisputeEvent
+
+    events = list(DisputeEvent.objects.filter(action__in=(DisputeAction.AGREE, DisputeAction.FAIL),
+                                              at__gte=ctx.period.start, at__lt=ctx.period.end)
+                  .values_list("region_code", "action"))
+    values = {}
+    for unit_id, prefix in _in_area(ctx.units):
+        mine = [action for code, action in events if code.startswith(prefix)]
+        values[unit_id] = Value(sum(1 for a in mine if a == DisputeAction.AGREE), len(mine))
+    return values
+
+
+register(Measure("mediation_success", _("Mediation success (调解成功率)"),
+                 _("disputes of the unit's area ended with an agreement in the month ÷ disputes of the area whose "
+                   "mediation ended in the month (agreement or failure)"),
+                 _mediation_success, volume=True))
+
+
+def _screening_on_time(ctx):
+    """Every grid of the area files a screening report for every period beginning in the month, by its end."""
+    from datetime import timedelta
+
+    from gongzhi.mediation.models import ScreeningReport
+    from gongzhi.mediation.services import period_of
+    from gongzhi.regions.models import Level, Region
+    from gongzhi.cases.rollup import midnight, next_month
+
+    first = ctx.month
+    starts = [first + timedelta(days=n) for n in range((next_month(first) - first).days)]
+    starts = [day for day in starts if period_of(day) == day]
+
+    def period_end(start):
+        following = next((d for d in (start + timedelta(days=n) for n in range(1, 32)) if period_of(d) == d), None)
+        return midnight(following)
+
+    ends = {start: period_end(start) for start in starts}
+    values = {}
+    for unit_id, prefix in _in_area(ctx.units):
+        grids = list(Region.objects.filter(level=Level.GRID, code__startswith=prefix).values_list("pk", flat=True))
+        reports = ScreeningReport.objects.filter(region_id__in=grids, period_start__in=starts)
+        on_time = sum(1 for start, filed_at in reports.values_list("period_start", "filed_at") if filed_at < ends[start])
+        values[unit_id] = Value(on_time, len(grids) * len(starts))
+    return values
+
+
+register(Measure("screening_on_time", _("Screening reports on time (排查报告按时率)"),
+                 _("screening reports of the area's grids filed by the end of their period ÷ reports due "
+                   "(grids × periods beginning in the month)"),
+                 _screening_on_time))
+
+
+# --- deliberation: decisions carried out (议事决定落实) ------------------------------------------------
+
+def _deliberation_done(ctx):
+    from gongzhi.deliberation.models import ItemAction, ItemEvent
+
+    start, end = ctx.period.start, ctx.period.end
+    started = dict(ItemEvent.objects.filter(action=ItemAction.START_IMPLEMENTATION, at__lt=end)
+                   .values_list("item_id", "item__region__code"))
+    completed = dict(ItemEvent.objects.filter(action=ItemAction.COMPLETE, item_id__in=list(started), at__lt=end)
+                     .values_list("item_id", "at"))
+    values = {}
+    for unit_id, prefix in _in_area(ctx.units):
+        items = [item for item, code in started.items() if code.startswith(prefix)
+                 and not (item in completed and completed[item] < start)]
+        done = sum(1 for item in items if item in completed)
+        values[unit_id] = Value(done, len(items))
+    return values
+
+
+register(Measure("deliberation_done", _("Deliberation decisions carried out (议事决定落实率)"),
+                 _("agenda items of the area completed in the month ÷ items being implemented during the month"),
+                 _deliberation_done))
+
+
+# --- volunteers ---------------------------------------------------------------------------------
+
+def _volunteer_attendance(ctx):
+    from gongzhi.volunteers.models.activities import SignUp, SignUpState
+
+    rows = list(SignUp.objects.filter(activity__ends_at__gte=ctx.period.start, activity__ends_at__lt=ctx.period.end,
+                                      state__in=(SignUpState.ATTENDED, SignUpState.ABSENT))
+                .values_list("activity__region__code", "state", "credited_minutes"))
+    values = {}
+    for unit_id, prefix in _in_area(ctx.units):
+        mine = [(state, minutes) for code, state, minutes in rows if code.startswith(prefix)]
+        values[unit_id] = Value(sum(1 for state, _m in mine if state == SignUpState.ATTENDED), len(mine))
+    return values
+
+
+register(Measure("volunteer_attendance", _("Volunteers who came (志愿服务到岗率)"),
+                 _("sign-ups of the area's activities ended in the month that attended ÷ those attended or absent"),
+                 _volunteer_attendance))
