@@ -57,6 +57,12 @@ FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "" if PRODUCTION else _DE
 # Older keys still accepted for reading, newest first (key rotation).
 FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS")
 BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY", "" if PRODUCTION else "gongzhi-dev-blind-index-key")
+# 国密 for 密评 (gongzhi.core.crypto): the scheme new encrypted values are written with (aes-256-gcm,
+# sm4-gcm, or sm4-ctr-hmac-sm3 where the linked OpenSSL lacks SM4-GCM; every scheme stays readable; switch
+# and run rotate_field_key) and the keyed hash of blind indexes (hmac-sha256 or hmac-sm3; switch and run
+# rebuild_blind_index). The start-up check core.E010 says when the linked library lacks them.
+FIELD_ENCRYPTION_ALGORITHM = env_str("FIELD_ENCRYPTION_ALGORITHM", "aes-256-gcm")
+BLIND_INDEX_ALGORITHM = env_str("BLIND_INDEX_ALGORITHM", "hmac-sha256")
 
 if PRODUCTION:
     _problems = []

@@ -15,6 +15,12 @@ class CoreConfig(AppConfig):
 
         _clean_every_form_text()
 
+        from django.core import checks
+
+        from .crypto import check_primitives
+
+        checks.register(check_primitives, checks.Tags.security, deploy=False)
+
         # Sent once per app after every migrate; this app's is enough to act once per run.
         post_migrate.connect(maintenance.after_migrate, sender=self, dispatch_uid="core-statistics-after-migrate")
 

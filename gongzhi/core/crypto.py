@@ -18,8 +18,24 @@ Encryption
     was chosen over Fernet because it is about six times faster here (about
     4 µs per value), which the bulk import needs.
 
+国密 (for 密评)
+    ``settings.FIELD_ENCRYPTION_ALGORITHM`` selects the scheme new values are
+    written with; every scheme stays readable, whatever is selected. Each has its
+    token version: ``gz1`` AES-256-GCM (the default), ``gz2`` SM4-GCM (GB/T
+    32907 block cipher in GCM mode, where the linked OpenSSL offers it), ``gz3``
+    SM4-CTR with an HMAC-SM3 tag over version, key id, counter block and
+    ciphertext (encrypt-then-MAC; the documented alternative for an OpenSSL
+    without SM4-GCM). The SM4 keys are derived from the same configured key
+    (HMAC-SM3 of the key over a label, 16 bytes; a separate label for the MAC
+    key), so switching schemes needs no new key: ``rotate_field_key`` rewrites
+    every value not written in the current scheme with the current key, and
+    back again, resumably. ``settings.BLIND_INDEX_ALGORITHM`` (``hmac-sha256``
+    or ``hmac-sm3``) selects the keyed hash of blind indexes; after changing it
+    run ``rebuild_blind_index``. :func:`missing_primitives` says what the linked
+    library lacks (the start-up check, ``core.E010``).
+
 Blind index
-    HMAC-SHA256 with ``settings.BLIND_INDEX_KEY`` over a normalised value, so
+    HMAC-SHA256 (or HMAC-SM3) with ``settings.BLIND_INDEX_KEY`` over a normalised value, so
     that equal ID numbers or phone numbers can be found and deduplicated by one
     indexed equality without storing them. Each kind of value has its own
     normaliser and its own domain in the MAC, so an ID number and a phone number
@@ -52,15 +68,22 @@ import secrets
 import unicodedata
 from functools import lru_cache
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Lookup
 
-TOKEN_VERSION = "gz1"
+TOKEN_VERSION = "gz1"  # AES-256-GCM
 _NONCE_BYTES = 12
+# The field encryption schemes by setting name, and their token versions.
+SCHEMES = {"aes-256-gcm": "gz1", "sm4-gcm": "gz2", "sm4-ctr-hmac-sm3": "gz3"}
+VERSIONS = {version: scheme for scheme, version in SCHEMES.items()}
+BLIND_INDEX_HASHES = {"hmac-sha256": "sha256", "hmac-sm3": "sm3"}
+_SM4_TAG_BYTES = 16
+_SM3_MAC_BYTES = 32
 
 
 class DecryptionError(Exception):
@@ -94,33 +117,131 @@ def _decode_key(text: str, setting: str) -> bytes:
     return raw
 
 
-class Keyring:
-    """The current key (encrypts) and every known key by id (decrypts)."""
+def _sm3_mac(key: bytes, data: bytes) -> bytes:
+    return hmac.digest(key, data, "sm3")
 
-    def __init__(self, current: str, old: tuple[str, ...]):
+
+class _Sm4Gcm:
+    """SM4 in GCM mode through the Cipher API; the same interface as ``AESGCM``."""
+
+    def __init__(self, raw_key: bytes):
+        self.key = _sm3_mac(raw_key, b"gongzhi-field-sm4")[:16]
+
+    def encrypt(self, nonce: bytes, data: bytes, _associated) -> bytes:
+        encryptor = Cipher(algorithms.SM4(self.key), modes.GCM(nonce)).encryptor()
+        sealed = encryptor.update(data) + encryptor.finalize()
+        return sealed + encryptor.tag
+
+    def decrypt(self, nonce: bytes, sealed: bytes, _associated) -> bytes:
+        if len(sealed) < _SM4_TAG_BYTES:
+            raise InvalidTag()
+        decryptor = Cipher(algorithms.SM4(self.key), modes.GCM(nonce, sealed[-_SM4_TAG_BYTES:])).decryptor()
+        return decryptor.update(sealed[:-_SM4_TAG_BYTES]) + decryptor.finalize()
+
+
+class _Sm4CtrHmacSm3:
+    """SM4-CTR, then an HMAC-SM3 tag over the token's version, key id, counter block and ciphertext.
+
+    ``nonce`` is the 16-byte initial counter block (random per value).
+    """
+
+    nonce_bytes = 16
+
+    def __init__(self, raw_key: bytes, header: bytes):
+        self.key = _sm3_mac(raw_key, b"gongzhi-field-sm4")[:16]
+        self.mac_key = _sm3_mac(raw_key, b"gongzhi-field-sm3-mac")
+        self.header = header
+
+    def encrypt(self, nonce: bytes, data: bytes, _associated) -> bytes:
+        encryptor = Cipher(algorithms.SM4(self.key), modes.CTR(nonce)).encryptor()
+        sealed = encryptor.update(data) + encryptor.finalize()
+        return sealed + _sm3_mac(self.mac_key, self.header + nonce + sealed)
+
+    def decrypt(self, nonce: bytes, sealed: bytes, _associated) -> bytes:
+        body, tag = sealed[:-_SM3_MAC_BYTES], sealed[-_SM3_MAC_BYTES:]
+        if len(sealed) < _SM3_MAC_BYTES or not hmac.compare_digest(tag, _sm3_mac(self.mac_key, self.header + nonce + body)):
+            raise InvalidTag()
+        decryptor = Cipher(algorithms.SM4(self.key), modes.CTR(nonce)).decryptor()
+        return decryptor.update(body) + decryptor.finalize()
+
+
+def _nonce_bytes(version: str) -> int:
+    return 16 if version == "gz3" else _NONCE_BYTES
+
+
+def _cipher(version: str, kid: str, raw_key: bytes):
+    if version == "gz1":
+        return AESGCM(raw_key)
+    if version == "gz2":
+        return _Sm4Gcm(raw_key)
+    return _Sm4CtrHmacSm3(raw_key, f"{version}:{kid}:".encode())
+
+
+def missing_primitives(scheme: str | None = None, index_algorithm: str | None = None) -> list[str]:
+    """What the linked OpenSSL lacks of the configured (or given) scheme and blind-index hash; [] when nothing."""
+    scheme = scheme or getattr(settings, "FIELD_ENCRYPTION_ALGORITHM", "aes-256-gcm")
+    index_algorithm = index_algorithm or getattr(settings, "BLIND_INDEX_ALGORITHM", "hmac-sha256")
+    missing: list[str] = []
+    if scheme in ("sm4-gcm", "sm4-ctr-hmac-sm3"):
+        version = SCHEMES[scheme]
+        cipher = _cipher(version, "probe", b"k" * 32)
+        nonce = b"n" * _nonce_bytes(version)
+        try:
+            cipher.decrypt(nonce, cipher.encrypt(nonce, b"x", None), None)
+        except (UnsupportedAlgorithm, ValueError, InvalidTag):
+            missing.append("SM4-GCM" if version == "gz2" else "SM4-CTR and SM3")
+    if index_algorithm == "hmac-sm3":
+        try:
+            hmac.digest(b"k", b"x", "sm3")
+        except ValueError:
+            missing.append("SM3")
+    return missing
+
+
+class Keyring:
+    """The current key and scheme (encrypts) and every known key by id (decrypts, in any scheme)."""
+
+    def __init__(self, current: str, old: tuple[str, ...], scheme: str = "aes-256-gcm"):
         if not current:
             raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is not set")
+        if scheme not in SCHEMES:
+            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_ALGORITHM must be one of {', '.join(SCHEMES)}, not {scheme!r}")
         raw_current = _decode_key(current, "FIELD_ENCRYPTION_KEY")
+        self.scheme, self.version = scheme, SCHEMES[scheme]
         self.current_id = key_id(raw_current)
-        self.current = AESGCM(raw_current)
-        self.by_id: dict[str, AESGCM] = {self.current_id: self.current}
+        self.raw_by_id: dict[str, bytes] = {self.current_id: raw_current}
         for index, text in enumerate(old):
             raw = _decode_key(text, f"FIELD_ENCRYPTION_OLD_KEYS[{index}]")
             kid = key_id(raw)
-            if kid in self.by_id and raw != raw_current:
+            if kid in self.raw_by_id and raw != raw_current:
                 raise ImproperlyConfigured("two field encryption keys share a key id; generate a new key")
-            self.by_id.setdefault(kid, AESGCM(raw))
-        self.prefix = f"{TOKEN_VERSION}:{self.current_id}:"
+            self.raw_by_id.setdefault(kid, raw)
+        self._ciphers: dict[tuple[str, str], object] = {}
+        self.current = self.cipher(self.version, self.current_id)
+        self.nonce_bytes = _nonce_bytes(self.version)
+        self.by_id = {kid: AESGCM(raw) for kid, raw in self.raw_by_id.items()}  # AES-GCM ciphers by key id
+        self.prefix = f"{self.version}:{self.current_id}:"
+
+    def cipher(self, version: str, kid: str):
+        """The cipher of a token version and key id, or None when the key is not configured."""
+        found = self._ciphers.get((version, kid))
+        if found is None:
+            raw = self.raw_by_id.get(kid)
+            if raw is None:
+                return None
+            found = self._ciphers[(version, kid)] = _cipher(version, kid, raw)
+        return found
 
 
 @lru_cache(maxsize=4)
-def _keyring_for(current: str, old: tuple[str, ...]) -> Keyring:
-    return Keyring(current, old)
+def _keyring_for(current: str, old: tuple[str, ...], scheme: str = "aes-256-gcm") -> Keyring:
+    return Keyring(current, old, scheme)
 
 
 def keyring() -> Keyring:
     """The keyring of the current settings (cached; follows ``override_settings``)."""
-    return _keyring_for(settings.FIELD_ENCRYPTION_KEY, tuple(settings.FIELD_ENCRYPTION_OLD_KEYS))
+    return _keyring_for(settings.FIELD_ENCRYPTION_KEY, tuple(settings.FIELD_ENCRYPTION_OLD_KEYS),
+                        getattr(settings, "FIELD_ENCRYPTION_ALGORITHM", "aes-256-gcm"))
 
 
 # --- encryption -----------------------------------------------------------------
@@ -129,7 +250,7 @@ def keyring() -> Keyring:
 def encrypt(plaintext: str) -> str:
     """Encrypt a string with the current key; a fresh nonce every time."""
     ring = keyring()
-    nonce = os.urandom(_NONCE_BYTES)
+    nonce = os.urandom(ring.nonce_bytes)
     sealed = ring.current.encrypt(nonce, plaintext.encode(), None)
     return ring.prefix + base64.urlsafe_b64encode(nonce + sealed).decode()
 
@@ -138,9 +259,10 @@ def encryptor():
     """``encrypt`` bound to the current key, for encrypting many values in a row (bulk inserts)."""
     ring = keyring()
     seal, prefix, urandom, b64 = ring.current.encrypt, ring.prefix, os.urandom, base64.urlsafe_b64encode
+    nonce_bytes = ring.nonce_bytes
 
     def encrypt_one(plaintext: str) -> str:
-        nonce = urandom(_NONCE_BYTES)
+        nonce = urandom(nonce_bytes)
         return prefix + b64(nonce + seal(nonce, plaintext.encode(), None)).decode()
 
     return encrypt_one
@@ -149,9 +271,17 @@ def encryptor():
 def token_key_id(token: str) -> str:
     """The key id a stored value was written with."""
     version, kid, _rest = token.split(":", 2)
-    if version != TOKEN_VERSION:
+    if version not in VERSIONS:
         raise DecryptionError(f"unknown ciphertext version {version!r}")
     return kid
+
+
+def token_scheme(token: str) -> str:
+    """The scheme (``aes-256-gcm``, ``sm4-gcm``, ``sm4-ctr-hmac-sm3``) a stored value was written with."""
+    version = token.split(":", 1)[0]
+    if version not in VERSIONS:
+        raise DecryptionError(f"unknown ciphertext version {version!r}")
+    return VERSIONS[version]
 
 
 def decrypt(token: str) -> str:
@@ -160,15 +290,16 @@ def decrypt(token: str) -> str:
         version, kid, body = token.split(":", 2)
     except ValueError:
         raise DecryptionError("not an encrypted value") from None
-    if version != TOKEN_VERSION:
+    if version not in VERSIONS:
         raise DecryptionError(f"unknown ciphertext version {version!r}")
-    cipher = keyring().by_id.get(kid)
+    cipher = keyring().cipher(version, kid)
     if cipher is None:
         raise DecryptionError(f"no configured key has id {kid}; add the old key to FIELD_ENCRYPTION_OLD_KEYS")
+    size = _nonce_bytes(version)
     try:
         raw = base64.urlsafe_b64decode(body.encode())
-        return cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None).decode()
-    except (InvalidTag, binascii.Error, ValueError):
+        return cipher.decrypt(raw[:size], raw[size:], None).decode()
+    except (InvalidTag, binascii.Error, ValueError, UnsupportedAlgorithm):
         raise DecryptionError(f"value written with key {kid} does not authenticate") from None
 
 
@@ -211,18 +342,26 @@ def _index_key(key: str) -> bytes:
     return key.encode()
 
 
-@lru_cache(maxsize=4)
-def _keyed_pads(key: bytes) -> tuple:
+def _index_hash() -> str:
+    algorithm = getattr(settings, "BLIND_INDEX_ALGORITHM", "hmac-sha256")
+    if algorithm not in BLIND_INDEX_HASHES:
+        raise ImproperlyConfigured(f"BLIND_INDEX_ALGORITHM must be one of {', '.join(BLIND_INDEX_HASHES)}, "
+                                   f"not {algorithm!r}")
+    return BLIND_INDEX_HASHES[algorithm]
+
+
+@lru_cache(maxsize=8)
+def _keyed_pads(key: bytes, name: str = "sha256") -> tuple:
     """SHA-256 states after absorbing the HMAC inner and outer key pads (RFC 2104).
 
     Copying a state that has already absorbed a pad is about three times
     cheaper than a one-shot ``hmac.digest``, which derives both pads from the
     key again for every value (measured by bench/import_registry.py).
     """
-    if len(key) > 64:  # the SHA-256 block size: longer keys are hashed first, as HMAC does
-        key = hashlib.sha256(key).digest()
+    if len(key) > 64:  # the block size of SHA-256 and SM3: longer keys are hashed first, as HMAC does
+        key = hashlib.new(name, key).digest()
     key = key.ljust(64, b"\0")
-    return (hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key)))
+    return (hashlib.new(name, bytes(b ^ 0x36 for b in key)), hashlib.new(name, bytes(b ^ 0x5C for b in key)))
 
 
 def indexer(kind: str, *, normalized: bool = False):
@@ -233,7 +372,7 @@ def indexer(kind: str, *, normalized: bool = False):
     skips normalising, for callers that already hold the normalised value.
     """
     normalize = str if normalized else NORMALIZERS[kind]
-    inner, outer = _keyed_pads(_index_key(settings.BLIND_INDEX_KEY))
+    inner, outer = _keyed_pads(_index_key(settings.BLIND_INDEX_KEY), _index_hash())
     copy_inner, copy_outer = inner.copy, outer.copy
     domain = f"{kind}:"
 
@@ -260,7 +399,7 @@ def blind_index(kind: str, value: str) -> str:
     if not normalized:
         return ""
     key = _index_key(settings.BLIND_INDEX_KEY)
-    return hmac.digest(key, f"{kind}:{normalized}".encode(), "sha256").hex()
+    return hmac.digest(key, f"{kind}:{normalized}".encode(), _index_hash()).hex()
 
 
 # --- masking --------------------------------------------------------------------
@@ -484,13 +623,14 @@ class EncryptedTextField(models.TextField):
 
 @EncryptedTextField.register_lookup
 class StoredWithKey(Lookup):
-    """``field__stored_with_key=<key id>``: rows written with that key (rotation)."""
+    """``field__stored_with_key=<key id>``: rows written with that key in the current scheme (rotation:
+    a value written with the same key in another scheme is not "stored with" it and gets rewritten)."""
 
     lookup_name = "stored_with_key"
     prepare_rhs = False
 
     def get_db_prep_lookup(self, value, connection):
-        return "%s", [f"{TOKEN_VERSION}:{value}:%"]
+        return "%s", [f"{keyring().version}:{value}:%"]
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
@@ -501,3 +641,21 @@ class StoredWithKey(Lookup):
 def encrypted_fields(model) -> list[EncryptedTextField]:
     """The encrypted fields of a model (for rotation and audit redaction)."""
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+
+def check_primitives(app_configs=None, **kwargs):
+    """Start-up check (``core.E010``): the configured 国密 scheme and hash exist in the linked OpenSSL."""
+    from django.core.checks import Error
+
+    missing = missing_primitives()
+    if not missing:
+        return []
+    from cryptography.hazmat.backends.openssl import backend
+
+    return [Error(
+        f"FIELD_ENCRYPTION_ALGORITHM={settings.FIELD_ENCRYPTION_ALGORITHM} / "
+        f"BLIND_INDEX_ALGORITHM={settings.BLIND_INDEX_ALGORITHM} need {', '.join(missing)}, which the linked "
+        f"library ({backend.openssl_version_text()}) lacks.",
+        hint="Link cryptography against an OpenSSL with SM4 and SM3 (OpenSSL 3), or choose sm4-ctr-hmac-sm3 when "
+             "only SM4-GCM is missing, or aes-256-gcm / hmac-sha256 (docs/security.md).",
+        id="core.E010")]

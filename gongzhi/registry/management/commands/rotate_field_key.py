@@ -1,7 +1,9 @@
 """Re-encrypt every encrypted field with the current key.
 
 Run after putting a new key in FIELD_ENCRYPTION_KEY and the previous one(s) in
-FIELD_ENCRYPTION_OLD_KEYS. Rows are found by the key id in their ciphertext, so
+FIELD_ENCRYPTION_OLD_KEYS, or after switching FIELD_ENCRYPTION_ALGORITHM (AES-256-GCM and the SM4
+schemes, gongzhi.core.crypto): a value not written in the current scheme with the current key is
+rewritten (a key change keeps the previous key in FIELD_ENCRYPTION_OLD_KEYS). Rows are found by the token version and key id in their ciphertext, so
 the command only touches rows still written with an old key: it can be stopped
 at any time and run again, and it continues where it stopped. Each batch is
 its own transaction. When it reports nothing left, the old keys can be removed
