@@ -141,3 +141,26 @@ def route(case: Case) -> RoutingDecision:
     return RoutingDecision(unit=None, source="none", explanation=_(
         "No routing rule matches, %(why)s, and the subdistrict of case #%(id)s has no command centre unit: "
         "choose the unit by hand.") % {"why": why_not, "id": case.pk})
+
+
+# --- Suggestions beside the rules -------------------------------------------------------------------
+# A higher app may suggest the unit from what the rules cannot read (gongzhi.insights: the case's text)
+# by registering ``suggester(case) -> dict | None`` from its AppConfig.ready(). The dict has at least
+# ``source`` ("model": it differs from the rules' answer and a dispatch that names no unit follows it;
+# "rules": it is the rules' answer), ``unit`` (a unit code or None) and ``explanation``; the dispatch
+# event records it with whether the dispatch followed it (gongzhi.cases.services.dispatching).
+_suggesters: list = []
+
+
+def register_suggester(suggester) -> None:
+    if suggester not in _suggesters:
+        _suggesters.append(suggester)
+
+
+def suggestion_for(case: Case) -> dict | None:
+    """The registered suggester's suggestion for ``case`` (None when no app suggests)."""
+    for suggester in _suggesters:
+        found = suggester(case)
+        if found:
+            return found
+    return None

@@ -492,7 +492,11 @@ def _dispatch(life: _Life, due: _Deadlines, category, urgency, unit, at, dispatc
     deadline = due.dispatch(category, urgency, at, life.case["region_code"])
     if not life.act(Action.DISPATCH, CaseState.DISPATCHED, at, actor=dispatcher, label="demo", unit=unit, payload={
             "unit": unit.code, "assisting_units": [], "response_due": _iso(deadline.response_due),
-            "resolution_due": _iso(deadline.resolution_due), "binding": False}):
+            "resolution_due": _iso(deadline.resolution_due), "binding": False,
+            # The demo dispatches to the unit the routing rules give: the suggestion was the rules' and followed.
+            "suggestion": {"source": "rules", "unit": unit.code, "unit_name": unit.name, "category": None,
+                           "category_name": category.name, "confidence": None, "percent": None,
+                           "model_version": None, "words": [], "explanation": "", "followed": True}}):
         return False
     life.case.update(lead_unit_id=unit.id, dispatched_at=at, acknowledged_at=None,
                      response_due=deadline.response_due, resolution_due=deadline.resolution_due)

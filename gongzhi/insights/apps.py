@@ -12,7 +12,12 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Intelligence (智能分拨)")
 
     def ready(self):
+        from gongzhi.cases.routing import register_suggester
         from gongzhi.ops import schedule
+
+        from .router import suggestion_for_dispatch
+
+        register_suggester(suggestion_for_dispatch)
 
         schedule.register("train_router", every=timedelta(days=settings.INSIGHTS_ROUTER_RETRAIN_DAYS),
                           path="gongzhi.insights.router.retrain_periodic")

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
@@ -43,6 +44,8 @@ from gongzhi.core.snapshots import Snapshot
 
 from . import textmodel
 from .models import Level, RouterModel, Source
+
+log = logging.getLogger("gongzhi.insights.router")
 
 OVERRIDE_WEIGHT = 2.0
 MIN_EXAMPLES = 20
@@ -298,9 +301,24 @@ class Suggestion:
 
     def for_event(self) -> dict:
         """What a dispatch records of the suggestion it was shown (no alternatives)."""
-        return {"source": self.source, "unit": self.unit, "category": self.category,
+        return {"source": self.source, "unit": self.unit, "unit_name": self.unit_name, "category": self.category,
+                "category_name": self.category_name,
                 "confidence": None if self.confidence is None else round(self.confidence, 4),
-                "model_version": self.model_version, "words": self.words[:5]}
+                "percent": None if self.confidence is None else round(self.confidence * 100),
+                "model_version": self.model_version, "words": self.words[:5], "explanation": self.explanation}
+
+
+def suggestion_for_dispatch(case: Case) -> dict | None:
+    """The suggester registered with the cases app (:func:`gongzhi.cases.routing.register_suggester`).
+
+    A fault of the model (a damaged archive) is logged and leaves the rules to decide: a
+    suggestion must never stop a dispatch.
+    """
+    try:
+        return suggest(case).for_event()
+    except Exception:  # noqa: BLE001 — logged; the dispatch goes on with the rules
+        log.exception("routing suggestion failed for case %s", case.pk)
+        return None
 
 
 def suggest_text(title: str, description: str) -> textmodel.Prediction | None:
@@ -387,3 +405,15 @@ def evaluate_file(data: bytes, filename: str, *, version: int | None = None):
     text_model = textmodel.TextModel.from_bytes(model.artefact)
     predicted = text_model.predict_labels(examples.texts)
     return model, textmodel.evaluate(examples.labels, predicted)
+
+
+def suggestion_counts(*, since=None) -> dict:
+    """{"model"|"rules": {"followed": n, "overridden": n}} over the dispatch events that recorded a suggestion."""
+    events = CaseEvent.objects.filter(action=Action.DISPATCH, payload__has_key="suggestion")
+    if since is not None:
+        events = events.filter(at__gte=since)
+    counts = {"model": {"followed": 0, "overridden": 0}, "rules": {"followed": 0, "overridden": 0}}
+    for source, followed in events.values_list("payload__suggestion__source", "payload__suggestion__followed"):
+        bucket = counts.setdefault(source or "rules", {"followed": 0, "overridden": 0})
+        bucket["followed" if followed else "overridden"] += 1
+    return counts

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.models import Unit
 
 from .. import deadlines, notices
-from ..routing import route
+from ..routing import route, suggestion_for
 from ..machine import transition
 from ..models import Action, AlertKind, Case, CaseEvent, CaseState, DeadlineMarker
 from ..models.deadlines import CASE_CLOCK_KINDS
@@ -77,7 +77,7 @@ def answers_reopening(case: Case) -> bool:
 
 
 def _assign(case: Case, action: str, *, actor, unit, assisting_units, reason, binding, expected_version, at,
-            routing: dict | None = None, remember_rule: bool = False) -> Case:
+            routing: dict | None = None, remember_rule: bool = False, suggestion: dict | None = None) -> Case:
     at = at or timezone.now()
     reason = checks.reason(reason, required=False)
     lead = _unit(unit, "unit", case)
@@ -103,6 +103,8 @@ def _assign(case: Case, action: str, *, actor, unit, assisting_units, reason, bi
                    "response_due": due.response_due, "resolution_due": due.resolution_due, "binding": binding}
         if routing:
             details["routing"] = routing
+        if suggestion:
+            details["suggestion"] = {**suggestion, "followed": suggestion.get("unit") == lead.code}
         if "unit" in previous:
             details["redispatch"] = True
             details["previous_unit"] = previous["unit"].code if previous["unit"] else None
@@ -121,7 +123,7 @@ def _assign(case: Case, action: str, *, actor, unit, assisting_units, reason, bi
 
 def dispatch_case(*, case: Case, actor, unit=None, assisting_units=(), reason: str = "",
                   expected_version: int | None = None, at: datetime | None = None,
-                  remember_rule: bool = False) -> Case:
+                  remember_rule: bool = False, suggestion: dict | None = None) -> Case:
     """Send the case to a lead unit (主办) and optional assisting units (协办).
 
     Without ``unit`` the routing rules choose one (:func:`gongzhi.cases.routing.route`),
@@ -131,16 +133,25 @@ def dispatch_case(*, case: Case, actor, unit=None, assisting_units=(), reason: s
     the case's category in its community, in the same transaction
     (:func:`~gongzhi.cases.services.configuration.learn_routing_rule`), so the
     next such case is suggested right.
+
+    ``suggestion`` is the suggestion the dispatcher was shown (by default the registered
+    suggester's, :func:`gongzhi.cases.routing.suggestion_for`): the event records it and whether
+    the dispatch followed it; a dispatch naming no unit follows a suggestion read from the text.
     """
+    if suggestion is None:
+        suggestion = suggestion_for(case)
     routing = None
-    if unit in (None, ""):
+    if unit in (None, "") and suggestion and suggestion.get("source") == "model" and suggestion.get("unit"):
+        unit, routing = suggestion["unit"], {"unit": suggestion["unit"], "source": "text",
+                                             "explanation": suggestion.get("explanation", "")}
+    elif unit in (None, ""):
         decision = route(case)
         if decision.unit is None:
             raise ValidationError({"unit": decision.explanation})
         unit, routing = decision.unit, decision.as_dict()
     return _assign(case, Action.DISPATCH, actor=actor, unit=unit, assisting_units=assisting_units, reason=reason,
                    binding=False, expected_version=expected_version, at=at, routing=routing,
-                   remember_rule=remember_rule)
+                   remember_rule=remember_rule, suggestion=suggestion)
 
 
 def decide_case(*, case: Case, actor, unit, assisting_units=(), reason: str = "",

@@ -29,3 +29,31 @@ def closed_cases(tree):
         return Case.objects.bulk_create(rows, batch_size=500)
 
     return make
+
+
+@pytest.fixture
+def tiny_model(db):
+    """An active model that knows two words: 水管 → 供水 (0104), 施工 → 噪声扰民 (0201)."""
+    from gongzhi.insights.models import RouterModel
+    from gongzhi.insights.textmodel import TextModel
+
+    model = TextModel(["水管", "施工"], [1.0, 1.0], [[8.0, -8.0], [-8.0, 8.0]], [0.0, 0.0], ["0104", "0201"])
+    return RouterModel.objects.create(version=1, source="cases", artefact=model.to_bytes(), is_active=True,
+                                      labels={"0104": "城乡建设/供水", "0201": "环境保护/噪声扰民"}, macro_f1=0.95)
+
+
+@pytest.fixture
+def water_rule(world):
+    from gongzhi.cases.models import RoutingRule
+
+    return RoutingRule.objects.create(category=Category.objects.get(code="0104"), region=None, unit=world.units.water)
+
+
+@pytest.fixture
+def pipe_case(world):
+    """Filed under 噪声扰民 (0201), but the text is about a burst pipe."""
+    from gongzhi.cases import services
+
+    return services.create_case(actor=world.users.resident, channel="web", category=Category.objects.get(code="0201"),
+                                title="楼下水管爆了", description="楼下水管爆了，到处是水。", lon=116.445, lat=39.905,
+                                at=MONDAY)

@@ -20,7 +20,7 @@ from gongzhi.accounts.models import Unit
 from gongzhi.cases import selectors, services
 from gongzhi.cases.machine import Action
 from gongzhi.cases.models import FINDINGS_OF, Case, CaseState, Finding, Satisfaction
-from gongzhi.cases.routing import ancestor_codes, route
+from gongzhi.cases.routing import ancestor_codes, route, suggestion_for
 from gongzhi.cases.services.closing import COMMENT_MAX, REPLY_MAX
 from gongzhi.cases.services.extensions import MAX_EXTENSION_DAYS
 from gongzhi.cases.services.verification import DEFAULT_HOURS, MAX_HOURS
@@ -94,8 +94,9 @@ class DispatchForm(CaseActionForm):
             self.fields["reason"].required = True
             self.fields["reason"].label = _("Why another unit?")
         else:
-            suggestion = route(self.case).unit
-            blank = (_("Follow the routing suggestion: %(unit)s") % {"unit": suggestion.name} if suggestion
+            suggested = suggestion_for(self.case) or {}
+            name = suggested.get("unit_name") or getattr(route(self.case).unit, "name", "")
+            blank = (_("Follow the routing suggestion: %(unit)s") % {"unit": name} if name
                      else _("Follow the routing suggestion"))
             self.fields["unit"].choices = [("", blank)] + units
         self.fields["assisting_units"].choices = units

@@ -17,7 +17,7 @@ from gongzhi.cases import duplicates, machine, selectors, services
 from gongzhi.cases.errors import CaseConflict, ConflictError
 from gongzhi.cases.models import OPEN_STATES, AttachmentPurpose, CaseState
 from gongzhi.cases.services.supervision import callback_attempts
-from gongzhi.cases.routing import route
+from gongzhi.cases.routing import route, suggestion_for
 from gongzhi.core import files
 
 from .. import boards, contact, mapdata, timeline
@@ -220,11 +220,11 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
         label, button = action_names(case, action)
         forms.append({"action": action, "label": label, "button": button, "form": form, "spec": ACTIONS[action],
                       "open": action == bound_action or (ACTIONS[action].primary and bound_action is None)})
-    routing = None
+    routing = suggestion = None
     if A.DISPATCH in actions or A.DECIDE in actions:
-        routing = route(case)
+        routing, suggestion = route(case), suggestion_for(case)
     response = render(request, template, {
-        "case": case, "forms": forms, "routing": routing, "now": timezone.now(), "caller": caller,
+        "case": case, "forms": forms, "routing": routing, "suggestion": suggestion, "now": timezone.now(), "caller": caller,
         "overdue": selectors.is_overdue(case), "back": back,
         "steps": timeline.steps(case, for_resident=False, viewer=request.user),
         "attachments": case.attachments.all(), "show_reporter": selectors.reporter_visible(case, request.user),
