@@ -621,3 +621,13 @@ if MEDIATION_SCREENING_PERIOD not in ("month", "week"):
 if min(MEDIATION_WORKING_DAYS, MEDIATION_ALERT_WORKING_DAYS, MEDIATION_FOLLOW_UP_REMIND_DAYS) < 1:
     raise ImproperlyConfigured("MEDIATION_WORKING_DAYS, MEDIATION_ALERT_WORKING_DAYS and "
                                "MEDIATION_FOLLOW_UP_REMIND_DAYS must be positive")
+
+# --- Party-led co-building (gongzhi.party) -------------------------------------
+# 双报到: how many times a year an in-service party member reporting to a community
+# should serve at least (a community may set its own: party.ParticipationMinimum).
+PARTY_PARTICIPATION_MINIMUM = env_int("PARTY_PARTICIPATION_MINIMUM", 4)
+# A joint meeting's decision is "due soon" within this many working hours of its deadline.
+PARTY_DECISION_DUE_SOON_WORKING_HOURS = env_int("PARTY_DECISION_DUE_SOON_WORKING_HOURS", 16)
+if PARTY_PARTICIPATION_MINIMUM < 0 or PARTY_DECISION_DUE_SOON_WORKING_HOURS < 1:
+    raise ImproperlyConfigured("PARTY_PARTICIPATION_MINIMUM must not be negative and "
+                               "PARTY_DECISION_DUE_SOON_WORKING_HOURS must be positive")

@@ -207,3 +207,21 @@ for _role, _caps in _MEDIATION_CAPABILITIES.items():
 # covenant.record  record the adoption of a covenant's text (or a revision) for a community of one's area
 for _role in (Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.ADMIN):
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"covenant.record"})
+
+# --- Party-led co-building (党建引领), added by the party app ------------------------
+# party.view     see the party organisation tree, service posts, unit reports, the 大党委, joint meetings,
+#                social organisations and the three lists of one's area
+# party.manage   keep the tree, service posts, 双报到 (unit and member reports, participation), the 大党委,
+#                joint meetings and their decisions, the incubation of social organisations
+# party.members  see party membership (members, in-service members' reports and participation; names masked)
+# party.reveal   reveal a member's name, giving a reason (audited, the one reveal)
+# party.lists    record needs and resources, run projects of the three lists
+_PARTY_CAPABILITIES = {
+    Role.GRID_WORKER: {"party.view", "party.lists"},
+    Role.COMMUNITY_STAFF: {"party.view", "party.manage", "party.members", "party.reveal", "party.lists"},
+    Role.DISPATCHER: {"party.view"},
+    Role.LEADER: {"party.view", "party.members"},
+    Role.ADMIN: {"party.view", "party.manage", "party.members", "party.reveal", "party.lists"},
+}
+for _role, _caps in _PARTY_CAPABILITIES.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)

@@ -52,6 +52,7 @@ REVEAL_ACTIONS = frozenset({
     "volunteers.volunteer.reveal",       # one volunteer's phone or ID number
     "mediation.party.reveal",            # a dispute party's name, ID number, phone and address
     "mediation.agreement.pdf",           # a written mediation agreement, which names the parties in clear
+    "party.member.reveal",               # the name of a party member (membership is sensitive)
 })
 BURST, DAILY = "burst", "daily"
 # Characters that print as nothing although Unicode calls them letters or symbols.

@@ -440,11 +440,17 @@ def mask_address(address: str) -> str:
     return address[:kept] + "*" * 4
 
 
+def mask_text(value: str) -> str:
+    """``***``: a sensitive free text (a party membership detail) shows nothing of itself."""
+    return "***" if (value or "").strip() else ""
+
+
 MASKERS = {
     "id_number": mask_id_number,
     "phone": mask_phone,
     "name": mask_name,
     "address": mask_address,
+    "text": mask_text,
 }
 
 

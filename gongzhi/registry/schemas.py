@@ -317,6 +317,9 @@ class OrganisationOut(Schema):
     latitude: float | None
     grid: GridRef
     external_id: str
+    social_type: str
+    registration: str
+    registered_on: dt.date | None
 
 
 class OrganisationIn(In):
@@ -331,6 +334,9 @@ class OrganisationIn(In):
     longitude: float | None = None
     latitude: float | None = None
     external_id: str = ""
+    social_type: str = ""
+    registration: str = ""
+    registered_on: dt.date | None = None
     note: str = ""
 
 

@@ -20,6 +20,25 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class SocialType(models.TextChoices):
+    """What kind of community social organisation (社区社会组织) a social organisation is."""
+
+    CULTURE_SPORTS = "culture_sports", _("Culture and sports team")  # 文体队
+    VOLUNTEER = "volunteer", _("Volunteer team")  # 志愿队
+    INTEREST = "interest", _("Interest club")  # 兴趣社团
+    CHARITY = "charity", _("Charity and mutual aid")  # 公益慈善
+    SERVICE = "service", _("Community service")  # 生活服务
+    OTHER = "other", _("Other")
+
+
+class Registration(models.TextChoices):
+    """How far a social organisation is registered: informal groups are incubated towards registration."""
+
+    INFORMAL = "informal", _("Informal group")  # 未登记
+    FILED = "filed", _("Filed with the subdistrict")  # 备案
+    REGISTERED = "registered", _("Registered with civil affairs")  # 登记
+
+
 class Organisation(NamedInGrid, models.Model):
     scoping = ScopeSpec(region="grid__code")
 
@@ -37,6 +56,11 @@ class Organisation(NamedInGrid, models.Model):
                              limit_choices_to=GRID_CHOICES, related_name="organisations")
     dwelling = models.ForeignKey(Dwelling, verbose_name=_("premises"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="organisations")
+    # Social organisations only (kind 社会组织): their type and how far they are registered.
+    social_type = models.CharField(_("type of social organisation"), max_length=16, choices=SocialType.choices,
+                                   blank=True)
+    registration = models.CharField(_("registration"), max_length=12, choices=Registration.choices, blank=True)
+    registered_on = models.DateField(_("registered on"), null=True, blank=True)
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

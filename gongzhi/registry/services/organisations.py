@@ -8,11 +8,12 @@ from gongzhi.audit.services import record
 from gongzhi.core import crypto
 from gongzhi.core.ids import validate_credit_code
 from gongzhi.registry.models import Organisation
+from gongzhi.registry.models.organisations import OrganisationKind, Registration
 
 from .common import apply_changes, audit_diff, check, ensure_grid, full_clean, take_snapshot
 
 _FIELDS = {"name", "kind", "credit_code", "legal_representative", "contact_name", "contact_phone", "address",
-           "longitude", "latitude", "grid", "dwelling", "external_id", "note"}
+           "longitude", "latitude", "grid", "dwelling", "external_id", "note", "social_type", "registration", "registered_on"}
 
 
 def _prepare(org: Organisation) -> None:
@@ -25,6 +26,12 @@ def _prepare(org: Organisation) -> None:
         if clash:
             raise ValidationError({"credit_code": _("An organisation with this credit code is already registered.")})
     org.contact_phone = crypto.normalize_phone(org.contact_phone)
+    if org.kind == OrganisationKind.SOCIAL_ORGANISATION:
+        org.registration = org.registration or Registration.INFORMAL
+        if org.registration == Registration.REGISTERED and not org.registered_on:
+            raise ValidationError({"registered_on": _("Give the date the organisation was registered.")})
+    elif org.social_type or org.registration or org.registered_on:
+        raise ValidationError({"social_type": _("Only a social organisation has a type and a registration.")})
     if (org.longitude is None) != (org.latitude is None):
         raise ValidationError({"longitude": _("Give both longitude and latitude, or neither.")})
     full_clean(org, exclude=["credit_code"])

@@ -185,6 +185,20 @@ def test_organisation_credit_code_is_checked(staff, tree):
     assert list(selectors.organisations(staff["worker_b1"])) == []
 
 
+def test_a_social_organisation_has_a_type_and_a_registration(staff, tree):
+    """Community groups (文体队, 志愿队, 兴趣社团) are organisations of kind 社会组织, not a second list."""
+    team = services.create_organisation(actor=staff["worker_a1"], name="永安里舞蹈队", kind="social_organisation",
+                                        grid=tree["grid_a1"], social_type="culture_sports")
+    assert team.registration == "informal"
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_organisation(actor=staff["worker_a1"], organisation=team, registration="registered")
+    assert "registered_on" in excinfo.value.message_dict
+    with pytest.raises(ValidationError) as excinfo:
+        services.create_organisation(actor=staff["worker_a1"], name="某商户", kind="merchant", grid=tree["grid_a1"],
+                                     social_type="interest")
+    assert "social_type" in excinfo.value.message_dict
+
+
 def test_visit_counts_for_household_members_and_coverage(staff, tree, place):
     head = _person(staff, tree, name="王大")
     household = services.create_household(actor=staff["worker_a1"], head=head, dwelling=place["dwelling"])
