@@ -1,3 +1,4 @@
+"""Party organisation tree, 双报到, 大党委 joint meetings, social organisations, the three lists (issue: Party-led co-building and volunteers)."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +7,6 @@ class PartyConfig(AppConfig):
     name = "gongzhi.party"
     label = "party"
     verbose_name = _("Party-led co-building (党建引领)")
+
+    def ready(self):
+        from . import holders  # noqa: F401  (registers what party holds of a person: privacy.holders)

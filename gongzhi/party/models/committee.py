@@ -28,6 +28,7 @@ class PartTimeMember(models.Model):
                                   on_delete=models.PROTECT, related_name="part_time_members")
     name = models.CharField(_("name"), max_length=50)
     phone = EncryptedTextField(_("phone"), kind="phone")
+    phone_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     unit = models.ForeignKey("registry.Organisation", verbose_name=_("unit"), on_delete=models.PROTECT,
                              related_name="+")
     position = models.CharField(_("position at the unit"), max_length=100, blank=True,
