@@ -69,6 +69,7 @@ from .services.hotline import (
     check_hotline_case,
     hotline_changes,
     register_hotline_cases,
+    search_entries,
     update_conflict,
     update_hotline_case,
 )
@@ -101,9 +102,10 @@ CRS_LABELS = {"": "wgs84", "wgs84": "wgs84", "wgs-84": "wgs84", "gps": "wgs84", 
               "腾讯": "gcj02", "bd09": "bd09", "bd-09": "bd09", "百度": "bd09"}
 # Rows written per transaction: what a sign-in waiting for the write lock waits for at most.
 BATCH = 1000
-# On SQLite, the pause after each batch, so a writer waiting for the lock (SQLite's busy handler
-# polls every 25-100 ms) gets its turn before the next batch takes the lock again; about a tenth
-# of the time of a batch.
+# On SQLite, how long the write lock is left free between two batches at least, so a writer waiting
+# for it (SQLite's busy handler polls every 25-100 ms) gets its turn before the next batch takes it
+# again. Preparing the next batch (segmenting its texts for the search index) counts: the import
+# sleeps only for what is left of it.
 SQLITE_PAUSE = 0.04
 # Fields of the intake service's errors → the column they concern.
 COLUMN_OF_FIELD = {"title": "title", "description": "description", "address": "address", "lon": "lon",
@@ -469,16 +471,20 @@ def _write(actor, report, fresh, changed, categories, filename, data, progress) 
             for order in [order for _row, order in fresh] + [order for _row, order, _case in changed]:
                 order.case.category = order.case.category  # the leaf saved just now: take its key
         tick = progress(_("importing"), len(fresh) + len(changed))
+        committed = None
         for start in range(0, len(fresh), BATCH):
             batch = fresh[start:start + BATCH]
             current_row = batch[0][0].row
-            cases = register_hotline_cases(actor=actor, orders=[order for _row, order in batch])
+            orders = [order for _row, order in batch]
+            entries = search_entries(orders)  # between two transactions: the lock is free meanwhile
+            if pause and committed is not None:  # free for at least ``pause`` since the last commit
+                time.sleep(max(0.0, pause - (time.monotonic() - committed)))
+            cases = register_hotline_cases(actor=actor, orders=orders, entries=entries)
+            committed = time.monotonic()
             report.case_ids.extend(case.pk for case in cases)
             report.created += len(cases)
             report.written += len(cases)
             tick(len(batch))
-            if pause:
-                time.sleep(pause)
         for start in range(0, len(changed), BATCH):
             with transaction.atomic():
                 for row, order, case in changed[start:start + BATCH]:

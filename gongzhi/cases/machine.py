@@ -45,7 +45,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.roles import can
 from gongzhi.audit.services import record, record_many
-from gongzhi.core.inserts import insert, insert_many
+from gongzhi.core.inserts import insert, insert_many, insert_rows
 from gongzhi.core.scoping import ensure_code_in_scope, ensure_in_scope
 
 from .errors import ConflictError, TransitionNotAllowed
@@ -399,15 +399,18 @@ def transition(
     return current
 
 
-def intake_many(cases: list[tuple[Case, dict, datetime]], *, actor) -> list[Case]:
+def intake_many(cases: list[tuple[Case, dict, datetime]], *, actor, entries: list[dict] | None = None) -> list[Case]:
     """Intake of many new cases at once: ``[(unsaved case, event payload, time of intake)]``.
 
     The same rows as :func:`transition` writes for each (the case in state
-    ``received``, its intake event, its audit event ``cases.intake``), with the
-    same rule and authorisation, written with one prepared INSERT per table run
-    for the whole batch (:func:`gongzhi.core.inserts.insert_many`) instead of
-    three statements per case: a batch of an import
-    (:mod:`gongzhi.cases.importing`). Runs inside the caller's transaction.
+    ``received``, its intake event, its audit event ``cases.intake``, its
+    search entry), with the same rule and authorisation, written with one
+    prepared INSERT per table run for the whole batch
+    (:mod:`gongzhi.core.inserts`) instead of statements per case: a batch of
+    an import (:mod:`gongzhi.cases.importing`). ``entries``: the cases' search
+    entries (:func:`gongzhi.cases.search.index.new_entries`), when the caller
+    segmented the texts before the transaction. Runs inside the caller's
+    transaction.
     """
     if not cases:
         return []
@@ -416,15 +419,18 @@ def intake_many(cases: list[tuple[Case, dict, datetime]], *, actor) -> list[Case
         _authorise(case, rule, actor)
         case.state = rule.to
         case.created_at = at or timezone.now()
+    if entries is None:
+        entries = search_index.new_entries((case.title, case.description, case.address) for case, _p, _a in cases)
     with transaction.atomic():
         _number_many([case for case, _payload, _at in cases])
         saved = insert_many([case for case, _payload, _at in cases], with_pks=True)
-        search_index.index_rows((case.pk, case.title, case.description, case.address) for case in saved)
+        search_index.insert_entries(zip((case.pk for case in saved), entries, strict=True))
         actor_id, label = getattr(user_of(actor), "pk", None), _actor_label(actor)
-        insert_many([
-            CaseEvent(case=case, at=case.created_at, actor_id=actor_id, actor_label=label, action=Action.INTAKE, from_state=NEW,
-                      to_state=rule.to, reason="", payload=_jsonable(payload), unit_id=case.lead_unit_id)
-            for case, payload, at in cases])
+        insert_rows(CaseEvent, [
+            {"case_id": case.pk, "at": case.created_at, "actor_id": actor_id, "actor_label": label,
+             "action": Action.INTAKE, "from_state": NEW, "to_state": rule.to, "reason": "",
+             "payload": _jsonable(payload), "unit_id": case.lead_unit_id}
+            for case, payload, _at in cases])
         record_many(actor=actor, action=f"cases.{Action.INTAKE}", entries=[
             {"obj": case, "changes": {"state": [None, rule.to]}, "object_repr": f"#{case.pk} {case.title}"[:200]}
             for case in saved])

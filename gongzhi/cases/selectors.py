@@ -16,7 +16,7 @@ never looked for in the text (:func:`exact_matches`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
@@ -182,14 +182,21 @@ def case_page(actor, filters: CaseFilters, *, number: int = 1, size: int = 20, n
     """One page of :func:`list_cases`, with its count exact or honestly estimated (``Page.count``) and
     ``past_end`` set, without rows, when ``number`` lies beyond the last page. ``narrow(queryset)``
     adds a face's own filter (the console's due dates)."""
-    queryset = list_cases(actor, filters, now=now)
-    if narrow is not None:
-        queryset = narrow(queryset)
     node = None
     text = (filters.q or "").strip()
     if text and not is_number_query(text) and not exact_case_matches(text, actor):
         node = search.parse(text)
-    return search.page(queryset, max(1, number), size, node=node)
+    if node is None:
+        queryset = list_cases(actor, filters, now=now)
+        if narrow is not None:
+            queryset = narrow(queryset)
+        return search.page(queryset, max(1, number), size)
+    # The area and filters without the text, then the match: the page is taken from the best matches
+    # first (gongzhi.cases.search.results).
+    base = list_cases(actor, replace(filters, q=""), now=now)
+    if narrow is not None:
+        base = narrow(base)
+    return search.page(search.matching(base, node), max(1, number), size, node=node, base=base)
 
 
 def is_overdue(case: Case, now: datetime | None = None) -> bool:

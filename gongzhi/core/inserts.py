@@ -20,6 +20,7 @@ to ``save()``.
 from __future__ import annotations
 
 from django.db import connections, models, router
+from django.utils import timezone
 
 # Field classes whose conversion leaves a value of these exact types unchanged on every backend (the
 # exact class: a subclass, such as an encrypted field, may convert), so it is passed as it is.
@@ -149,6 +150,51 @@ def insert_many(objs: list, *, using: str | None = None, with_pks: bool = False)
         obj._state.adding = False
         obj._state.db = using
     return objs
+
+
+def insert_rows(model, rows: list[dict], *, using: str | None = None) -> int:
+    """Store new rows of ``model`` given as ``{attname: value}`` dicts, with one prepared INSERT; how many.
+
+    :func:`insert_many` without the model instances: for the rows a batch
+    appends and nobody reads back (case events, audit events, search entries),
+    building an instance per row cost more than converting its values. A
+    field a row leaves out gets its default (evaluated once for the call:
+    ``timezone.now`` gives the whole batch one time; ``auto_now`` fields too).
+    Values are converted by the fields as :func:`insert` converts them; the
+    primary key is the database's unless the rows give it. No signals.
+    Runs inside the caller's transaction.
+    """
+    if not rows:
+        return 0
+    using = using or router.db_for_write(model)
+    connection = connections[using]
+    with_pk = model._meta.pk.attname in rows[0]
+    sql, fields, _returns_pk = _statement(model, connection, with_pk)
+    sql = sql.split(" RETURNING ")[0]
+    missing = object()
+    columns = []
+    for field, attname, plain in fields:
+        if attname in rows[0]:
+            columns.append((attname, field, plain, missing))
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            default = timezone.now()
+        else:
+            default = field.get_default()
+        columns.append((attname, None, (), field.get_db_prep_save(default, connection)))
+    params = []
+    for row in rows:
+        values = []
+        for attname, field, plain, default in columns:
+            if field is None:
+                values.append(default)
+                continue
+            value = row[attname]
+            values.append(value if type(value) in plain else field.get_db_prep_save(value, connection))
+        params.append(values)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    return len(params)
 
 
 def _reserve_keys(model, connection, count: int) -> list[int]:

@@ -74,3 +74,22 @@ def test_forwarded_address_is_used_only_when_trusted_and_only_if_it_is_an_addres
     settings.TRUST_X_FORWARDED_FOR = True
     assert add("U-2", HTTP_X_FORWARDED_FOR="198.51.100.1, 10.0.0.9") == "198.51.100.1"
     assert add("U-3", HTTP_X_FORWARDED_FOR="not-an-address") == "10.0.0.1"
+
+
+def test_record_many_writes_what_record_writes(global_admin, tree):
+    """The bulk path (one prepared INSERT, no instance per event) stores the rows record() would store."""
+    unit = Unit.objects.create(code="U-MANY", name="many", kind=UnitKind.OTHER, region=tree["grid_a1"])
+    with transaction.atomic():
+        record(actor=global_admin, action="test.one", obj=unit, changes={"n": [None, 1]}, reason="r")
+        written = audit_services.record_many(actor=global_admin, action="test.many", entries=[
+            {"obj": unit, "changes": {"n": [None, 1]}, "reason": "r"},
+            {"object_type": "x.y", "object_id": "7", "object_repr": "seven", "region_code": "110105"}])
+    assert written == 2
+    one = AuditEvent.objects.get(action="test.one")
+    first, second = AuditEvent.objects.filter(action="test.many").order_by("id")
+    fields = ("actor_id", "actor_label", "object_type", "object_id", "object_repr", "changes", "reason",
+              "region_code", "client_ip", "request_id")
+    assert [getattr(first, f) for f in fields] == [getattr(one, f) for f in fields]
+    assert (second.object_type, second.object_id, second.object_repr, second.region_code, second.changes) == (
+        "x.y", "7", "seven", "110105", {})
+    assert first.at is not None and abs((first.at - one.at).total_seconds()) < 60

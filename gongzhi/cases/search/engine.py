@@ -46,6 +46,35 @@ def matching(queryset: QuerySet, node) -> QuerySet:
     ).order_by(*ORDER)
 
 
+def only_matching(queryset: QuerySet, node) -> QuerySet:
+    """``queryset`` narrowed to the cases matching ``node``, without rank or order: for counting."""
+    table = queryset.model._meta.db_table
+    if connection.vendor == "postgresql":
+        sub = "SELECT case_id FROM cases_searchentry WHERE document @@ to_tsquery('simple', %s)"
+        params = [query.tsquery(node)]
+    else:
+        sub = "SELECT rowid FROM cases_search_fts WHERE cases_search_fts MATCH %s"
+        params = [query.fts5(node)]
+    return queryset.extra(where=[f'"{table}"."id" IN ({sub})'], params=params)
+
+
+def best(node, limit: int) -> tuple[list[tuple[int, float]], int]:
+    """The ``limit`` best matches of ``node`` in the whole deployment, ``(case id, search_rank)``, best first,
+    and how many matches there are in all; from the index alone: no case row is read (SQLite: FTS5's own
+    ``ORDER BY rank``; PostgreSQL: the entries' ``tsvector``). The ranks are those :func:`matching` gives."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT case_id, -ts_rank(document, q) AS r, count(*) OVER () FROM cases_searchentry, "
+                           "to_tsquery('simple', %s) AS q WHERE document @@ q ORDER BY r LIMIT %s",
+                           [query.tsquery(node), limit])
+            rows = cursor.fetchall()
+            return [(row[0], row[1]) for row in rows], (rows[0][2] if rows else 0)
+        cursor.execute("SELECT rowid, rank FROM cases_search_fts WHERE cases_search_fts MATCH %s "
+                       "ORDER BY rank LIMIT %s", [query.fts5(node), limit])
+        rows = [(row[0], row[1]) for row in cursor.fetchall()]
+    return rows, (len(rows) if len(rows) < limit else text_matches(node))
+
+
 def text_matches(node) -> int:
     """How many cases match ``node`` in the whole deployment (no area, no filter): for an estimate."""
     with connection.cursor() as cursor:

@@ -26,9 +26,7 @@ BATCH = 500
 
 def entry_values(title: str, description: str, address: str) -> dict:
     """The entry's columns for a case's texts: words separated by spaces."""
-    found_title, found_place, found_body = (segment.words(t) for t in (title, address, description))
-    inside = segment.parts(" ".join((title or "", address or "", description or "")),
-                           found_title + found_place + found_body)
+    (found_title, found_place, found_body), inside = segment.analyse(title or "", address or "", description or "")
     return {"title": " ".join(found_title), "place": " ".join(found_place), "body": " ".join(found_body),
             "parts": " ".join(inside)}
 
@@ -48,6 +46,21 @@ def index_rows(rows: Iterable[tuple[int, str, str, str]]) -> int:
         SearchEntry.objects.bulk_create(entries, update_conflicts=True, unique_fields=["case"],
                                         update_fields=["title", "place", "body", "parts"], batch_size=BATCH)
     return len(entries)
+
+
+def new_entries(rows: Iterable[tuple[str, str, str]]) -> list[dict]:
+    """The entries' columns for the texts ``(title, description, address)`` of cases not yet written: for a
+    batch, segmented before its transaction so that the write lock is held for the inserts alone."""
+    return [entry_values(title, description, address) for title, description, address in rows]
+
+
+def insert_entries(pairs: Iterable[tuple[int, dict]]) -> int:
+    """Write the entries of new cases, ``(case id, entry columns)`` (inside the caller's transaction): one
+    prepared INSERT for them all (:func:`gongzhi.core.inserts.insert_rows`); how many."""
+    from gongzhi.cases.models import SearchEntry
+    from gongzhi.core.inserts import insert_rows
+
+    return insert_rows(SearchEntry, [{"case_id": pk, **values} for pk, values in pairs])
 
 
 def _case_rows(queryset):

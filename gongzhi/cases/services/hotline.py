@@ -104,15 +104,20 @@ def check_hotline_case(*, actor, hotline_id: str, category, title: str, descript
                         phone_index=crypto.blind_index("phone", phone) if phone else "")
 
 
-def register_hotline_cases(*, actor, orders: list[CheckedOrder]) -> list[Case]:
+def register_hotline_cases(*, actor, orders: list[CheckedOrder], entries: list[dict] | None = None) -> list[Case]:
     """Write a batch of checked work orders: the cases, their intake events, contacts and audit events.
 
     The rows are those of :func:`register_hotline_case`, written with one
     prepared INSERT per table for the batch (:func:`gongzhi.cases.machine.intake_many`).
+    ``entries``: the orders' search entries (:func:`search_entries`), when the caller made them already.
     """
     require(actor, "cases.intake")
+    # The texts are segmented for the search index before the transaction: the write lock (on SQLite,
+    # the whole database's) is held for the inserts alone.
+    entries = search_entries(orders) if entries is None else entries
     with transaction.atomic():
-        cases = intake_many([(order.case, order.payload, order.at) for order in orders], actor=actor)
+        cases = intake_many([(order.case, order.payload, order.at) for order in orders], actor=actor,
+                            entries=entries)
         contacts = [CaseContact(case=case, name=order.name, phone=order.phone, phone_index=order.phone_index)
                     for case, order in zip(cases, orders, strict=True) if order.name or order.phone]
         insert_many(contacts, with_pks=True)
@@ -122,6 +127,12 @@ def register_hotline_cases(*, actor, orders: list[CheckedOrder]) -> list[Case]:
                          "phone": [None, crypto.mask_phone(contact.phone)]}}
             for contact in contacts])
     return cases
+
+
+def search_entries(orders: list[CheckedOrder]) -> list[dict]:
+    """The search index's entries of checked work orders (their texts segmented), made before any write."""
+    return search_index.new_entries((order.case.title, order.case.description, order.case.address)
+                                    for order in orders)
 
 
 def hotline_changes(case: Case, contact: CaseContact | None, order: CheckedOrder) -> dict[str, tuple]:

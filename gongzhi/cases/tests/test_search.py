@@ -179,3 +179,35 @@ def test_synonyms_admin_saves_through_the_service(world, signed_in):
     response = client.post("/admin/cases/synonymgroup/add/", {"words": "化粪池 污水池", "is_active": "on"})
     assert response.status_code == 200 and "化粪池" in response.content.decode()
     assert signed_in(world.users.dispatcher).get("/admin/cases/synonymgroup/").status_code in (302, 403)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("best", [1000, 4])
+def test_pages_from_the_best_matches_are_the_pages_of_the_join(world, report, monkeypatch, best):
+    """Both ways of taking a page (the best matches by rank first, or the join ranked whole) give the same
+    cases in the same order, the same count and the same end, for an area holding all matches or few."""
+    from django.db import connection
+
+    for n in range(5):
+        report(f"油烟扰民{n}", "饭店油烟" * (n + 1), at=local(2025, 9, 10 + n, 9), point=POINT_A1)
+        report(f"噪声{n}", "楼下饭店夜里油烟和噪声", at=local(2025, 9, 10 + n, 10), point=POINT_B1)
+    report("油烟", "油烟", at=local(2025, 9, 20, 9), point=POINT_A1)
+    report("油烟", "油烟", at=local(2025, 9, 21, 9), point=POINT_A1)  # a tie of rank: the newer first
+    monkeypatch.setattr(results, "BEST", best)
+
+    def pages(actor, q, size):
+        shown, number = [], 1
+        while True:
+            page = selectors.case_page(actor, selectors.CaseFilters(q=q), number=number, size=size)
+            shown.append(([c.pk for c in page.items], page.count, page.has_next, page.past_end))
+            if page.past_end or not page.has_next:
+                return shown
+            number += 1
+
+    for actor in (world.users.dispatcher, world.users.grid_a1):
+        for q in ("油烟", "饭店 噪声", "油烟 OR 噪声"):
+            monkeypatch.setattr(results, "BEST_FIRST", frozenset({connection.vendor}))
+            first = pages(actor, q, 3)
+            monkeypatch.setattr(results, "BEST_FIRST", frozenset())
+            assert first == pages(actor, q, 3), (actor.username, q)
+            assert [pk for ids, *_ in first for pk in ids] == found(actor, q)
