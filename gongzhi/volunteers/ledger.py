@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.actors import user_of
@@ -168,18 +168,33 @@ class Posted:
     created: bool
 
 
-def _lock_members(accounts: list[Account]) -> dict[int, Account]:
-    """Lock the member accounts' rows in id order and return them fresh, by id."""
-    ids = sorted({a.pk for a in accounts if a.kind == AccountKind.MEMBER})
-    if not ids:
-        return {}
-    return {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+def _hold(volunteers: list[Volunteer], currency: str, system_kind: str | None = None):
+    """Inside the caller's transaction: lock the accounts of ``volunteers`` in ``currency`` (in id order;
+    any missing is opened first) and find the system account of ``system_kind`` in the same query.
+
+    Returns ``({volunteer id: locked account}, {account id: locked account}, system account or None)``.
+    One round trip to the database on the usual path: the lock is what every posting waits on."""
+    ids = sorted({v.pk for v in volunteers})
+    queryset = Account.objects.select_for_update().filter(volunteer_id__in=ids, currency=currency).order_by("pk")
+    if system_kind:
+        queryset = queryset.annotate(system_id=Subquery(
+            Account.objects.filter(volunteer=None, kind=system_kind, currency=currency).values("pk")[:1]))
+    for _attempt in range(2):
+        rows = list(queryset.all())  # a fresh query each time (a queryset caches its rows)
+        if len(rows) == len(ids) and (not system_kind or rows[0].system_id is not None):
+            system = Account(pk=rows[0].system_id, kind=system_kind, currency=currency) if system_kind else None
+            return {a.volunteer_id: a for a in rows}, {a.pk: a for a in rows}, system
+        for volunteer in volunteers:
+            member_account(volunteer, currency)
+        if system_kind:
+            system_account(system_kind, currency)
+    raise AssertionError("the accounts of a posting could not be opened")
 
 
 def _post(*, actor, kind: str, currency: str, legs: list[tuple[Account, int]], volunteer: Volunteer | None,
           key: str = "", memo: str = "", signup=None, reward=None, locked: dict[int, Account]) -> Transfer:
     """Write one transfer with its lines. Runs inside the caller's transaction, the member accounts of
-    ``legs`` locked by the caller (``locked``, from :func:`_lock_members`); refuses an overdraft."""
+    ``legs`` locked by the caller (``locked``, from :func:`_hold`); refuses an overdraft."""
     assert connection.in_atomic_block
     if sum(amount for _account, amount in legs) != 0 or any(amount == 0 for _a, amount in legs):
         raise AssertionError("a transfer's lines must be non-zero and sum to zero")
@@ -197,7 +212,7 @@ def _post(*, actor, kind: str, currency: str, legs: list[tuple[Account, int]], v
     total = sum(amount for _account, amount in legs if amount > 0)
     transfer = Transfer.objects.create(
         kind=kind, currency=currency, amount=total, volunteer=volunteer,
-        region_id=volunteer.region_id if volunteer is not None else None, key=key, memo=memo,
+        region=volunteer.region if volunteer is not None else None, key=key, memo=memo,
         signup=signup, reward=reward, created_by=user_of(actor))
     Line.objects.bulk_create([Line(transfer=transfer, account=account, amount=amount) for account, amount in legs])
     for account, amount in legs:
@@ -237,10 +252,9 @@ def credit(*, actor, volunteer: Volunteer, currency: str, amount: int, kind: str
     """
     currency, amount = _currency(currency), _amount(amount)
     memo = _memo(memo)
-    issuance = system_account(AccountKind.ISSUANCE, currency)
-    account = member_account(volunteer, currency)
     with transaction.atomic():
-        locked = _lock_members([account])
+        held, locked, issuance = _hold([volunteer], currency, AccountKind.ISSUANCE)
+        account = held[volunteer.pk]
         if key:
             replayed = _replay(key, kind=kind, currency=currency, amount=amount)
             if replayed is not None:
@@ -275,10 +289,9 @@ def spend(*, actor, volunteer: Volunteer, currency: str, amount, key: str, memo:
     staff = _acting_for(actor, volunteer)
     currency, amount = _currency(currency), _amount(amount)
     key, memo = f"spend:{volunteer.pk}:{_client_key(key)}", _memo(memo)
-    redemption = system_account(AccountKind.REDEMPTION, currency)
-    account = member_account(volunteer, currency)
     with transaction.atomic():
-        locked = _lock_members([account])
+        held, locked, redemption = _hold([volunteer], currency, AccountKind.REDEMPTION)
+        account = held[volunteer.pk]
         replayed = _replay(key, kind=TransferKind.SPEND, currency=currency, amount=amount, reward=reward)
         if replayed is not None:
             return replayed
@@ -343,9 +356,9 @@ def gift(*, actor, giver: Volunteer, receiver: Volunteer, currency: str, amount,
     if receiver.person_id is None or receiver.person_id not in family_of(giver):
         raise ValidationError({"receiver": _("%(name)s is not registered in the same household.") % {
             "name": receiver.name}})
-    source, target = member_account(giver, currency), member_account(receiver, currency)
     with transaction.atomic():
-        locked = _lock_members([source, target])
+        held, locked, _none = _hold([giver, receiver], currency)
+        source, target = held[giver.pk], held[receiver.pk]
         replayed = _replay(key, kind=TransferKind.GIFT, currency=currency, amount=amount, to_volunteer=receiver)
         if replayed is not None:
             return replayed
@@ -374,10 +387,9 @@ def correct(*, actor, volunteer: Volunteer, currency: str, delta: int, reason: s
         raise ValidationError({"amount": _("The amount must be a whole number.")}) from None
     if delta == 0 or abs(delta) > MAX_AMOUNT:
         raise ValidationError({"amount": _("A correction changes the balance by a non-zero amount.")})
-    issuance = system_account(AccountKind.ISSUANCE, currency)
-    account = member_account(volunteer, currency)
     with transaction.atomic():
-        locked = _lock_members([account])
+        held, locked, issuance = _hold([volunteer], currency, AccountKind.ISSUANCE)
+        account = held[volunteer.pk]
         transfer = _post(actor=actor, kind=TransferKind.CORRECTION, currency=currency,
                          legs=[(issuance, -delta), (account, delta)], volunteer=volunteer, memo=reason,
                          signup=signup, locked=locked)
