@@ -99,5 +99,9 @@ def _mount():
 
     api.add_router("/assessment/", assessment_router)
 
+    from gongzhi.volunteers.api import router as volunteers_router
+
+    api.add_router("/volunteers/", volunteers_router)
+
 
 _mount()

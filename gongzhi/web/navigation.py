@@ -72,6 +72,16 @@ def sees_assessment(user) -> bool:
     return can(user, "assessment.view") and not is_grid_worker(user)
 
 
+def volunteers_at_all(user) -> bool:
+    """Anyone signed in may volunteer (``volunteers.join``): the volunteering pages."""
+    return can(user, "volunteers.join")
+
+
+def sees_volunteers(user) -> bool:
+    """Staff of an area (not grid workers, whose work is the grid): the volunteers console."""
+    return can(user, "volunteers.view") and not is_grid_worker(user) and not is_resident(user)
+
+
 @dataclass(frozen=True)
 class Item:
     name: str  # URL name
@@ -85,6 +95,7 @@ MENU: tuple[Item, ...] = (
     Item("resident_new", _("Report a problem"), is_resident),
     Item("resident_cases", _("My requests"), is_resident),
     Item("resident_notices", _("Notices"), is_resident),
+    Item("volunteer_home", _("Volunteering"), is_resident),
     Item("grid_tasks", _("My tasks"), is_grid_worker, pgettext_lazy("short menu label", "Tasks")),
     Item("grid_map", _("My grid"), is_grid_worker, pgettext_lazy("short menu label", "Map")),
     Item("grid_patrol", _("Patrol report"), is_grid_worker, pgettext_lazy("short menu label", "Patrol")),
@@ -100,6 +111,7 @@ MENU: tuple[Item, ...] = (
     Item("lookup", _("Look-up"), looks_up),
     Item("notices_manage", _("Notices"), publishes_notices),
     Item("assessment_board", _("Assessment"), sees_assessment),
+    Item("volunteers_activities", _("Volunteers"), sees_volunteers),
     Item("inbox", _("Notifications"), lambda user: True, pgettext_lazy("short menu label", "Messages")),
 )
 

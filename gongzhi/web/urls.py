@@ -5,6 +5,7 @@ from . import views
 from .forms import LoginForm
 from .views import assessment, console, public, dashboard, desk, grid, imports, notices, phone, resident, saved_views
 from .views import security
+from .views import volunteers
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,6 +32,30 @@ urlpatterns = [
     path("r/cases/<int:case_id>/", resident.case_detail, name="resident_case"),
     path("r/notices/", notices.resident_list, name="resident_notices"),
     path("r/notices/<int:notice_id>/", notices.resident_detail, name="resident_notice"),
+    # Volunteering (the resident's side; any signed-in person may volunteer)
+    path("r/volunteer/", volunteers.home, name="volunteer_home"),
+    path("r/volunteer/activities/", volunteers.browse, name="volunteer_browse"),
+    path("r/volunteer/activities/<int:activity_id>/", volunteers.activity, name="volunteer_activity"),
+    path("r/volunteer/scan/", volunteers.scan, name="volunteer_scan"),
+    path("r/volunteer/hours/", volunteers.my_ledger, name="volunteer_ledger"),
+    path("r/volunteer/statement/<int:year>.pdf", volunteers.my_statement, name="volunteer_statement"),
+    path("r/volunteer/shop/", volunteers.my_shop, name="volunteer_shop"),
+    path("r/volunteer/gift/", volunteers.gift, name="volunteer_gift"),
+    # Volunteers console
+    path("console/volunteers/", volunteers.staff_activities, name="volunteers_activities"),
+    path("console/volunteers/new/", volunteers.staff_activity_new, name="volunteers_activity_new"),
+    path("console/volunteers/activities/<int:activity_id>/", volunteers.staff_activity, name="volunteers_activity"),
+    path("console/volunteers/activities/<int:activity_id>/code/<str:direction>/", volunteers.staff_activity_code,
+         name="volunteers_activity_code"),
+    path("console/volunteers/people/", volunteers.staff_volunteers, name="volunteers_staff_list"),
+    path("console/volunteers/people/<int:volunteer_id>/", volunteers.staff_volunteer, name="volunteers_staff_detail"),
+    path("console/volunteers/people/<int:volunteer_id>/statement/<int:year>.pdf", volunteers.staff_statement,
+         name="volunteers_staff_statement"),
+    path("console/volunteers/teams/", volunteers.staff_teams, name="volunteers_teams"),
+    path("console/volunteers/teams/<int:team_id>/", volunteers.staff_team, name="volunteers_team"),
+    path("console/volunteers/shop/", volunteers.staff_shop, name="volunteers_shop"),
+    path("console/volunteers/figures/", volunteers.staff_figures, name="volunteers_figures"),
+    path("console/volunteers/figures.xlsx", volunteers.staff_figures_export, name="volunteers_figures_export"),
     # Staff console
     path("console/", console.queue, name="console_queue"),
     path("console/cases/", console.case_list, name="console_cases"),

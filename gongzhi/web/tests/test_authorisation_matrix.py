@@ -281,6 +281,17 @@ def param_value(world: World, route: str, name: str, side: str, actor: str) -> s
         return str(world.inside["notification"][actor].pk)
     from gongzhi.assessment.models import Appeal, KpiSet
 
+    from gongzhi.volunteers.models import Activity, Reward, SignUp, Team, Volunteer
+
+    if name == "direction":
+        return "in"
+    if name == "year":
+        return "2026"
+
+    by_name = {"volunteer_id": Volunteer, "team_id": Team, "activity_id": Activity, "signup_id": SignUp,
+               "reward_id": Reward}
+    if name in by_name:
+        return str(rows[by_name[name]].pk)
     by_name = {"kpi_set_id": KpiSet, "appeal_id": Appeal, "case_id": Case, "request_id": Case, "attachment_id": Attachment, "notice_id": Notice,
                "person_id": Person, "dwelling_id": Dwelling, "household_id": Household, "patrol_id": Patrol}
     if name in by_name:
