@@ -22,49 +22,49 @@ from ninja.pagination import paginate
 
 from gongzhi.accounts.actors import actor_of, user_of
 from gongzhi.accounts.roles import can, require
-from gongzhi.core.schemas import Pages
+from gongzhi.core.schemas import In, Pages
 from gongzhi.core.scoping import scope_queryset
 
 from . import checkin, ledger, selectors
 from .models import Volunteer
 from .schemas import (
-    ActivityIn,
-    ActivityOut,
-    ActivityStateIn,
-    ApplyIn,
-    AwardIn,
-    CodeOut,
-    CorrectIn,
-    ErrorOut,
-    FigureOut,
-    GiftIn,
-    LineOut,
-    MeOut,
-    MemberIn,
-    RedeemIn,
-    RevealIn,
-    RevealOut,
-    RewardIn,
-    RewardOut,
-    ScanIn,
-    ScanOut,
-    SignUpIn,
-    SignUpOut,
-    SpendIn,
-    StatementOut,
-    StatusIn,
-    TeamDetailOut,
-    TeamIn,
-    TeamOut,
-    TransferOut,
-    VerifyIn,
+    VolActivityIn,
+    VolActivityOut,
+    VolActivityStateIn,
+    VolApplyIn,
+    VolAwardIn,
+    VolCodeOut,
+    VolCorrectIn,
+    VolErrorOut,
+    VolFigureOut,
+    VolGiftIn,
+    VolLineOut,
+    VolMeOut,
+    VolMemberIn,
+    VolRedeemIn,
+    VolRevealIn,
+    VolRevealOut,
+    VolRewardIn,
+    VolRewardOut,
+    VolScanIn,
+    VolScanOut,
+    VolSignUpIn,
+    VolSignUpOut,
+    VolSpendIn,
+    VolStatementOut,
+    VolStatusIn,
+    VolTeamDetailOut,
+    VolTeamIn,
+    VolTeamOut,
+    VolTransferOut,
+    VolVerifyIn,
     VolunteerOut,
     balances_out,
 )
 from .services import activities, people, shop
 
 router = Router(tags=["volunteers"])
-NOT_FOUND = {404: ErrorOut}
+NOT_FOUND = {404: VolErrorOut}
 
 
 def _get(queryset: QuerySet, pk):
@@ -89,7 +89,7 @@ def _me(request) -> Volunteer:
 
 def _transfer(posted: ledger.Posted) -> Status:
     t = posted.transfer
-    return Status(201 if posted.created else 200, TransferOut(
+    return Status(201 if posted.created else 200, VolTransferOut(
         id=t.pk, kind=t.kind, currency=t.currency, amount=t.amount, memo=t.memo, created_at=t.created_at,
         replayed=not posted.created))
 
@@ -110,7 +110,7 @@ def get_volunteer(request, volunteer_id: int):
 
 @router.post("/volunteers/{volunteer_id}/verify", response={200: VolunteerOut, **NOT_FOUND},
              summary="Verify an application against the register (the person with its ID number, or the one named)")
-def verify_volunteer(request, volunteer_id: int, payload: VerifyIn):
+def verify_volunteer(request, volunteer_id: int, payload: VolVerifyIn):
     from gongzhi.registry.models import Person
 
     actor = _staff(request)
@@ -121,48 +121,48 @@ def verify_volunteer(request, volunteer_id: int, payload: VerifyIn):
 
 @router.post("/volunteers/{volunteer_id}/status", response={200: VolunteerOut, **NOT_FOUND},
              summary="Reject an application, suspend or reinstate a volunteer")
-def change_status(request, volunteer_id: int, payload: StatusIn):
+def change_status(request, volunteer_id: int, payload: VolStatusIn):
     actor = _staff(request)
     volunteer = _get(selectors.volunteers_for(actor), volunteer_id)
     return people.change_status(actor=actor, volunteer=volunteer, action=payload.action, reason=payload.reason)
 
 
-@router.post("/volunteers/{volunteer_id}/reveal", response={200: RevealOut, 404: ErrorOut, 429: ErrorOut},
+@router.post("/volunteers/{volunteer_id}/reveal", response={200: VolRevealOut, 404: VolErrorOut, 429: VolErrorOut},
              summary="Reveal one phone or ID number (needs a reason; audited; 429 over the reveal limits)")
-def reveal(request, volunteer_id: int, payload: RevealIn):
+def reveal(request, volunteer_id: int, payload: VolRevealIn):
     actor = _staff(request)
     volunteer = _get(selectors.volunteers_for(actor), volunteer_id)
     value = people.reveal_personal_field(actor=actor, volunteer=volunteer, field=payload.field, reason=payload.reason)
-    return RevealOut(field=payload.field, value=value)
+    return VolRevealOut(field=payload.field, value=value)
 
 
-@router.post("/volunteers/{volunteer_id}/award", response={200: TransferOut, 201: TransferOut, **NOT_FOUND},
+@router.post("/volunteers/{volunteer_id}/award", response={200: VolTransferOut, 201: VolTransferOut, **NOT_FOUND},
              summary="Award points for a good deed (道德银行)")
-def award(request, volunteer_id: int, payload: AwardIn):
+def award(request, volunteer_id: int, payload: VolAwardIn):
     actor = _staff(request)
     volunteer = _get(selectors.volunteers_for(actor), volunteer_id)
     return _transfer(ledger.award_points(actor=actor, volunteer=volunteer, points=payload.points,
                                          reason=payload.reason, key=payload.key))
 
 
-@router.post("/volunteers/{volunteer_id}/spend", response={200: TransferOut, 201: TransferOut, **NOT_FOUND},
+@router.post("/volunteers/{volunteer_id}/spend", response={200: VolTransferOut, 201: VolTransferOut, **NOT_FOUND},
              summary="Record a service redeemed with a volunteer's hours or points (idempotent by key)")
-def staff_spend(request, volunteer_id: int, payload: SpendIn):
+def staff_spend(request, volunteer_id: int, payload: VolSpendIn):
     actor = _staff(request)
     volunteer = _get(selectors.volunteers_for(actor), volunteer_id)
     return _transfer(ledger.spend(actor=actor, volunteer=volunteer, currency=payload.currency,
                                   amount=payload.amount, key=payload.key, memo=payload.memo))
 
 
-def _statement_out(volunteer, year) -> StatementOut:
+def _statement_out(volunteer, year) -> VolStatementOut:
     result = selectors.statement(volunteer, year)
     rows = {c: [{"at": r.at, "kind": r.kind, "memo": r.memo, "amount": r.amount, "balance": r.balance}
                 for r in result.rows[c]] for c in ("hours", "points")}
-    return StatementOut(year=year, opening=result.opening, closing=result.closing, hours=rows["hours"],
+    return VolStatementOut(year=year, opening=result.opening, closing=result.closing, hours=rows["hours"],
                         points=rows["points"], activities=result.activities)
 
 
-class YearIn(Schema):
+class VolYearIn(In):
     year: int | None = None
 
 
@@ -173,9 +173,9 @@ def _year(value: int | None) -> int:
     return year
 
 
-@router.get("/volunteers/{volunteer_id}/statement", response={200: StatementOut, **NOT_FOUND},
+@router.get("/volunteers/{volunteer_id}/statement", response={200: VolStatementOut, **NOT_FOUND},
             summary="A volunteer's yearly statement of hours and points")
-def statement(request, volunteer_id: int, filters: Query[YearIn]):
+def statement(request, volunteer_id: int, filters: Query[VolYearIn]):
     volunteer = _get(selectors.volunteers_for(_staff(request)), volunteer_id)
     return _statement_out(volunteer, _year(filters.year))
 
@@ -183,14 +183,14 @@ def statement(request, volunteer_id: int, filters: Query[YearIn]):
 # --- teams ---------------------------------------------------------------------------------------
 
 
-@router.get("/teams", response=list[TeamOut], summary="Volunteer teams of your area")
+@router.get("/teams", response=list[VolTeamOut], summary="Volunteer teams of your area")
 @paginate(Pages, page_size=50)
 def list_teams(request):
     return selectors.teams_for(_staff(request))
 
 
-@router.post("/teams", response={201: TeamOut}, summary="Create a team")
-def create_team(request, payload: TeamIn):
+@router.post("/teams", response={201: VolTeamOut}, summary="Create a team")
+def create_team(request, payload: VolTeamIn):
     team = people.create_team(actor=_staff(request), region=payload.region, name=payload.name,
                               description=payload.description)
     return Status(201, team)
@@ -203,13 +203,13 @@ def _team_out(team):
     return team
 
 
-@router.get("/teams/{team_id}", response={200: TeamDetailOut, **NOT_FOUND}, summary="A team and its members")
+@router.get("/teams/{team_id}", response={200: VolTeamDetailOut, **NOT_FOUND}, summary="A team and its members")
 def get_team(request, team_id: int):
     return _team_out(_get(selectors.teams_for(_staff(request)), team_id))
 
 
-@router.post("/teams/{team_id}/members", response={200: TeamDetailOut, **NOT_FOUND}, summary="Add a member")
-def add_member(request, team_id: int, payload: MemberIn):
+@router.post("/teams/{team_id}/members", response={200: VolTeamDetailOut, **NOT_FOUND}, summary="Add a member")
+def add_member(request, team_id: int, payload: VolMemberIn):
     actor = _staff(request)
     team = _get(selectors.teams_for(actor), team_id)
     volunteer = _get(selectors.volunteers_for(actor), payload.volunteer_id)
@@ -220,14 +220,14 @@ def add_member(request, team_id: int, payload: MemberIn):
 # --- activities (staff) -------------------------------------------------------------------------------
 
 
-@router.get("/activities", response=list[ActivityOut], summary="Activities of your area, newest first")
+@router.get("/activities", response=list[VolActivityOut], summary="Activities of your area, newest first")
 @paginate(Pages, page_size=50)
 def list_activities(request, state: str = "", q: str = ""):
     return selectors.activities_for(_staff(request), state=state, q=q)
 
 
-@router.post("/activities", response={201: ActivityOut}, summary="Create an activity (a draft, or published)")
-def create_activity(request, payload: ActivityIn):
+@router.post("/activities", response={201: VolActivityOut}, summary="Create an activity (a draft, or published)")
+def create_activity(request, payload: VolActivityIn):
     actor = _staff(request)
     team = _get(selectors.teams_for(actor), payload.team_id) if payload.team_id else None
     values = payload.dict(exclude={"team_id"})
@@ -235,7 +235,7 @@ def create_activity(request, payload: ActivityIn):
     return Status(201, selectors.activity_for(actor, activity.pk))
 
 
-@router.get("/activities/{activity_id}", response={200: ActivityOut, **NOT_FOUND},
+@router.get("/activities/{activity_id}", response={200: VolActivityOut, **NOT_FOUND},
             summary="One activity: staff of its area, or anyone while it is published")
 def get_activity(request, activity_id: int):
     actor = actor_of(request)
@@ -246,9 +246,9 @@ def get_activity(request, activity_id: int):
     return activity
 
 
-@router.post("/activities/{activity_id}/state", response={200: ActivityOut, **NOT_FOUND},
+@router.post("/activities/{activity_id}/state", response={200: VolActivityOut, **NOT_FOUND},
              summary="Publish, cancel (with a reason) or finish an activity")
-def change_activity_state(request, activity_id: int, payload: ActivityStateIn):
+def change_activity_state(request, activity_id: int, payload: VolActivityStateIn):
     actor = _staff(request)
     activity = _get(selectors.activities_for(actor), activity_id)
     if payload.action == "publish":
@@ -262,20 +262,20 @@ def change_activity_state(request, activity_id: int, payload: ActivityStateIn):
     return selectors.activity_for(actor, activity.pk)
 
 
-@router.get("/activities/{activity_id}/signups", response={200: list[SignUpOut], **NOT_FOUND},
+@router.get("/activities/{activity_id}/signups", response={200: list[VolSignUpOut], **NOT_FOUND},
             summary="The sign-ups of an activity, in order (the waiting list last)")
 def list_signups(request, activity_id: int):
     activity = _get(selectors.activities_for(_staff(request)), activity_id)
     return list(selectors.signups_of(activity)[:2000])
 
 
-class DirectionIn(Schema):
+class VolDirectionIn(In):
     direction: str = "in"
 
 
-@router.get("/activities/{activity_id}/code", response={200: CodeOut, **NOT_FOUND},
+@router.get("/activities/{activity_id}/code", response={200: VolCodeOut, **NOT_FOUND},
             summary="A fresh check-in or check-out code to show as a QR code (valid for VOLUNTEERS_QR_SECONDS)")
-def check_code(request, activity_id: int, filters: Query[DirectionIn]):
+def check_code(request, activity_id: int, filters: Query[VolDirectionIn]):
     from django.conf import settings
 
     actor = _staff(request)
@@ -285,12 +285,12 @@ def check_code(request, activity_id: int, filters: Query[DirectionIn]):
         raise HttpError(422, _("Choose in or out."))
     token = checkin.make_token(activity.pk, filters.direction)
     url = request.build_absolute_uri(reverse("volunteer_scan")) + "?c=" + token
-    return CodeOut(direction=filters.direction, token=token, url=url, expires_in=settings.VOLUNTEERS_QR_SECONDS)
+    return VolCodeOut(direction=filters.direction, token=token, url=url, expires_in=settings.VOLUNTEERS_QR_SECONDS)
 
 
-@router.post("/activities/{activity_id}/signup", response={201: SignUpOut, 404: ErrorOut},
+@router.post("/activities/{activity_id}/signup", response={201: VolSignUpOut, 404: VolErrorOut},
              summary="Sign up for a published activity (oneself, or staff for a volunteer of their area)")
-def sign_up(request, activity_id: int, payload: SignUpIn):
+def sign_up(request, activity_id: int, payload: VolSignUpIn):
     actor = actor_of(request)
     activity = selectors.public_activity(activity_id)
     if activity is None:
@@ -302,7 +302,7 @@ def sign_up(request, activity_id: int, payload: SignUpIn):
     return Status(201, activities.sign_up(actor=actor, activity=activity, volunteer=volunteer))
 
 
-@router.post("/signups/{signup_id}/cancel", response={200: SignUpOut, **NOT_FOUND},
+@router.post("/signups/{signup_id}/cancel", response={200: VolSignUpOut, **NOT_FOUND},
              summary="Give a place back (oneself, or staff); the first on the waiting list moves up")
 def cancel_signup(request, signup_id: int):
     actor = actor_of(request)
@@ -312,9 +312,9 @@ def cancel_signup(request, signup_id: int):
     return activities.cancel_sign_up(actor=actor, signup=signup)
 
 
-@router.post("/signups/{signup_id}/correct", response={200: SignUpOut, **NOT_FOUND},
+@router.post("/signups/{signup_id}/correct", response={200: VolSignUpOut, **NOT_FOUND},
              summary="Set the minutes credited for an attendance, with a reason (staff; audited)")
-def correct_signup(request, signup_id: int, payload: CorrectIn):
+def correct_signup(request, signup_id: int, payload: VolCorrectIn):
     actor = _staff(request)
     signup = selectors.signup_for(actor, signup_id)
     if signup is None:
@@ -322,43 +322,43 @@ def correct_signup(request, signup_id: int, payload: CorrectIn):
     return activities.correct_attendance(actor=actor, signup=signup, minutes=payload.minutes, reason=payload.reason)
 
 
-@router.post("/scan", response=ScanOut, summary="Check in or out with the scanned code")
-def scan(request, payload: ScanIn):
+@router.post("/scan", response=VolScanOut, summary="Check in or out with the scanned code")
+def scan(request, payload: VolScanIn):
     result = activities.scan(actor=actor_of(request), token=payload.token)
-    return ScanOut(signup=result.signup, direction=result.direction, changed=result.changed, message=result.message)
+    return VolScanOut(signup=result.signup, direction=result.direction, changed=result.changed, message=result.message)
 
 
 # --- the shop ------------------------------------------------------------------------------------------
 
 
-@router.get("/rewards", response=list[RewardOut], summary="The shop's rewards of your area (staff)")
+@router.get("/rewards", response=list[VolRewardOut], summary="The shop's rewards of your area (staff)")
 @paginate(Pages, page_size=50)
 def list_rewards(request):
     return selectors.rewards_for(_staff(request))
 
 
-@router.post("/rewards", response={201: RewardOut}, summary="Offer a reward or service for hours or points")
-def create_reward(request, payload: RewardIn):
+@router.post("/rewards", response={201: VolRewardOut}, summary="Offer a reward or service for hours or points")
+def create_reward(request, payload: VolRewardIn):
     return Status(201, shop.create_reward(actor=_staff(request), **payload.dict()))
 
 
 # --- figures ---------------------------------------------------------------------------------------
 
 
-class PeriodIn(Schema):
+class VolPeriodIn(In):
     start: dt.date | None = None
     end: dt.date | None = None
 
 
-@router.get("/figures", response=list[FigureOut],
+@router.get("/figures", response=list[VolFigureOut],
             summary="Volunteer hours and points, activities and attendances by community and month")
-def figures(request, filters: Query[PeriodIn]):
+def figures(request, filters: Query[VolPeriodIn]):
     actor = _staff(request)
     end = filters.end or timezone.localdate()
     start = filters.start or end.replace(month=1, day=1)
     if start > end or (end - start).days > 731:
         raise HttpError(422, _("Choose a period of at most two years, its start before its end."))
-    return [FigureOut(community=r.community, community_name=r.community_name, month=r.month,
+    return [VolFigureOut(community=r.community, community_name=r.community_name, month=r.month,
                       hours_earned_minutes=r.hours_earned, points_earned=r.points_earned,
                       hours_spent_minutes=r.hours_spent, points_spent=r.points_spent, activities=r.activities,
                       attendances=r.attendances)
@@ -368,51 +368,51 @@ def figures(request, filters: Query[PeriodIn]):
 # --- the resident's own ------------------------------------------------------------------------------
 
 
-@router.get("/me", response=MeOut, summary="My volunteer record and balances (none until I apply)")
+@router.get("/me", response=VolMeOut, summary="My volunteer record and balances (none until I apply)")
 def me(request):
     volunteer = selectors.volunteer_of(user_of(actor_of(request)))
     if volunteer is None:
-        return MeOut(volunteer=None, balances=None)
-    return MeOut(volunteer=volunteer, balances=balances_out(selectors.balances(volunteer)))
+        return VolMeOut(volunteer=None, balances=None)
+    return VolMeOut(volunteer=volunteer, balances=balances_out(selectors.balances(volunteer)))
 
 
 @router.post("/me/apply", response={201: VolunteerOut}, summary="Apply as a volunteer (the community verifies)")
-def apply(request, payload: ApplyIn):
+def apply(request, payload: VolApplyIn):
     return Status(201, people.apply(actor=actor_of(request), **payload.dict()))
 
 
-@router.get("/me/activities", response=list[ActivityOut], summary="Published activities open for sign-up")
+@router.get("/me/activities", response=list[VolActivityOut], summary="Published activities open for sign-up")
 @paginate(Pages, page_size=50)
 def open_activities(request, q: str = "", region: str = ""):
     return selectors.open_activities(region_code=region[:20], q=q)
 
 
-@router.get("/me/signups", response=list[SignUpOut], summary="My sign-ups, newest activity first")
+@router.get("/me/signups", response=list[VolSignUpOut], summary="My sign-ups, newest activity first")
 @paginate(Pages, page_size=50)
 def my_signups(request):
     return selectors.signups_of_volunteer(_me(request))
 
 
-@router.get("/me/lines", response=list[LineOut], summary="My hours and points, line by line")
+@router.get("/me/lines", response=list[VolLineOut], summary="My hours and points, line by line")
 @paginate(Pages, page_size=50)
 def my_lines(request, currency: str = ""):
     return selectors.lines_of(_me(request), currency=currency)
 
 
-@router.get("/me/statement", response=StatementOut, summary="My yearly statement")
-def my_statement(request, filters: Query[YearIn]):
+@router.get("/me/statement", response=VolStatementOut, summary="My yearly statement")
+def my_statement(request, filters: Query[VolYearIn]):
     return _statement_out(_me(request), _year(filters.year))
 
 
-@router.get("/me/shop", response=list[RewardOut], summary="What I can redeem in my community")
+@router.get("/me/shop", response=list[VolRewardOut], summary="What I can redeem in my community")
 @paginate(Pages, page_size=50)
 def my_shop(request):
     return selectors.rewards_for_volunteer(_me(request))
 
 
-@router.post("/me/redeem", response={200: TransferOut, 201: TransferOut, 404: ErrorOut},
+@router.post("/me/redeem", response={200: VolTransferOut, 201: VolTransferOut, 404: VolErrorOut},
              summary="Redeem a reward at its price (idempotent by key)")
-def redeem(request, payload: RedeemIn):
+def redeem(request, payload: VolRedeemIn):
     volunteer = _me(request)
     reward = selectors.rewards_for_volunteer(volunteer).filter(pk=payload.reward_id).first()
     if reward is None:
@@ -420,9 +420,9 @@ def redeem(request, payload: RedeemIn):
     return _transfer(ledger.redeem(actor=actor_of(request), volunteer=volunteer, reward=reward, key=payload.key))
 
 
-@router.post("/me/gift", response={200: TransferOut, 201: TransferOut, 404: ErrorOut},
+@router.post("/me/gift", response={200: VolTransferOut, 201: VolTransferOut, 404: VolErrorOut},
              summary="Give hours to a member of my household (where allowed; idempotent by key)")
-def gift(request, payload: GiftIn):
+def gift(request, payload: VolGiftIn):
     volunteer = _me(request)
     receiver = selectors.family_members(volunteer).filter(pk=payload.receiver_id).first()
     if receiver is None:

@@ -11,7 +11,7 @@ from gongzhi.core.schemas import In
 from .ledger import format_amount
 
 
-class ErrorOut(Schema):
+class VolErrorOut(Schema):
     detail: str
 
 
@@ -29,18 +29,18 @@ class VolunteerOut(Schema):
     created_at: dt.datetime
 
 
-class BalancesOut(Schema):
+class VolBalancesOut(Schema):
     hours: str
     points: int
     hours_minutes: int
 
 
-class MeOut(Schema):
+class VolMeOut(Schema):
     volunteer: VolunteerOut | None
-    balances: BalancesOut | None
+    balances: VolBalancesOut | None
 
 
-class ApplyIn(In):
+class VolApplyIn(In):
     region: str = Field(..., description="the community (or grid) code", max_length=20)
     name: str = Field(..., max_length=50)
     phone: str = Field(..., max_length=30)
@@ -48,32 +48,32 @@ class ApplyIn(In):
     skills: str = Field("", max_length=200)
 
 
-class VerifyIn(In):
+class VolVerifyIn(In):
     person_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
-class StatusIn(In):
+class VolStatusIn(In):
     action: str = Field(..., description="reject, suspend or reinstate", max_length=20)
     reason: str = Field("", max_length=200)
 
 
-class RevealIn(In):
+class VolRevealIn(In):
     field: str = Field(..., description="phone or id_number", max_length=20)
     reason: str = Field(..., max_length=1000)
 
 
-class RevealOut(Schema):
+class VolRevealOut(Schema):
     field: str
     value: str
 
 
-class AwardIn(In):
+class VolAwardIn(In):
     points: int = Field(..., ge=1, le=10**9)
     reason: str = Field(..., max_length=200)
     key: str = Field("", max_length=64)
 
 
-class SpendIn(In):
+class VolSpendIn(In):
     currency: str = Field(..., description="hours or points", max_length=10)
     amount: int = Field(..., description="minutes for hours, points for points", ge=1, le=10**9)
     key: str = Field(..., description="the client's idempotency key: the same key again spends nothing",
@@ -81,12 +81,12 @@ class SpendIn(In):
     memo: str = Field("", max_length=200)
 
 
-class RedeemIn(In):
+class VolRedeemIn(In):
     reward_id: int = Field(..., ge=1, le=2**63 - 1)
     key: str = Field(..., max_length=64)
 
 
-class GiftIn(In):
+class VolGiftIn(In):
     receiver_id: int = Field(..., ge=1, le=2**63 - 1)
     currency: str = Field("hours", max_length=10)
     amount: int = Field(..., ge=1, le=10**9)
@@ -94,7 +94,7 @@ class GiftIn(In):
     memo: str = Field("", max_length=200)
 
 
-class TransferOut(Schema):
+class VolTransferOut(Schema):
     id: int
     kind: str
     currency: str
@@ -104,7 +104,7 @@ class TransferOut(Schema):
     replayed: bool = False
 
 
-class LineOut(Schema):
+class VolLineOut(Schema):
     transfer_id: int
     kind: str = Field(..., alias="transfer.kind")
     currency: str = Field(..., alias="account.currency")
@@ -113,7 +113,7 @@ class LineOut(Schema):
     at: dt.datetime = Field(..., alias="transfer.created_at")
 
 
-class TeamOut(Schema):
+class VolTeamOut(Schema):
     id: int
     name: str
     description: str
@@ -122,28 +122,28 @@ class TeamOut(Schema):
     member_count: int = 0
 
 
-class TeamIn(In):
+class VolTeamIn(In):
     region: str = Field(..., max_length=20)
     name: str = Field(..., max_length=100)
     description: str = Field("", max_length=2000)
 
 
-class MemberIn(In):
+class VolMemberIn(In):
     volunteer_id: int = Field(..., ge=1, le=2**63 - 1)
     role: str = Field("member", max_length=10)
 
 
-class MemberOut(Schema):
+class VolMemberOut(Schema):
     volunteer_id: int
     name: str
     role: str
 
 
-class TeamDetailOut(TeamOut):
-    roster: list[MemberOut]
+class VolTeamDetailOut(VolTeamOut):
+    roster: list[VolMemberOut]
 
 
-class ActivityOut(Schema):
+class VolActivityOut(Schema):
     id: int
     title: str
     description: str
@@ -162,7 +162,7 @@ class ActivityOut(Schema):
     team_id: int | None
 
 
-class ActivityIn(In):
+class VolActivityIn(In):
     region: str = Field(..., max_length=20)
     title: str = Field(..., max_length=100)
     description: str = Field("", max_length=5000)
@@ -177,12 +177,12 @@ class ActivityIn(In):
     publish: bool = False
 
 
-class ActivityStateIn(In):
+class VolActivityStateIn(In):
     action: str = Field(..., description="publish, cancel or finish", max_length=10)
     reason: str = Field("", max_length=200)
 
 
-class SignUpOut(Schema):
+class VolSignUpOut(Schema):
     id: int
     activity_id: int
     volunteer_id: int
@@ -194,35 +194,35 @@ class SignUpOut(Schema):
     credited_minutes: int
 
 
-class SignUpIn(In):
+class VolSignUpIn(In):
     volunteer_id: int | None = Field(None, description="staff: sign up this volunteer; else oneself",
                                      ge=1, le=2**63 - 1)
 
 
-class CorrectIn(In):
+class VolCorrectIn(In):
     minutes: int = Field(..., ge=0, le=10080)
     reason: str = Field(..., max_length=200)
 
 
-class CodeOut(Schema):
+class VolCodeOut(Schema):
     direction: str
     token: str
     url: str
     expires_in: int
 
 
-class ScanIn(In):
+class VolScanIn(In):
     token: str = Field(..., max_length=300)
 
 
-class ScanOut(Schema):
-    signup: SignUpOut
+class VolScanOut(Schema):
+    signup: VolSignUpOut
     direction: str
     changed: bool
     message: str
 
 
-class RewardOut(Schema):
+class VolRewardOut(Schema):
     id: int
     title: str
     description: str
@@ -234,7 +234,7 @@ class RewardOut(Schema):
     region: str = Field(..., alias="region.code")
 
 
-class RewardIn(In):
+class VolRewardIn(In):
     region: str = Field(..., max_length=20)
     title: str = Field(..., max_length=100)
     description: str = Field("", max_length=2000)
@@ -244,7 +244,7 @@ class RewardIn(In):
     stock: int | None = Field(None, ge=0, le=10**9)
 
 
-class StatementLineOut(Schema):
+class VolStatementLineOut(Schema):
     at: dt.datetime
     kind: str
     memo: str
@@ -252,16 +252,16 @@ class StatementLineOut(Schema):
     balance: int
 
 
-class StatementOut(Schema):
+class VolStatementOut(Schema):
     year: int
     opening: dict[str, int]
     closing: dict[str, int]
-    hours: list[StatementLineOut]
-    points: list[StatementLineOut]
+    hours: list[VolStatementLineOut]
+    points: list[VolStatementLineOut]
     activities: int
 
 
-class FigureOut(Schema):
+class VolFigureOut(Schema):
     community: str
     community_name: str
     month: dt.date
@@ -273,6 +273,6 @@ class FigureOut(Schema):
     attendances: int
 
 
-def balances_out(values: dict) -> BalancesOut:
-    return BalancesOut(hours=format_amount("hours", values["hours"]), hours_minutes=values["hours"],
+def balances_out(values: dict) -> VolBalancesOut:
+    return VolBalancesOut(hours=format_amount("hours", values["hours"]), hours_minutes=values["hours"],
                        points=values["points"])

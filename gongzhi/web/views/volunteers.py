@@ -89,8 +89,8 @@ def home(request):
         if _run(request, lambda: people.apply(actor=request.user, **values), texts.applied()):
             return redirect("volunteer_home")
         return render(request, "volunteers/home.html", {"volunteer": None, "values": values,
-                                                        "communities": _communities()}, status=400)
-    context = {"volunteer": volunteer, "values": {}, "communities": _communities() if volunteer is None else []}
+                                                        "communities": _communities(request.user)}, status=400)
+    context = {"volunteer": volunteer, "values": {}, "communities": _communities(request.user) if volunteer is None else []}
     if volunteer is not None:
         context.update(balances=selectors.balances(volunteer),
                        signups=selectors.signups_of_volunteer(volunteer)[:10],
@@ -99,10 +99,16 @@ def home(request):
     return render(request, "volunteers/home.html", context)
 
 
-def _communities():
+def _communities(user):
+    """The communities one may apply in: those of one's area (all, for someone placed nowhere)."""
     from gongzhi.regions.models import Level, Region
 
-    return Region.objects.filter(level=Level.COMMUNITY).order_by("code").values("code", "name")[:500]
+    communities = Region.objects.filter(level=Level.COMMUNITY)
+    region = getattr(user, "region", None)
+    if region is not None:
+        prefix = region.code[:12] if region.level in (Level.COMMUNITY, Level.GRID) else region.prefix
+        communities = communities.filter(code__startswith=prefix)
+    return communities.order_by("code").values("code", "name")[:500]
 
 
 @page(volunteers_at_all)
