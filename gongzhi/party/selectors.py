@@ -22,7 +22,15 @@ from gongzhi.accounts.roles import can
 from gongzhi.core.scoping import scope_queryset
 
 from .models import (
+    Decision,
+    DecisionState,
+    Incubation,
+    JointMeeting,
     MemberReport,
+    Need,
+    PartTimeMember,
+    Project,
+    Resource,
     Participation,
     ParticipationMinimum,
     PartyMember,
@@ -227,3 +235,95 @@ def participation(actor, *, year: int, community=None, below_only: bool = False)
 def below_minimum(actor, *, year: int, community=None) -> list[ParticipationRow]:
     """The members who served fewer times in ``year`` than the minimum asks of them (不达标名单)."""
     return participation(actor, year=year, community=community, below_only=True)
+
+
+# --- the 大党委 ------------------------------------------------------------------------
+
+
+def part_time_members(actor, *, committee=None, serving_on: date | None = None) -> QuerySet:
+    queryset = scope_queryset(PartTimeMember.objects.select_related("committee", "unit"), actor)
+    if committee is not None:
+        queryset = queryset.filter(committee=committee)
+    if serving_on is not None:
+        queryset = queryset.filter(term_start__lte=serving_on, term_end__gte=serving_on)
+    return queryset
+
+
+def meetings(actor, *, committee=None, state: str = "") -> QuerySet:
+    queryset = scope_queryset(JointMeeting.objects.select_related("committee__region"), actor)
+    if committee is not None:
+        queryset = queryset.filter(committee=committee)
+    if state:
+        queryset = queryset.filter(state=state)
+    return queryset.annotate(open_decisions=Count("decisions", filter=Q(decisions__state=DecisionState.OPEN)))
+
+
+def meeting(actor, pk) -> JointMeeting | None:
+    return _get(meetings(actor), pk)
+
+
+def decisions(actor, *, open_only: bool = False, overdue_at=None) -> QuerySet:
+    queryset = scope_queryset(Decision.objects.select_related("meeting__committee__region", "owner_unit"), actor)
+    if open_only:
+        queryset = queryset.filter(state=DecisionState.OPEN)
+    if overdue_at is not None:
+        queryset = queryset.filter(state=DecisionState.OPEN, due_at__lt=overdue_at)
+    return queryset.order_by("due_at", "id")
+
+
+def decision(actor, pk) -> Decision | None:
+    return _get(decisions(actor), pk)
+
+
+# --- social organisations ---------------------------------------------------------------
+
+
+def incubations(actor, *, stage: str = "") -> QuerySet:
+    queryset = scope_queryset(Incubation.objects.select_related("organisation__grid", "sponsor"), actor)
+    if stage:
+        queryset = queryset.filter(stage=stage)
+    return queryset
+
+
+# --- the three lists --------------------------------------------------------------------
+
+
+def needs(actor, *, state: str = "", q: str = "", kind: str = "") -> QuerySet:
+    queryset = scope_queryset(Need.objects.select_related("region"), actor)
+    if state:
+        queryset = queryset.filter(state=state)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if q:
+        queryset = queryset.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    return queryset
+
+
+def need(actor, pk) -> Need | None:
+    return _get(needs(actor), pk)
+
+
+def resources(actor, *, kind: str = "", q: str = "", active: bool | None = True) -> QuerySet:
+    queryset = scope_queryset(Resource.objects.select_related("region", "provider_unit", "provider_party"), actor)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if q:
+        queryset = queryset.filter(Q(title__icontains=q) | Q(description__icontains=q))
+    if active is not None:
+        queryset = queryset.filter(is_active=active)
+    return queryset
+
+
+def resource(actor, pk) -> Resource | None:
+    return _get(resources(actor, active=None), pk)
+
+
+def projects(actor, *, state: str = "") -> QuerySet:
+    queryset = scope_queryset(Project.objects.select_related("region", "owner", "owner_unit"), actor)
+    if state:
+        queryset = queryset.filter(state=state)
+    return queryset.prefetch_related("needs", "resources")
+
+
+def project(actor, pk) -> Project | None:
+    return _get(projects(actor), pk)
