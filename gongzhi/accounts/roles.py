@@ -225,3 +225,7 @@ _PARTY_CAPABILITIES = {
 }
 for _role, _caps in _PARTY_CAPABILITIES.items():
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset(_caps)
+
+# --- Events from other systems, added by the assessment app --------------------------------
+# events.configure  register the systems (video platforms, sensors, departments' systems) whose events become cases
+CAPABILITIES[Role.ADMIN] = CAPABILITIES[Role.ADMIN] | frozenset({"events.configure"})

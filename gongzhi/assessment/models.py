@@ -328,3 +328,68 @@ class CovenantVersion(AppendOnly):
     @property
     def audit_region_code(self) -> str:
         return self.covenant.region.code
+
+
+# --- events from other systems (信息孤岛, 雪亮工程) ------------------------------------------------
+
+class EventSource(models.Model):
+    """Another system allowed to send events that become cases (a video platform, a sensor network, a
+    department's work-order system). Its requests are signed with its secret (HMAC-SHA256 over the
+    timestamp and the body); ``region`` is where its events may lie; at most ``per_minute`` per minute."""
+
+    scoping = ScopeSpec(region="region__code")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=NAME_MAX)
+    region = models.ForeignKey("regions.Region", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey("cases.Category", verbose_name=_("default category"), on_delete=models.PROTECT,
+                                 related_name="+")
+    # The shared secret, encrypted with the project's one field key (core.crypto), never shown again.
+    secret_encrypted = models.TextField(editable=False)
+    per_minute = models.PositiveIntegerField(_("events per minute at most"), default=60)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("event source")
+        verbose_name_plural = _("event sources")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.region.code
+
+
+class ExternalEvent(models.Model):
+    """One event of a source and the case it became: once per (source, external id)."""
+
+    scoping = ScopeSpec(region="case__region_code", unit="case__lead_unit_id", view="cases.view")
+
+    source = models.ForeignKey(EventSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="events")
+    external_id = models.CharField(_("external id"), max_length=100)
+    case = models.OneToOneField("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="+")
+    evidence_url = models.URLField(_("evidence"), max_length=500, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("event from another system")
+        verbose_name_plural = _("events from other systems")
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="external_event_once")]
+
+
+class SeenSignature(models.Model):
+    """A signature already accepted from a source: the same request again is a replay. Also the rate count."""
+
+    scoping = ScopeSpec(region="source__region__code")
+
+    source = models.ForeignKey(EventSource, on_delete=models.CASCADE, related_name="+")
+    signature = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "signature"], name="signature_seen_once")]

@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import views
 from .forms import LoginForm
-from .views import assessment, console, public, dashboard, desk, grid, imports, notices, phone, resident, saved_views
+from .views import assessment, console, hooks, public, dashboard, desk, grid, imports, notices, phone, resident, saved_views
 from .views import security
 from .views import volunteers
 
@@ -74,6 +74,7 @@ urlpatterns = [
     path("console/notices/", notices.staff_list, name="notices_manage"),
     path("console/assessment/", assessment.board, name="assessment_board"),
     path("p/<str:code>/", public.area, name="public_area"),
+    path("hooks/events/<str:code>/", hooks.events, name="hooks_events"),
     path("p/<str:code>/covenant/", public.covenant_history, name="public_covenant"),
     path("console/notices/new/", notices.staff_edit, name="notices_new"),
     path("console/notices/<int:notice_id>/", notices.staff_edit, name="notices_edit"),

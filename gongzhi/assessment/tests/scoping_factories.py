@@ -71,3 +71,33 @@ def _more():
 
 
 FACTORIES.update(_more())
+
+
+def event_source(place, n):
+    from gongzhi.assessment.models import EventSource
+    from gongzhi.cases.tests.scoping_factories import _category
+    from gongzhi.core import crypto
+
+    return EventSource.objects.create(code=f"src-{n}", name=f"系统{n}", region=place, category=_category(),
+                                      secret_encrypted=crypto.encrypt("s"))
+
+
+def external_event(place, n):
+    from gongzhi.assessment.models import ExternalEvent
+
+    return ExternalEvent.objects.create(source=event_source(place, n), external_id=f"E{n}", case=case(place, n))
+
+
+def seen_signature(place, n):
+    from gongzhi.assessment.models import SeenSignature
+
+    return SeenSignature.objects.create(source=event_source(place, n), signature=f"{n:064d}")
+
+
+def _intake():
+    from gongzhi.assessment.models import EventSource, ExternalEvent, SeenSignature
+
+    return {EventSource: event_source, ExternalEvent: external_event, SeenSignature: seen_signature}
+
+
+FACTORIES.update(_intake())

@@ -39,6 +39,7 @@ MATRIX = {
     "GET /console/reply-templates/":                                 "302  403  403  200  200  200  403  403  302",
     "GET /console/deadlines/":                                       "302  403  403  200  200  200  200  200  302",
     "GET /console/assessment/":                                      "302  403  403  200  200  200  200  200  302",
+    "POST /hooks/events/<str:code>/":                                "401  401  401  401  401  401  401  401  401",
     "GET /p/<str:code>/":                                            "200  200  200  200  200  200  200  200  200",
     "GET /p/<str:code>/covenant/":                                   "200  200  200  200  200  200  200  200  200",
     "GET /console/notices/":                                         "302  403  403  200  200  403  403  200  302",
