@@ -103,5 +103,9 @@ def _mount():
 
     api.add_router("/volunteers/", volunteers_router)
 
+    from gongzhi.deliberation.api import router as deliberation_router
+
+    api.add_router("/deliberation/", deliberation_router)
+
 
 _mount()

@@ -12,5 +12,7 @@ class DeliberationConfig(AppConfig):
     def ready(self):
         from gongzhi.ops import schedule
 
+        from . import holders  # noqa: F401  (registers what deliberation holds of a person: privacy.holders)
+
         schedule.register("deliberation_sweep", every=timedelta(minutes=5),
                           path="gongzhi.deliberation.sweep.run_periodic")

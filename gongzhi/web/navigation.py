@@ -82,6 +82,16 @@ def sees_volunteers(user) -> bool:
     return can(user, "volunteers.view") and not is_grid_worker(user) and not is_resident(user)
 
 
+def takes_part_in_deliberation(user) -> bool:
+    """Residents raise and co-sign proposals and vote (议事协商)."""
+    return is_resident(user) and can(user, "deliberation.take_part")
+
+
+def follows_deliberation(user) -> bool:
+    """Staff who see the proposals, agenda items and votes of their area."""
+    return not is_resident(user) and not is_grid_worker(user) and can(user, "deliberation.view")
+
+
 @dataclass(frozen=True)
 class Item:
     name: str  # URL name
@@ -96,6 +106,7 @@ MENU: tuple[Item, ...] = (
     Item("resident_cases", _("My requests"), is_resident),
     Item("resident_notices", _("Notices"), is_resident),
     Item("volunteer_home", _("Volunteering"), is_resident),
+    Item("deliberation_home", _("Deliberation"), takes_part_in_deliberation),
     Item("grid_tasks", _("My tasks"), is_grid_worker, pgettext_lazy("short menu label", "Tasks")),
     Item("grid_map", _("My grid"), is_grid_worker, pgettext_lazy("short menu label", "Map")),
     Item("grid_patrol", _("Patrol report"), is_grid_worker, pgettext_lazy("short menu label", "Patrol")),
@@ -110,6 +121,7 @@ MENU: tuple[Item, ...] = (
     Item("console_reply_templates", _("Reply templates"), keeps_reply_templates),
     Item("lookup", _("Look-up"), looks_up),
     Item("notices_manage", _("Notices"), publishes_notices),
+    Item("deliberation_staff", _("Deliberation"), follows_deliberation),
     Item("assessment_board", _("Assessment"), sees_assessment),
     Item("volunteers_activities", _("Volunteers"), sees_volunteers),
     Item("inbox", _("Notifications"), lambda user: True, pgettext_lazy("short menu label", "Messages")),

@@ -6,6 +6,7 @@ from .forms import LoginForm
 from .views import assessment, console, hooks, public, dashboard, desk, grid, imports, notices, phone, resident, saved_views
 from .views import security
 from .views import volunteers
+from .views import deliberation
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -56,6 +57,12 @@ urlpatterns = [
     path("console/volunteers/shop/", volunteers.staff_shop, name="volunteers_shop"),
     path("console/volunteers/figures/", volunteers.staff_figures, name="volunteers_figures"),
     path("console/volunteers/figures.xlsx", volunteers.staff_figures_export, name="volunteers_figures_export"),
+
+    path("r/deliberation/", deliberation.resident_home, name="deliberation_home"),
+    path("r/deliberation/new/", deliberation.resident_new, name="deliberation_new"),
+    path("r/deliberation/proposals/<int:proposal_id>/support/", deliberation.resident_support,
+         name="deliberation_support"),
+    path("r/deliberation/votes/<int:vote_id>/", deliberation.resident_vote, name="deliberation_vote"),
     # Staff console
     path("console/", console.queue, name="console_queue"),
     path("console/cases/", console.case_list, name="console_cases"),
@@ -78,6 +85,8 @@ urlpatterns = [
     path("p/<str:code>/covenant/", public.covenant_history, name="public_covenant"),
     path("console/notices/new/", notices.staff_edit, name="notices_new"),
     path("console/notices/<int:notice_id>/", notices.staff_edit, name="notices_edit"),
+    path("console/deliberation/", deliberation.staff_home, name="deliberation_staff"),
+    path("console/deliberation/votes/<int:vote_id>/", deliberation.staff_vote, name="deliberation_staff_vote"),
     path("lookup/", grid.lookup, name="lookup"),
     # Grid worker (mobile)
     path("grid/", grid.tasks, name="grid_tasks"),

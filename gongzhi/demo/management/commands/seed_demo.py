@@ -55,4 +55,10 @@ class Command(BaseCommand):
             pass
         else:
             steps.append(seed_cases_step)
+        try:
+            from gongzhi.demo.deliberation import seed_deliberation_step
+        except ImportError:
+            pass
+        else:
+            steps.append(seed_deliberation_step)
         return steps

@@ -1,0 +1,36 @@
+"""The forms of deliberation: a resident's proposal and ballot."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.deliberation.models import TEXT_MAX, TITLE_MAX
+
+from .base import StyledForm
+
+
+class ProposalForm(StyledForm):
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    body = forms.CharField(label=_("What is the matter, and what do you propose?"), max_length=TEXT_MAX,
+                           widget=forms.Textarea(attrs={"rows": 6}))
+    region = forms.ChoiceField(label=_("For"), help_text=_("Your grid, or your whole community."))
+
+    def __init__(self, *args, places, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = places
+
+
+class BallotForm(StyledForm):
+    choice = forms.ChoiceField(label=_("Your vote"), widget=forms.RadioSelect,
+                               choices=[("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))])
+    entry = forms.TypedChoiceField(label=_("You vote for"), coerce=int, required=False)
+
+    def __init__(self, *args, entries, **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(entries) > 1:
+            self.fields["entry"].choices = [(pk, ", ".join(str(d) for d in entry.dwellings.all()) or entry.key)
+                                            for pk, entry in entries]
+            self.fields["entry"].required = True
+        else:
+            del self.fields["entry"]
