@@ -42,11 +42,11 @@ holders.register(
     title=_("Deliberation: proposals, co-signatures, objections, ballots and community fund projects"),
     models={
         "deliberation.Proposal": ("title", "body"),
-        "deliberation.ProposalSupport": (),
+        "deliberation.ProposalSupport": ("created_at",),  # the fact of co-signing, and when
         "deliberation.Objection": ("text",),
         "deliberation.FundProject": ("title", "body"),
         "deliberation.Participation": ("choice", "authorisation", "paper_form"),
-        "deliberation.FundBallot": (),
+        "deliberation.FundBallot": ("cast_at",),  # the fact of voting on the fund, and when
     },
     find=find_deliberation_rows,
 )

@@ -85,3 +85,17 @@ def test_the_resident_pages_raise_sign_and_vote(client, staff, tree, compound, o
     client.force_login(staff["community_a"])
     staff_page = client.get(reverse("deliberation_staff_vote", args=[vote.pk]))
     assert staff_page.status_code == 200 and "Turnout: 1 of 2" in staff_page.content.decode()
+
+
+def test_the_privacy_holder_finds_a_residents_rows_but_never_a_secret_ballot(staff, tree, compound, owners, window):
+    from gongzhi.deliberation import services
+    from gongzhi.privacy import holders
+
+    user, person = owners[0]
+    services.raise_proposal(actor=user, title="垃圾分类", body="增设厨余桶", region=tree["grid_a1"])
+    vote = owners_vote(staff, tree, compound, window, secret=True)
+    services.cast_ballot(actor=user, vote=vote, choice="yes")
+    found = holders.find_all(holders.Subject(phone=person.phone, user_id=user.pk))
+    mine = {f.model._meta.label: len(f.rows) for f in found if f.holder.app_label == "deliberation"}
+    assert mine == {"deliberation.Proposal": 1, "deliberation.Participation": 1}
+    assert all(f.model is not SecretBallot for f in found)

@@ -33,7 +33,8 @@ def test_each_role_lands_on_its_home(world, signed_in, who):
 @pytest.mark.django_db
 def test_resident_menu_is_only_the_resident_pages(world, signed_in):
     html = signed_in(world.users.resident).get("/r/").content.decode()
-    assert menu_of(html) == ["resident_new", "resident_cases", "resident_notices", "volunteer_home", "inbox"]
+    assert menu_of(html) == ["resident_new", "resident_cases", "resident_notices", "volunteer_home", "deliberation_home",
+                             "inbox"]
 
 
 @pytest.mark.django_db
