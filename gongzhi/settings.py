@@ -593,6 +593,21 @@ INSIGHTS_ROUTER_RETRAIN_DAYS = env_int("INSIGHTS_ROUTER_RETRAIN_DAYS", 7)
 if not 0 < INSIGHTS_ROUTER_MIN_CONFIDENCE <= 1 or INSIGHTS_ROUTER_MAX_EXAMPLES < 100 or INSIGHTS_ROUTER_RETRAIN_DAYS < 1:
     raise ImproperlyConfigured("INSIGHTS_ROUTER_MIN_CONFIDENCE must be 1–100, INSIGHTS_ROUTER_MAX_EXAMPLES at least "
                                "100 and INSIGHTS_ROUTER_RETRAIN_DAYS at least 1")
+# Hotspots: a cluster of cases in one place counts from INSIGHTS_HOTSPOT_MIN_CASES cases; at most
+# INSIGHTS_HOTSPOT_MAX_CASES cases of a period are clustered into at most INSIGHTS_HOTSPOT_MAX_TOPICS topics.
+INSIGHTS_HOTSPOT_MIN_CASES = env_int("INSIGHTS_HOTSPOT_MIN_CASES", 3)
+INSIGHTS_HOTSPOT_MAX_CASES = env_int("INSIGHTS_HOTSPOT_MAX_CASES", 5000)
+INSIGHTS_HOTSPOT_MAX_TOPICS = env_int("INSIGHTS_HOTSPOT_MAX_TOPICS", 30)
+# 未诉先办 alerts (gongzhi.insights.alerts): the thresholds of its four rules.
+INSIGHTS_SEASONAL_MIN_CASES = env_int("INSIGHTS_SEASONAL_MIN_CASES", 5)
+INSIGHTS_REPEAT_MIN_CASES = env_int("INSIGHTS_REPEAT_MIN_CASES", 3)
+INSIGHTS_REPEAT_DAYS = env_int("INSIGHTS_REPEAT_DAYS", 90)
+INSIGHTS_SPIKE_MIN_CASES = env_int("INSIGHTS_SPIKE_MIN_CASES", 5)
+INSIGHTS_SPIKE_WEEKS = env_int("INSIGHTS_SPIKE_WEEKS", 8)
+if min(INSIGHTS_HOTSPOT_MIN_CASES, INSIGHTS_HOTSPOT_MAX_CASES, INSIGHTS_HOTSPOT_MAX_TOPICS, INSIGHTS_SEASONAL_MIN_CASES,
+       INSIGHTS_REPEAT_MIN_CASES, INSIGHTS_REPEAT_DAYS, INSIGHTS_SPIKE_MIN_CASES, INSIGHTS_SPIKE_WEEKS) < 1:
+    raise ImproperlyConfigured("the INSIGHTS_HOTSPOT_*, INSIGHTS_SEASONAL_*, INSIGHTS_REPEAT_* and INSIGHTS_SPIKE_* "
+                               "settings must be positive")
 
 # --- Deliberation and votes (gongzhi.deliberation) ---------------------------
 # Co-signatures a micro-proposal needs to join the agenda queue.

@@ -162,6 +162,12 @@ for _role in (Role.COMMUNITY_STAFF, Role.ADMIN):
 for _role in (Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.LEADER, Role.ADMIN):
     CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"insights.view"})
 CAPABILITIES[Role.ADMIN] = CAPABILITIES[Role.ADMIN] | frozenset({"insights.train"})
+# insights.topic  choose the month's topic (每月一题) from a hotspot, and close it
+# insights.alerts take on, finish or dismiss 未诉先办 alerts of one's area or unit
+for _role in (Role.LEADER, Role.ADMIN):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"insights.topic"})
+for _role in (Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.DEPARTMENT, Role.ADMIN):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | frozenset({"insights.alerts", "insights.view"})
 
 # --- Deliberation and votes (议事协商), added by the deliberation app -------------------
 # deliberation.take_part  raise micro-proposals, co-sign, vote online, object to a publication, propose and

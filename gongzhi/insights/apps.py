@@ -21,3 +21,4 @@ class InsightsConfig(AppConfig):
 
         schedule.register("train_router", every=timedelta(days=settings.INSIGHTS_ROUTER_RETRAIN_DAYS),
                           path="gongzhi.insights.router.retrain_periodic")
+        schedule.register("raise_alerts", every=timedelta(days=1), path="gongzhi.insights.alerts.run_periodic")

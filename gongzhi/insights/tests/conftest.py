@@ -57,3 +57,24 @@ def pipe_case(world):
     return services.create_case(actor=world.users.resident, channel="web", category=Category.objects.get(code="0201"),
                                 title="楼下水管爆了", description="楼下水管爆了，到处是水。", lon=116.445, lat=39.905,
                                 at=MONDAY)
+
+
+@pytest.fixture
+def put_cases(tree):
+    """``put(n, grid, at, title=, description=, code=, address=, state=)``: n cases written at once."""
+    import itertools
+
+    counter = itertools.count()
+    categories = {c.code: c for c in Category.objects.all()}
+
+    def put(n, grid, at, *, title="路灯不亮", description="小区路灯晚上不亮", code="0102", address="",
+            state=CaseState.RECEIVED, texts=None):
+        grid = tree[grid] if isinstance(grid, str) else grid
+        texts = texts or [(title, description, code)] * n
+        rows = [Case(channel=Channel.WEB, category=categories[c], title=t, description=d, grid=grid,
+                     region_code=grid.code, state=state, address=address, number=f"P{next(counter):09d}",
+                     created_at=at)
+                for t, d, c in texts[:n]]
+        return Case.objects.bulk_create(rows)
+
+    return put

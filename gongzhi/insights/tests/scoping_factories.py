@@ -1,6 +1,8 @@
 """Rows of the intelligence app for accounts/tests/test_scoping_proof.py."""
 
-from gongzhi.insights.models import RouterModel
+import datetime as dt
+
+from gongzhi.insights.models import Alert, MonthlyTopic, RouterModel
 from gongzhi.insights.textmodel import TextModel
 
 
@@ -10,4 +12,15 @@ def router_model(n):
 
 
 CATALOGUES = {RouterModel: router_model}
-FACTORIES = {}
+
+
+def alert(place, n):
+    return Alert.objects.create(kind="spike", key=f"scoping:{place.code}:{n}", region_code=place.code,
+                                title=f"预警{n}", reason="测试")
+
+
+def topic(place, n):
+    return MonthlyTopic.objects.create(region=place, month=dt.date(2020, 1 + n % 12, 1), title=f"每月一题{n}")
+
+
+FACTORIES = {Alert: alert, MonthlyTopic: topic}
