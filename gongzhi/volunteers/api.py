@@ -229,9 +229,14 @@ def list_activities(request, state: str = "", q: str = ""):
 @router.post("/activities", response={201: VolActivityOut}, summary="Create an activity (a draft, or published)")
 def create_activity(request, payload: VolActivityIn):
     actor = _staff(request)
+    from gongzhi.party.models import Need, Project, ServicePost
+
     team = _get(selectors.teams_for(actor), payload.team_id) if payload.team_id else None
-    values = payload.dict(exclude={"team_id"})
-    activity = activities.create_activity(actor=actor, team=team, **values)
+    links = {name: _get(scope_queryset(model.objects.all(), actor), pk) if pk else None
+             for name, model, pk in (("need", Need, payload.need_id), ("project", Project, payload.project_id),
+                                     ("service_post", ServicePost, payload.service_post_id))}
+    values = payload.dict(exclude={"team_id", "need_id", "project_id", "service_post_id"})
+    activity = activities.create_activity(actor=actor, team=team, **values, **links)
     return Status(201, selectors.activity_for(actor, activity.pk))
 
 

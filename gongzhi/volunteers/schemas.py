@@ -160,6 +160,9 @@ class VolActivityOut(Schema):
     points: int
     state: str
     team_id: int | None
+    need_id: int | None = None
+    project_id: int | None = None
+    service_post_id: int | None = None
 
 
 class VolActivityIn(In):
@@ -174,6 +177,11 @@ class VolActivityIn(In):
     hours_cap_minutes: int | None = Field(None, ge=1, le=10080)
     points: int = Field(0, ge=0, le=10000)
     team_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    need_id: int | None = Field(None, description="the need of the party's needs list it serves", ge=1,
+                                le=2**63 - 1)
+    project_id: int | None = Field(None, description="the project of the party's projects list it serves", ge=1,
+                                   le=2**63 - 1)
+    service_post_id: int | None = Field(None, description="the 双报到 service post it fills", ge=1, le=2**63 - 1)
     publish: bool = False
 
 

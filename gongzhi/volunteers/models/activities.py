@@ -47,10 +47,14 @@ class Activity(InCommunity, models.Model):
     points = models.PositiveIntegerField(_("points for taking part"), default=0)
     state = models.CharField(_("state"), max_length=16, choices=ActivityState.choices, default=ActivityState.DRAFT,
                              db_index=True)
-    # The party's three lists (需求清单 / 项目清单) and service posts: the party app's rows, by id, until
-    # the link is a foreign key (the party app sits below this one in the import order).
-    need_ref = models.CharField(_("need served"), max_length=64, blank=True)
-    project_ref = models.CharField(_("project served"), max_length=64, blank=True)
+    # What the activity serves in the party's three lists (需求清单 / 项目清单) and which service post
+    # (服务岗位) of 双报到 it fills: optional links into the party app, below this one in the import order.
+    need = models.ForeignKey("party.Need", verbose_name=_("need served"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="volunteer_activities")
+    project = models.ForeignKey("party.Project", verbose_name=_("project served"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="volunteer_activities")
+    service_post = models.ForeignKey("party.ServicePost", verbose_name=_("service post"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="volunteer_activities")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

@@ -85,7 +85,8 @@ def _summary(activity: Activity) -> dict:
     return {"title": activity.title, "region": activity.region.code, "place": activity.place,
             "starts_at": activity.starts_at.isoformat(), "ends_at": activity.ends_at.isoformat(),
             "slots": activity.slots, "hours_cap_minutes": activity.hours_cap_minutes, "points": activity.points,
-            "team": activity.team_id, "state": activity.state}
+            "team": activity.team_id, "state": activity.state, "need": activity.need_id,
+            "project": activity.project_id, "service_post": activity.service_post_id}
 
 
 def create_activity(*, actor, region, title: str, place: str, starts_at, ends_at, slots, description: str = "",
@@ -118,8 +119,8 @@ def _links(actor, **links) -> dict:
     return values
 
 
-# Optional links to the party app's rows, filled in by the activity→party migration (none yet).
-LINKS: tuple[str, ...] = ()
+# Optional links to the party app's rows (a need, a project, a service post), each in the actor's area.
+LINKS: tuple[str, ...] = ("need", "project", "service_post")
 
 
 def change_activity(*, actor, activity: Activity, **values) -> Activity:

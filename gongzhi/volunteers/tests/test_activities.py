@@ -178,3 +178,26 @@ def test_finishing_marks_those_who_never_came_absent(world, activity):
     stayed_home.refresh_from_db()
     came.refresh_from_db()
     assert (stayed_home.state, came.state) == (SignUpState.ABSENT, SignUpState.CHECKED_IN)
+
+
+@pytest.mark.django_db
+def test_an_activity_serves_a_need_a_project_and_a_service_post_of_the_party_in_the_area(world):
+    from gongzhi.accounts.models import User
+    from gongzhi.party.models import Need, Project, ServicePost
+    from gongzhi.party.models.lists import ResourceKind
+
+    comm_a, comm_b = world.tree["comm_a"], world.tree["comm_b"]
+    need = Need.objects.create(region=comm_a, title="独居老人陪护", description="每周两次", kind=ResourceKind.VENUE)
+    project = Project.objects.create(region=comm_a, title="银龄关爱", owner=world.users.staff_a, plan="每周探访")
+    post = ServicePost.objects.create(community=comm_a, name="关爱帮扶岗")
+    made = activities.create_activity(
+        actor=world.users.staff_a, region=comm_a, title="陪护", place="3号楼", starts_at=START,
+        ends_at=START + dt.timedelta(hours=2), slots=3, need=need, project=project, service_post=post)
+    assert (made.need, made.project, made.service_post) == (need, project, post)
+    assert list(need.volunteer_activities.all()) == [made]
+    elsewhere = Need.objects.create(region=comm_b, title="外区需求", description="说明", kind=ResourceKind.VENUE)
+    with pytest.raises(PermissionDenied):
+        activities.create_activity(
+            actor=world.users.staff_a, region=comm_a, title="陪护", place="3号楼", starts_at=START,
+            ends_at=START + dt.timedelta(hours=2), slots=3, need=elsewhere)
+    assert User.objects.filter(pk=world.users.staff_a.pk).exists()

@@ -367,14 +367,26 @@ def _when(value: str):
     return parsed
 
 
+def _party_rows(user) -> dict:
+    """The party's needs, projects and service posts of the user's area an activity may serve."""
+    from gongzhi.core.scoping import scope_queryset
+    from gongzhi.party.models import Need, Project, ServicePost
+
+    return {"need": scope_queryset(Need.objects.order_by("-id"), user),
+            "project": scope_queryset(Project.objects.order_by("-id"), user),
+            "service_post": scope_queryset(ServicePost.objects.order_by("name"), user)}
+
+
 @page(sees_volunteers)
 def staff_activity_new(request):
     values = {}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in (
             "region", "title", "description", "place", "starts_at", "ends_at", "slots", "skills",
-            "hours_cap_minutes", "points", "team")}
+            "hours_cap_minutes", "points", "team", "need", "project", "service_post")}
         team = selectors.team_for(request.user, values["team"]) if values["team"] else None
+        links = {name: _party_rows(request.user)[name].filter(pk=values[name]).first() if values[name].isdigit()
+                 else None for name in ("need", "project", "service_post")}
 
         def act():
             made = activities.create_activity(
@@ -382,12 +394,13 @@ def staff_activity_new(request):
                 description=values["description"], place=values["place"], starts_at=_when(values["starts_at"]),
                 ends_at=_when(values["ends_at"]), slots=values["slots"] or 0, skills=values["skills"],
                 hours_cap_minutes=values["hours_cap_minutes"] or None, points=values["points"] or 0, team=team,
-                publish=request.POST.get("publish") == "1")
+                publish=request.POST.get("publish") == "1", **links)
             request.made = made
         if _run(request, act, texts.saved()):
             return redirect("volunteers_activity", activity_id=request.made.pk)
     return render(request, "volunteers/staff_activity_new.html", {
-        "values": values, "places": _places(request.user), "teams": selectors.teams_for(request.user)[:200]},
+        "values": values, "places": _places(request.user), "teams": selectors.teams_for(request.user)[:200],
+        **{f"{name}s": rows[:200] for name, rows in _party_rows(request.user).items()}},
         status=400 if request.method == "POST" else 200)
 
 
