@@ -109,3 +109,12 @@ def _mount():
 
 
 _mount()
+
+
+def _mount_mediation():
+    from gongzhi.mediation.api import router as mediation_router
+
+    api.add_router("/mediation/", mediation_router)
+
+
+_mount_mediation()

@@ -145,6 +145,15 @@ def may(dispute: Dispute, action: str, actor) -> bool:
     return True
 
 
+def check(dispute: Dispute, action: str, actor) -> None:
+    """Refuse early, before the caller validates its input: an action the state does not allow (409) or an
+    actor who may not do it (403). :func:`transition` checks both again under the row lock."""
+    rule = rule_for(NEW if dispute.pk is None else dispute.state, action)
+    if rule is None:
+        raise _not_allowed(dispute, action, dispute.state if dispute.pk else NEW)
+    authorise(dispute, rule, actor)
+
+
 def actor_label(actor) -> str:
     if actor is None:
         return "system"

@@ -348,6 +348,7 @@ def _end_case(dispute: Dispute, text: str, *, at) -> None:
 
 
 def add_party(*, actor, dispute: Dispute, data: dict, expected_version: int | None = None) -> Party:
+    machine.check(dispute, Action.ADD_PARTY, actor)
     errors: dict = {}
     party = _clean_party(actor, dict(data or {}), "", errors)
     _raise(errors)
@@ -411,6 +412,7 @@ def assign_dispute(*, actor, dispute: Dispute, committee, mediators, expected_ve
     A dispute already assigned may be given to another committee of the same tier (or other
     mediators) before mediation started; a higher tier is an escalation (:func:`escalate_dispute`).
     """
+    machine.check(dispute, Action.ASSIGN, actor)
     at = at or timezone.now()
     errors: dict = {}
     committee = _committee(errors, committee, dispute)
@@ -438,6 +440,7 @@ def assign_dispute(*, actor, dispute: Dispute, committee, mediators, expected_ve
 def escalate_dispute(*, actor, dispute: Dispute, committee, mediators, reason: str,
                      expected_version: int | None = None, at: dt.datetime | None = None) -> Dispute:
     """Hand the dispute to a committee of a higher tier, with the reason; its clock starts again."""
+    machine.check(dispute, Action.ESCALATE, actor)
     at = at or timezone.now()
     errors: dict = {}
     reason = _text(errors, "reason", reason, _("The reason"), 2000)
@@ -447,13 +450,14 @@ def escalate_dispute(*, actor, dispute: Dispute, committee, mediators, reason: s
         errors["committee"] = [_("Escalation goes to a committee of a higher tier than %(tier)s.")
                                % {"tier": dispute.committee.get_tier_display()}]
     _raise(errors)
-    from_tier = dispute.tier
+    from_tier, from_committee = dispute.tier, dispute.committee_id
 
     def escalate(current: Dispute) -> dict:
         for party in current.parties.all():  # consent is given to a committee: asked again at the new one
             party.consent, party.consent_at = None, None
             party.save(update_fields=["consent", "consent_at"])
-        return {"from_tier": from_tier, **_assignment(current, committee, chosen, at)}
+        return {"from_tier": from_tier, "from_committee": from_committee,
+                **_assignment(current, committee, chosen, at)}
 
     with transaction.atomic():
         dispute = machine.transition(dispute, Action.ESCALATE, actor=actor, change=escalate, reason=reason,
@@ -470,6 +474,7 @@ def escalate_dispute(*, actor, dispute: Dispute, committee, mediators, reason: s
 def record_consent(*, actor, dispute: Dispute, party, consents: bool, at: dt.datetime | None = None,
                    expected_version: int | None = None) -> Party:
     """Record whether a party agrees to mediation (voluntary and free: 人民调解法 第三条)."""
+    machine.check(dispute, Action.CONSENT, actor)
     at = at or timezone.now()
     party_id = getattr(party, "pk", party)
     if not Party.objects.filter(pk=party_id, dispute=dispute).exists():
@@ -488,6 +493,7 @@ def record_consent(*, actor, dispute: Dispute, party, consents: bool, at: dt.dat
 def record_session(*, actor, dispute: Dispute, held_at: dt.datetime, place: str, attendees: str, statements: str,
                    proposal: str = "", expected_version: int | None = None) -> MediationSession:
     """Record a session. Every applicant and respondent must have consented first."""
+    machine.check(dispute, Action.SESSION, actor)
     errors: dict = {}
     place = _text(errors, "place", place, _("The place"), 200, multiline=False)
     attendees = _text(errors, "attendees", attendees, _("The attendees"), 2000)
@@ -529,6 +535,7 @@ def record_agreement(*, actor, dispute: Dispute, form: str, facts: str, matters:
                      content: str, performance_manner: str, performance_due, effective_on=None,
                      expected_version: int | None = None, at: dt.datetime | None = None) -> Agreement:
     """Record the agreement (written, or oral for simple matters); the case, if any, gets it as its reply."""
+    machine.check(dispute, Action.AGREE, actor)
     at = at or timezone.now()
     errors: dict = {}
     form = _choice(errors, "form", form, AgreementForm, _("the form of the agreement"))
@@ -587,6 +594,7 @@ def record_failure(*, actor, dispute: Dispute, reason: str, routes_told, expecte
                    at: dt.datetime | None = None) -> Dispute:
     """End the mediation without agreement; the parties were told of the arbitration, administrative and court
     routes (人民调解法 第二十六条), which is recorded."""
+    machine.check(dispute, Action.FAIL, actor)
     at = at or timezone.now()
     errors: dict = {}
     reason = _text(errors, "reason", reason, _("The reason"), 2000)
@@ -612,6 +620,7 @@ def record_failure(*, actor, dispute: Dispute, reason: str, routes_told, expecte
 
 def withdraw_dispute(*, actor, dispute: Dispute, reason: str, expected_version: int | None = None,
                      at: dt.datetime | None = None) -> Dispute:
+    machine.check(dispute, Action.WITHDRAW, actor)
     at = at or timezone.now()
     errors: dict = {}
     reason = _text(errors, "reason", reason, _("The reason"), 2000)
@@ -665,6 +674,7 @@ def _warn(dispute: Dispute, *, signs: list[str], note: str, actor, at) -> EarlyW
 
 def raise_warning(*, actor, dispute: Dispute, signs, note: str = "", at: dt.datetime | None = None) -> EarlyWarning:
     """Flag the dispute as likely to escalate: the community and the local police station are told, recorded."""
+    machine.check(dispute, Action.WARN, actor)
     errors: dict = {}
     signs = list(dict.fromkeys(str(s) for s in (signs or ())))
     if not signs or any(s not in Sign.values for s in signs):
@@ -676,6 +686,7 @@ def raise_warning(*, actor, dispute: Dispute, signs, note: str = "", at: dt.date
 
 def mark_criminal(*, actor, dispute: Dispute, note: str, at: dt.datetime | None = None) -> Dispute:
     """Record that the dispute turned into a criminal case (民转刑): counted in the figures."""
+    machine.check(dispute, Action.CRIMINAL, actor)
     at = at or timezone.now()
     errors: dict = {}
     note = _text(errors, "note", note, _("What happened"), 2000)
@@ -697,6 +708,7 @@ def mark_criminal(*, actor, dispute: Dispute, note: str, at: dt.datetime | None 
 def apply_for_confirmation(*, actor, dispute: Dispute, court: str, applied_on,
                            joint: bool = True) -> JudicialConfirmation:
     """The parties' joint application for judicial confirmation, within 30 days of the agreement taking effect."""
+    machine.check(dispute, Action.APPLY_CONFIRMATION, actor)
     errors: dict = {}
     court = _text(errors, "court", court, _("The court"), 100, multiline=False)
     applied_on = _date(errors, "applied_on", applied_on, _("The date of application"))
@@ -730,6 +742,7 @@ def apply_for_confirmation(*, actor, dispute: Dispute, court: str, applied_on,
 
 def record_confirmation_result(*, actor, confirmation: JudicialConfirmation, status: str, decided_on,
                                note: str = "") -> JudicialConfirmation:
+    machine.check(confirmation.agreement.dispute, Action.CONFIRMATION_RESULT, actor)
     errors: dict = {}
     if status not in (ConfirmationStatus.CONFIRMED, ConfirmationStatus.REJECTED):
         errors["status"] = [_("Record whether the court confirmed the agreement.")]
@@ -758,6 +771,7 @@ def refer_from_court(*, actor, court: str, court_number: str, referred_on, **dis
 
 def report_to_court(*, actor, dispute: Dispute, reported_on) -> CourtReferral:
     """Record that the referral's result was reported back to the court (诉调对接)."""
+    machine.check(dispute, Action.REFERRAL_RESULT, actor)
     errors: dict = {}
     reported_on = _date(errors, "reported_on", reported_on, _("The date of the report"))
     referral = CourtReferral.objects.filter(dispute=dispute).first()
@@ -780,6 +794,7 @@ def report_to_court(*, actor, dispute: Dispute, reported_on) -> CourtReferral:
 
 def record_follow_up(*, actor, dispute: Dispute, result: str, checked_on, note: str = "") -> FollowUp:
     """Record whether the agreement was performed (performed / partly / not performed, with notes)."""
+    machine.check(dispute, Action.FOLLOW_UP, actor)
     errors: dict = {}
     if result not in (Performance.PERFORMED, Performance.PARTLY, Performance.NOT_PERFORMED):
         errors["result"] = [_("Record whether the agreement was performed, partly performed or not performed.")]

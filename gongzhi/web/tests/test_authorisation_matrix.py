@@ -297,7 +297,10 @@ def param_value(world: World, route: str, name: str, side: str, actor: str) -> s
     by_name = {"proposal_id": Proposal, "vote_id": Vote, "item_id": Item, "fund_id": Fund}
     if name in by_name:
         return str(rows[by_name[name]].pk)
-    by_name = {"kpi_set_id": KpiSet, "appeal_id": Appeal, "case_id": Case, "request_id": Case, "attachment_id": Attachment, "notice_id": Notice,
+    from gongzhi.mediation.models import Dispute, JudicialConfirmation, Party
+
+    by_name = {"dispute_id": Dispute, "party_id": Party, "confirmation_id": JudicialConfirmation,
+               "kpi_set_id": KpiSet, "appeal_id": Appeal, "case_id": Case, "request_id": Case, "attachment_id": Attachment, "notice_id": Notice,
                "person_id": Person, "dwelling_id": Dwelling, "household_id": Household, "patrol_id": Patrol}
     if name in by_name:
         return str(rows[by_name[name]].pk)
