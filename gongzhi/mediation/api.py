@@ -27,11 +27,11 @@ from .models import Agreement, Dispute, JudicialConfirmation
 router = Router(tags=["mediation"])
 
 
-class ErrorOut(Schema):
+class MediationErrorOut(Schema):
     detail: str
 
 
-class PartyIn(In):
+class MediationPartyIn(In):
     role: str = Field(..., description="applicant, respondent or third_party")
     kind: str = Field("person", description="person or organisation")
     person_id: int | None = Field(None, description="a person of the registry (then nothing else is needed)")
@@ -42,7 +42,7 @@ class PartyIn(In):
     address: str = ""
 
 
-class PartyOut(Schema):
+class MediationPartyOut(Schema):
     id: int
     role: str
     kind: str
@@ -54,7 +54,7 @@ class PartyOut(Schema):
     consent: bool | None
 
 
-class DisputeIn(In):
+class MediationDisputeIn(In):
     dispute_type: str = Field(..., description="code of a dispute type (GET /mediation/types)")
     title: str
     facts: str
@@ -68,16 +68,16 @@ class DisputeIn(In):
     source: str = "walk_in"
     case_id: int | None = Field(None, description="a case that becomes this dispute; it waits for the outcome")
     requested_mediator_id: int | None = None
-    parties: list[PartyIn] = Field(..., max_length=50)
+    parties: list[MediationPartyIn] = Field(..., max_length=50)
 
 
-class CourtReferralIn(DisputeIn):
+class MediationCourtReferralIn(MediationDisputeIn):
     court: str
     court_number: str
     referred_on: dt.date
 
 
-class DisputeOut(Schema):
+class MediationDisputeOut(Schema):
     id: int
     number: str
     dispute_type: str
@@ -97,7 +97,7 @@ class DisputeOut(Schema):
     version: int
 
 
-class DisputeDetailOut(DisputeOut):
+class MediationDisputeDetailOut(MediationDisputeOut):
     facts: str
     claims: str
     amount: Decimal | None
@@ -106,30 +106,30 @@ class DisputeDetailOut(DisputeOut):
     outcome_note: str
     routes_told: list[str]
     mediator_ids: list[int]
-    parties: list[PartyOut]
+    parties: list[MediationPartyOut]
     agreement_number: str | None
     court_referral: dict | None
 
 
-class Versioned(In):
+class MediationVersioned(In):
     version: int | None = Field(None, description="the version you saw; a newer one answers 409")
 
 
-class AssignIn(Versioned):
+class MediationAssignIn(MediationVersioned):
     committee_id: int
     mediator_ids: list[int] = Field(..., max_length=20)
 
 
-class EscalateIn(AssignIn):
+class MediationEscalateIn(MediationAssignIn):
     reason: str
 
 
-class ConsentIn(Versioned):
+class MediationConsentIn(MediationVersioned):
     party_id: int
     consents: bool
 
 
-class SessionIn(Versioned):
+class MediationSessionIn(MediationVersioned):
     held_at: dt.datetime
     place: str
     attendees: str
@@ -137,7 +137,7 @@ class SessionIn(Versioned):
     proposal: str = ""
 
 
-class AgreementIn(Versioned):
+class MediationAgreementIn(MediationVersioned):
     form: str = Field(..., description="written or oral")
     facts: str
     matters: str
@@ -148,7 +148,7 @@ class AgreementIn(Versioned):
     effective_on: dt.date | None = None
 
 
-class AgreementOut(Schema):
+class MediationAgreementOut(Schema):
     number: str
     form: str
     performance_due: dt.date
@@ -157,43 +157,43 @@ class AgreementOut(Schema):
     performance: str
 
 
-class FailureIn(Versioned):
+class MediationFailureIn(MediationVersioned):
     reason: str
     routes_told: list[str] = Field(..., max_length=3)
 
 
-class ReasonIn(Versioned):
+class MediationReasonIn(MediationVersioned):
     reason: str
 
 
-class WarningIn(In):
+class MediationWarningIn(In):
     signs: list[str] = Field(..., max_length=10)
     note: str = ""
 
 
-class WarningOut(Schema):
+class MediationWarningOut(Schema):
     id: int
     signs: list[str]
     told: list[dict]
 
 
-class NoteIn(In):
+class MediationNoteIn(In):
     note: str
 
 
-class ConfirmationIn(In):
+class MediationConfirmationIn(In):
     court: str
     applied_on: dt.date
     joint: bool = True
 
 
-class ConfirmationResultIn(In):
+class MediationConfirmationResultIn(In):
     status: str = Field(..., description="confirmed or rejected")
     decided_on: dt.date
     note: str = ""
 
 
-class ConfirmationOut(Schema):
+class MediationConfirmationOut(Schema):
     id: int
     court: str
     applied_on: dt.date
@@ -201,11 +201,11 @@ class ConfirmationOut(Schema):
     decided_on: dt.date | None
 
 
-class CourtReportIn(In):
+class MediationCourtReportIn(In):
     reported_on: dt.date
 
 
-class ReferralOut(Schema):
+class MediationReferralOut(Schema):
     court: str
     court_number: str
     referred_on: dt.date
@@ -213,24 +213,24 @@ class ReferralOut(Schema):
     reported_on: dt.date | None
 
 
-class FollowUpIn(In):
+class MediationFollowUpIn(In):
     result: str = Field(..., description="performed, partly or not_performed")
     checked_on: dt.date
     note: str = ""
 
 
-class RevealIn(In):
+class MediationRevealIn(In):
     reason: str
 
 
-class RevealOut(Schema):
+class MediationRevealOut(Schema):
     name: str
     id_number: str
     phone: str
     address: str
 
 
-class ScreeningIn(In):
+class MediationScreeningIn(In):
     region: str = Field(..., description="code of a grid or community")
     period: dt.date = Field(..., description="any day of the period")
     is_zero: bool = Field(False, description="零报告: nothing found")
@@ -238,7 +238,7 @@ class ScreeningIn(In):
     found_count: int = Field(0, ge=0, le=100000)
 
 
-class ScreeningOut(Schema):
+class MediationScreeningOut(Schema):
     id: int
     region_code: str
     region_name: str
@@ -248,18 +248,18 @@ class ScreeningOut(Schema):
     findings: str
 
 
-class RegionOut(Schema):
+class MediationRegionOut(Schema):
     code: str
     name: str
     level: str
 
 
-class TypeOut(Schema):
+class MediationTypeOut(Schema):
     code: str
     name: str
 
 
-class CommitteeOut(Schema):
+class MediationCommitteeOut(Schema):
     id: int
     name: str
     tier: str
@@ -267,7 +267,7 @@ class CommitteeOut(Schema):
     region_code: str
 
 
-class RowOut(Schema):
+class MediationRowOut(Schema):
     key: str
     label: str
     ended: int
@@ -278,7 +278,7 @@ class RowOut(Schema):
     success_rate: float | None
 
 
-class FiguresOut(Schema):
+class MediationFiguresOut(Schema):
     start: dt.date
     end: dt.date
     registered: int
@@ -292,13 +292,13 @@ class FiguresOut(Schema):
     followed_up: int
     performed: int
     performance_rate: float | None
-    by_type: list[RowOut]
-    by_tier: list[RowOut]
-    by_committee: list[RowOut]
-    by_mediator: list[RowOut]
+    by_type: list[MediationRowOut]
+    by_tier: list[MediationRowOut]
+    by_committee: list[MediationRowOut]
+    by_mediator: list[MediationRowOut]
 
 
-class PeriodIn(In):
+class MediationPeriodIn(In):
     start: dt.date
     end: dt.date
 
@@ -345,7 +345,7 @@ def referral_out(referral) -> dict:
             "result": referral.result, "reported_on": referral.reported_on}
 
 
-def _register_values(request, payload: DisputeIn) -> dict:
+def _register_values(request, payload: MediationDisputeIn) -> dict:
     case = None
     if payload.case_id is not None:
         from gongzhi.cases.selectors import case_for
@@ -362,12 +362,12 @@ def _register_values(request, payload: DisputeIn) -> dict:
 
 # --- catalogues -----------------------------------------------------------------------------
 
-@router.get("/types", response=list[TypeOut], summary="The dispute types")
+@router.get("/types", response=list[MediationTypeOut], summary="The dispute types")
 def list_types(request):
     return [{"code": t.code, "name": t.label} for t in selectors.dispute_types()]
 
 
-@router.get("/committees", response=list[CommitteeOut], summary="The mediation committees of your area")
+@router.get("/committees", response=list[MediationCommitteeOut], summary="The mediation committees of your area")
 def list_committees(request):
     return [{"id": c.pk, "name": c.unit.name, "tier": c.tier, "trade": c.trade, "region_code": c.region_code}
             for c in selectors.committees(actor_of(request))]
@@ -375,7 +375,7 @@ def list_committees(request):
 
 # --- disputes -------------------------------------------------------------------------------
 
-@router.get("/disputes", response=list[DisputeOut], summary="Disputes of your area, newest first")
+@router.get("/disputes", response=list[MediationDisputeOut], summary="Disputes of your area, newest first")
 @paginate(Pages, page_size=50)
 def list_disputes(request, q: str = "", state: str = "", dispute_type: str = "", risk_level: str = "",
                   mine: bool = False):
@@ -385,16 +385,16 @@ def list_disputes(request, q: str = "", state: str = "", dispute_type: str = "",
     return [dispute_out(d) for d in queryset]
 
 
-@router.post("/disputes", response={201: DisputeDetailOut, 404: ErrorOut},
+@router.post("/disputes", response={201: MediationDisputeDetailOut, 404: MediationErrorOut},
              summary="Register a dispute (from a case: the case waits for its outcome)")
-def register_dispute(request, payload: DisputeIn):
+def register_dispute(request, payload: MediationDisputeIn):
     dispute = services.register_dispute(actor=actor_of(request), **_register_values(request, payload))
     return Status(201, detail_out(dispute))
 
 
-@router.post("/court-referrals", response={201: DisputeDetailOut, 404: ErrorOut},
+@router.post("/court-referrals", response={201: MediationDisputeDetailOut, 404: MediationErrorOut},
              summary="A court's referral for pre-litigation mediation (诉调对接): registers the dispute")
-def refer_from_court(request, payload: CourtReferralIn):
+def refer_from_court(request, payload: MediationCourtReferralIn):
     values = _register_values(request, payload)
     values.pop("source")
     dispute = services.refer_from_court(actor=actor_of(request), court=payload.court,
@@ -402,47 +402,47 @@ def refer_from_court(request, payload: CourtReferralIn):
     return Status(201, detail_out(dispute))
 
 
-@router.get("/disputes/{dispute_id}", response={200: DisputeDetailOut, 404: ErrorOut}, summary="One dispute")
+@router.get("/disputes/{dispute_id}", response={200: MediationDisputeDetailOut, 404: MediationErrorOut}, summary="One dispute")
 def get_dispute(request, dispute_id: int):
     return detail_out(_dispute(request, dispute_id))
 
 
-@router.post("/disputes/{dispute_id}/parties", response={201: PartyOut, 404: ErrorOut}, summary="Add a party")
-def add_party(request, dispute_id: int, payload: PartyIn):
+@router.post("/disputes/{dispute_id}/parties", response={201: MediationPartyOut, 404: MediationErrorOut}, summary="Add a party")
+def add_party(request, dispute_id: int, payload: MediationPartyIn):
     party = services.add_party(actor=actor_of(request), dispute=_dispute(request, dispute_id), data=payload.dict())
     return Status(201, party_out(party))
 
 
-@router.post("/disputes/{dispute_id}/assign", response={200: DisputeDetailOut, 404: ErrorOut},
+@router.post("/disputes/{dispute_id}/assign", response={200: MediationDisputeDetailOut, 404: MediationErrorOut},
              summary="Assign to a committee covering the place and mediators of it")
-def assign(request, dispute_id: int, payload: AssignIn):
+def assign(request, dispute_id: int, payload: MediationAssignIn):
     dispute = services.assign_dispute(actor=actor_of(request), dispute=_dispute(request, dispute_id),
                                       committee=payload.committee_id, mediators=payload.mediator_ids,
                                       expected_version=payload.version)
     return detail_out(dispute)
 
 
-@router.post("/disputes/{dispute_id}/escalate", response={200: DisputeDetailOut, 404: ErrorOut},
+@router.post("/disputes/{dispute_id}/escalate", response={200: MediationDisputeDetailOut, 404: MediationErrorOut},
              summary="Escalate to a committee of a higher tier, with the reason")
-def escalate(request, dispute_id: int, payload: EscalateIn):
+def escalate(request, dispute_id: int, payload: MediationEscalateIn):
     dispute = services.escalate_dispute(actor=actor_of(request), dispute=_dispute(request, dispute_id),
                                         committee=payload.committee_id, mediators=payload.mediator_ids,
                                         reason=payload.reason, expected_version=payload.version)
     return detail_out(dispute)
 
 
-@router.post("/disputes/{dispute_id}/consent", response={200: PartyOut, 404: ErrorOut},
+@router.post("/disputes/{dispute_id}/consent", response={200: MediationPartyOut, 404: MediationErrorOut},
              summary="Record whether a party agrees to mediation")
-def consent(request, dispute_id: int, payload: ConsentIn):
+def consent(request, dispute_id: int, payload: MediationConsentIn):
     party = services.record_consent(actor=actor_of(request), dispute=_dispute(request, dispute_id),
                                     party=payload.party_id, consents=payload.consents,
                                     expected_version=payload.version)
     return party_out(party)
 
 
-@router.post("/disputes/{dispute_id}/sessions", response={201: dict, 404: ErrorOut},
+@router.post("/disputes/{dispute_id}/sessions", response={201: dict, 404: MediationErrorOut},
              summary="Record a mediation session (every applicant and respondent must have consented)")
-def session(request, dispute_id: int, payload: SessionIn):
+def session(request, dispute_id: int, payload: MediationSessionIn):
     row = services.record_session(actor=actor_of(request), dispute=_dispute(request, dispute_id),
                                   held_at=payload.held_at, place=payload.place, attendees=payload.attendees,
                                   statements=payload.statements, proposal=payload.proposal,
@@ -450,9 +450,9 @@ def session(request, dispute_id: int, payload: SessionIn):
     return Status(201, {"id": row.pk, "held_at": row.held_at.isoformat()})
 
 
-@router.post("/disputes/{dispute_id}/agreement", response={201: AgreementOut, 404: ErrorOut},
+@router.post("/disputes/{dispute_id}/agreement", response={201: MediationAgreementOut, 404: MediationErrorOut},
              summary="Record the agreement (written or oral); a linked case gets it as its reply")
-def agreement(request, dispute_id: int, payload: AgreementIn):
+def agreement(request, dispute_id: int, payload: MediationAgreementIn):
     row = services.record_agreement(
         actor=actor_of(request), dispute=_dispute(request, dispute_id), form=payload.form, facts=payload.facts,
         matters=payload.matters, responsibilities=payload.responsibilities, content=payload.content,
@@ -461,10 +461,10 @@ def agreement(request, dispute_id: int, payload: AgreementIn):
     return Status(201, row)
 
 
-@router.post("/disputes/{dispute_id}/agreement.pdf", response={200: None, 404: ErrorOut, 429: ErrorOut},
+@router.post("/disputes/{dispute_id}/agreement.pdf", response={200: None, 404: MediationErrorOut, 429: MediationErrorOut},
              summary="The written agreement as a PDF, a copy per party and one for the file (a reveal: reason, "
                      "audited)")
-def agreement_pdf(request, dispute_id: int, payload: RevealIn):
+def agreement_pdf(request, dispute_id: int, payload: MediationRevealIn):
     dispute = _dispute(request, dispute_id)
     row = Agreement.objects.filter(dispute=dispute).first()
     if row is None:
@@ -476,26 +476,26 @@ def agreement_pdf(request, dispute_id: int, payload: RevealIn):
     return response
 
 
-@router.post("/disputes/{dispute_id}/failure", response={200: DisputeDetailOut, 404: ErrorOut},
+@router.post("/disputes/{dispute_id}/failure", response={200: MediationDisputeDetailOut, 404: MediationErrorOut},
              summary="End the mediation without agreement, with the routes the parties were told of")
-def failure(request, dispute_id: int, payload: FailureIn):
+def failure(request, dispute_id: int, payload: MediationFailureIn):
     dispute = services.record_failure(actor=actor_of(request), dispute=_dispute(request, dispute_id),
                                       reason=payload.reason, routes_told=payload.routes_told,
                                       expected_version=payload.version)
     return detail_out(dispute)
 
 
-@router.post("/disputes/{dispute_id}/withdrawal", response={200: DisputeDetailOut, 404: ErrorOut},
+@router.post("/disputes/{dispute_id}/withdrawal", response={200: MediationDisputeDetailOut, 404: MediationErrorOut},
              summary="Record the withdrawal")
-def withdrawal(request, dispute_id: int, payload: ReasonIn):
+def withdrawal(request, dispute_id: int, payload: MediationReasonIn):
     dispute = services.withdraw_dispute(actor=actor_of(request), dispute=_dispute(request, dispute_id),
                                         reason=payload.reason, expected_version=payload.version)
     return detail_out(dispute)
 
 
-@router.post("/disputes/{dispute_id}/warnings", response={201: WarningOut, 404: ErrorOut},
+@router.post("/disputes/{dispute_id}/warnings", response={201: MediationWarningOut, 404: MediationErrorOut},
              summary="Raise an early warning: the community and the police station are told")
-def warning(request, dispute_id: int, payload: WarningIn):
+def warning(request, dispute_id: int, payload: MediationWarningIn):
     row = services.raise_warning(actor=actor_of(request), dispute=_dispute(request, dispute_id), signs=payload.signs,
                                  note=payload.note)
     return Status(201, {"id": row.pk, "signs": row.signs,
@@ -503,24 +503,24 @@ def warning(request, dispute_id: int, payload: WarningIn):
                                   "at": n.told_at.isoformat()} for n in row.notices.select_related("unit")]})
 
 
-@router.post("/disputes/{dispute_id}/criminal", response={200: DisputeDetailOut, 404: ErrorOut},
+@router.post("/disputes/{dispute_id}/criminal", response={200: MediationDisputeDetailOut, 404: MediationErrorOut},
              summary="Record that the dispute turned into a criminal case (民转刑)")
-def criminal(request, dispute_id: int, payload: NoteIn):
+def criminal(request, dispute_id: int, payload: MediationNoteIn):
     return detail_out(services.mark_criminal(actor=actor_of(request), dispute=_dispute(request, dispute_id),
                                              note=payload.note))
 
 
-@router.post("/disputes/{dispute_id}/confirmations", response={201: ConfirmationOut, 404: ErrorOut},
+@router.post("/disputes/{dispute_id}/confirmations", response={201: MediationConfirmationOut, 404: MediationErrorOut},
              summary="The parties' joint application for judicial confirmation (within 30 days)")
-def confirmation(request, dispute_id: int, payload: ConfirmationIn):
+def confirmation(request, dispute_id: int, payload: MediationConfirmationIn):
     row = services.apply_for_confirmation(actor=actor_of(request), dispute=_dispute(request, dispute_id),
                                           court=payload.court, applied_on=payload.applied_on, joint=payload.joint)
     return Status(201, row)
 
 
 @router.post("/disputes/{dispute_id}/confirmations/{confirmation_id}/result",
-             response={200: ConfirmationOut, 404: ErrorOut}, summary="The court's decision on confirmation")
-def confirmation_result(request, dispute_id: int, confirmation_id: int, payload: ConfirmationResultIn):
+             response={200: MediationConfirmationOut, 404: MediationErrorOut}, summary="The court's decision on confirmation")
+def confirmation_result(request, dispute_id: int, confirmation_id: int, payload: MediationConfirmationResultIn):
     dispute = _dispute(request, dispute_id)
     row = JudicialConfirmation.objects.filter(pk=confirmation_id, agreement__dispute=dispute).first()
     if row is None:
@@ -529,7 +529,7 @@ def confirmation_result(request, dispute_id: int, confirmation_id: int, payload:
                                                decided_on=payload.decided_on, note=payload.note)
 
 
-@router.get("/court-referrals", response=list[ReferralOut], summary="Court referrals of your area and their results")
+@router.get("/court-referrals", response=list[MediationReferralOut], summary="Court referrals of your area and their results")
 @paginate(Pages, page_size=50)
 def list_referrals(request):
     from .models import CourtReferral
@@ -539,25 +539,25 @@ def list_referrals(request):
     return [referral_out(r) for r in rows]
 
 
-@router.post("/disputes/{dispute_id}/court-report", response={200: ReferralOut, 404: ErrorOut},
+@router.post("/disputes/{dispute_id}/court-report", response={200: MediationReferralOut, 404: MediationErrorOut},
              summary="Record that the result was reported back to the referring court")
-def court_report(request, dispute_id: int, payload: CourtReportIn):
+def court_report(request, dispute_id: int, payload: MediationCourtReportIn):
     row = services.report_to_court(actor=actor_of(request), dispute=_dispute(request, dispute_id),
                                    reported_on=payload.reported_on)
     return referral_out(row)
 
 
-@router.post("/disputes/{dispute_id}/follow-ups", response={201: dict, 404: ErrorOut},
+@router.post("/disputes/{dispute_id}/follow-ups", response={201: dict, 404: MediationErrorOut},
              summary="Record the follow-up of the agreement's performance")
-def follow_up(request, dispute_id: int, payload: FollowUpIn):
+def follow_up(request, dispute_id: int, payload: MediationFollowUpIn):
     row = services.record_follow_up(actor=actor_of(request), dispute=_dispute(request, dispute_id),
                                     result=payload.result, checked_on=payload.checked_on, note=payload.note)
     return Status(201, {"id": row.pk, "result": row.result, "checked_on": row.checked_on.isoformat()})
 
 
-@router.post("/parties/{party_id}/reveal", response={200: RevealOut, 404: ErrorOut, 429: ErrorOut},
+@router.post("/parties/{party_id}/reveal", response={200: MediationRevealOut, 404: MediationErrorOut, 429: MediationErrorOut},
              summary="A party's name, ID number, phone and address in clear (needs a reason; audited)")
-def reveal(request, party_id: int, payload: RevealIn):
+def reveal(request, party_id: int, payload: MediationRevealIn):
     party = selectors.party_for(actor_of(request), party_id)
     if party is None:
         raise HttpError(404, _("There is no such party in your area."))
@@ -566,7 +566,7 @@ def reveal(request, party_id: int, payload: RevealIn):
 
 # --- screening ------------------------------------------------------------------------------
 
-@router.get("/screening-reports", response=list[ScreeningOut], summary="Screening reports of your area")
+@router.get("/screening-reports", response=list[MediationScreeningOut], summary="Screening reports of your area")
 @paginate(Pages, page_size=50)
 def list_screening(request, period: dt.date | None = None):
     return [screening_out(r) for r in selectors.screening_reports(actor_of(request), period=period)]
@@ -578,16 +578,16 @@ def screening_out(report) -> dict:
             "findings": report.findings}
 
 
-@router.post("/screening-reports", response={201: ScreeningOut, 404: ErrorOut},
+@router.post("/screening-reports", response={201: MediationScreeningOut, 404: MediationErrorOut},
              summary="File (or correct) a screening report; is_zero for a nothing-found report (零报告)")
-def file_screening(request, payload: ScreeningIn):
+def file_screening(request, payload: MediationScreeningIn):
     report = services.file_screening_report(actor=actor_of(request), region=payload.region, period=payload.period,
                                             is_zero=payload.is_zero, findings=payload.findings,
                                             found_count=payload.found_count)
     return Status(201, screening_out(report))
 
 
-@router.get("/screening-reports/missing", response=list[RegionOut],
+@router.get("/screening-reports/missing", response=list[MediationRegionOut],
             summary="Grids and communities of your area that have not filed for the period holding the day")
 def missing_screening(request, period: dt.date):
     return [{"code": r.code, "name": r.name, "level": r.level} for r in selectors.missing_reports(actor_of(request),
@@ -601,9 +601,9 @@ def _rows(rows) -> list[dict]:
              "withdrawn": r.withdrawn, "escalations": r.escalations, "success_rate": r.success_rate} for r in rows]
 
 
-@router.get("/figures", response=FiguresOut, summary="Disputes by type, tier and outcome; success and performance "
+@router.get("/figures", response=MediationFiguresOut, summary="Disputes by type, tier and outcome; success and performance "
                                                      "rates; escalations; 民转刑 (from the events)")
-def figures(request, period: Query[PeriodIn]):
+def figures(request, period: Query[MediationPeriodIn]):
     f = metrics.figures(actor_of(request), period.start, period.end)
     return {"start": f.start, "end": f.end, "registered": f.registered, "ended": f.total.ended,
             "agreed": f.total.agreed, "failed": f.total.failed, "withdrawn": f.total.withdrawn,
@@ -614,6 +614,6 @@ def figures(request, period: Query[PeriodIn]):
 
 
 @router.get("/figures.xlsx", response={200: None}, summary="The figures as a workbook")
-def figures_xlsx(request, period: Query[PeriodIn]):
+def figures_xlsx(request, period: Query[MediationPeriodIn]):
     f = metrics.figures(actor_of(request), period.start, period.end)
     return exports.attachment(metrics.xlsx(f), f"mediation-{f.start.isoformat()}-{f.end.isoformat()}.xlsx")
