@@ -217,6 +217,8 @@ for _item in env_list("SESSION_IDLE_TIMEOUTS", []):
     SESSION_IDLE_TIMEOUTS[_role_name.strip()] = int(_seconds)
 # A password reset link an administrator issues works once, for this many seconds.
 PASSWORD_RESET_LINK_TTL = env_int("PASSWORD_RESET_LINK_TTL", 24 * 3600)
+# A data-subject request (PIPL) is answered within this many working days of its receipt.
+PRIVACY_REQUEST_WORKING_DAYS = env_int("PRIVACY_REQUEST_WORKING_DAYS", 15)
 # Residents' sign-in by mobile number and one-time SMS code (gongzhi.accounts.phone_signin):
 # how long a code lasts, how many digits it has, how many wrong guesses spend it, and the
 # limits per number (one code per interval, so many a day) and per client address (an hour).

@@ -235,3 +235,7 @@ for _role, _caps in _PARTY_CAPABILITIES.items():
 # --- Events from other systems, added by the assessment app --------------------------------
 # events.configure  register the systems (video platforms, sensors, departments' systems) whose events become cases
 CAPABILITIES[Role.ADMIN] = CAPABILITIES[Role.ADMIN] | frozenset({"events.configure"})
+
+# --- Personal-data rights (PIPL), added by the privacy app ---------------------
+# privacy.manage  register data-subject requests, read what every app holds of the subject, answer them
+CAPABILITIES[Role.ADMIN] = CAPABILITIES[Role.ADMIN] | frozenset({"privacy.manage"})

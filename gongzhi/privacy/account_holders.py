@@ -25,3 +25,19 @@ holders.register(
     },
     find=find_accounts,
 )
+
+
+def find_requests(subject: holders.Subject):
+    from .models import SubjectRequest
+
+    return [SubjectRequest.objects.filter(subject.match(id_number="subject_id_number_index",
+                                                        phone="subject_phone_index", user="subject_user_id"))]
+
+
+holders.register(
+    "privacy",
+    title=_("Requests about one's personal data"),
+    models={"privacy.SubjectRequest": ("kind", "subject_name", "subject_id_number", "subject_phone", "details",
+                                        "received_at", "state", "answer")},
+    find=find_requests,
+)

@@ -1,0 +1,66 @@
+"""Data-subject requests under PIPL (个人信息主体请求): access and copy, correction, deletion.
+
+A request names its subject by the identifiers the resident gave (name, ID
+number, phone number: personal data, so encrypted like everywhere else), has
+an owner who answers it, and a deadline on the working-day calendar
+(``PRIVACY_REQUEST_WORKING_DAYS``, 15 by default). Its answer is audited.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core import crypto
+from gongzhi.core.crypto import EncryptedTextField
+
+
+class RequestKind(models.TextChoices):
+    ACCESS = "access", _("What is held (access and copy)")
+    CORRECTION = "correction", _("Correction")
+    DELETION = "deletion", _("Deletion")
+
+
+class RequestState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+    REFUSED = "refused", _("Refused")
+
+
+class SubjectRequest(models.Model):
+    kind = models.CharField(_("kind"), max_length=16, choices=RequestKind.choices)
+    state = models.CharField(_("state"), max_length=16, choices=RequestState.choices, default=RequestState.OPEN)
+    subject_name = models.CharField(_("name of the person"), max_length=50, blank=True)
+    subject_id_number = EncryptedTextField(_("ID number"), kind="id_number")
+    subject_id_number_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    subject_phone = EncryptedTextField(_("phone"), kind="phone")
+    subject_phone_index = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    subject_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("account of the person"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    details = models.TextField(_("what the person asks"), blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    due_on = models.DateField(_("answer due on"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
+                              related_name="+")
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("data-subject request")
+        verbose_name_plural = _("data-subject requests")
+        ordering = ["due_on", "id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_kind_display()}"
+
+    def refresh_derived(self) -> None:
+        self.subject_id_number_index = crypto.blind_index("id_number", self.subject_id_number)
+        self.subject_phone_index = crypto.blind_index("phone", self.subject_phone)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.state == RequestState.OPEN and timezone.localdate() > self.due_on
