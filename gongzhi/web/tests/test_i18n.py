@@ -80,3 +80,25 @@ def test_catalogue_is_up_to_date_with_the_source(tmp_path):
         assert not new, f"strings not in {path} (run makemessages and translate): {new}"
         untranslated = [k[1] for k, (msgstr, fuzzy) in fresh.items() if not msgstr or fuzzy]
         assert not untranslated, f"strings without a zh-Hans translation in {path}: {untranslated}"
+
+
+# Django msgids we translate differently on purpose, and why that harms no Django message.
+MEANT_OTHERWISE = {
+    "Text": "the body of a notice (正文); Django uses 'Text' only as the TextField description in admindocs",
+}
+
+
+def test_no_catalogue_retranslates_djangos_own_messages():
+    """Our catalogues come before Django's: a msgid of Django's translated differently here would
+    change that message on every form of the product (it did: "This field is required.")."""
+    import django
+
+    django_po = Path(django.__file__).parent / "conf" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    djangos = {key: msgstr for key, (msgstr, _fuzzy) in parse_po(django_po).items() if msgstr}
+    clashes = [
+        f"{path}: {key[1]!r} is {msgstr!r} here, {djangos[key]!r} in Django"
+        for path, entries in catalogues(ROOT / "gongzhi").items()
+        for key, (msgstr, _fuzzy) in entries.items()
+        if key in djangos and msgstr != djangos[key] and key[1] not in MEANT_OTHERWISE
+    ]
+    assert not clashes, "\n".join(clashes)
