@@ -336,6 +336,7 @@ def _resolve(schema, components):
 def hints(world) -> dict:
     """Values for fields of these names, so that a request reaches the checks (rows inside the area)."""
     from gongzhi.registry.models import Building, CareTag, Dwelling, Household, Person
+    from gongzhi.volunteers.models import Volunteer
 
     inside = world.inside
     return {
@@ -346,6 +347,9 @@ def hints(world) -> dict:
         "category": "0201", "lon": 116.445, "lat": 39.905, "month": "2025-09", "days": 3,
         "reason": "核实后确认需要处理", "satisfaction": "satisfied", "solved": True,
         "parent": inside["parent"].pk,
+        # Ids in bodies name rows of the world: a schema's default of 1 names whatever row has id 1,
+        # which is a different one (or none) on PostgreSQL, whose sequences are not reset.
+        "case_id": inside[Case].pk, "volunteer_id": inside[Volunteer].pk,
     }
 
 
