@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import crypto
 from gongzhi.core.crypto import EncryptedTextField
+from gongzhi.core.scoping import ScopeSpec
 
 
 class RequestKind(models.TextChoices):
@@ -28,6 +29,10 @@ class RequestState(models.TextChoices):
 
 
 class SubjectRequest(models.Model):
+    # Seen by its owner, who answers it, and by unrestricted administrators; by nobody for their area:
+    # the person asking may live anywhere, and the identifiers in it are nobody else's business.
+    scoping = ScopeSpec(owner="owner_id")
+
     kind = models.CharField(_("kind"), max_length=16, choices=RequestKind.choices)
     state = models.CharField(_("state"), max_length=16, choices=RequestState.choices, default=RequestState.OPEN)
     subject_name = models.CharField(_("name of the person"), max_length=50, blank=True)
