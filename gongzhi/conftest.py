@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.core.cache import caches
 from django.utils import translation
 
 from gongzhi.accounts.models import Unit, UnitKind, User
@@ -31,6 +32,15 @@ def fresh_snapshots():
     """Configuration kept in the process (gongzhi.core.snapshots) is read again in every test: the
     rows a previous test saw were rolled back without a signal."""
     snapshots.invalidate_all()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache. Rows of a previous test were rolled back, so their ids come
+    again; a page cached under the same user id, period, minute and latest event id (the dashboard's key)
+    would be answered from the other test's figures."""
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ class CasesConfig(AppConfig):
 
         schedule.register("sweep_deadlines", every=timedelta(minutes=5), path="gongzhi.cases.sweep.sweep_deadlines")
         schedule.register("sweep_steps", every=timedelta(minutes=5), path="gongzhi.cases.sweep.sweep_steps_and_cards")
-        schedule.register("rollup", every=timedelta(minutes=10), path="gongzhi.cases.rollup.run_periodic")
+        schedule.register("rollup", every=timedelta(minutes=5), path="gongzhi.cases.rollup.run_periodic")
         schedule.register("analytics_export", every=timedelta(days=1), path="gongzhi.cases.analytics.run_periodic")
         # Indexes cases written around the services (a bulk load); the services index their own writes.
         schedule.register("search_index", every=timedelta(minutes=5), path="gongzhi.cases.search.index.run_periodic")

@@ -375,13 +375,38 @@ def unlisted_place(parent: Region | None) -> str:
     return _("A place in %(region)s not in the region list") % {"region": parent.name}
 
 
+def by_category(actor, period: Period, *, region: str | None = None, now: datetime | None = None,
+                rows: list[dict] | None = None) -> Report:
+    """The rates per top-level category over everything the actor may see (under ``region``).
+
+    A case counts for the top-level category it is filed under, whatever
+    unit handled it; the rows come from the rollup's category dimension like
+    the rows by unit and by region. ``rows`` are the :func:`counts` of
+    ``period`` when the caller already has them.
+    """
+    require(actor, CAPABILITY)
+    keep = _whole_area(actor, region)
+    top = top_categories()
+    figures = _figures(counts(period, now) if rows is None else rows,
+                       key=lambda row: top(row["category_id"]).code if row.get("category_id") else None, keep=keep)
+    names = dict(Category.objects.filter(code__in=list(figures)).values_list("code", "name"))
+    rows = []
+    for key, entry in figures.items():
+        entry.key, entry.name = key, names.get(key, key)
+        rows.append(entry)
+    place = _region(region)
+    return _report(period, "category", rows, place.name if place else _("Everything shown"))
+
+
 def ranking(actor, month: str, *, by: str = "unit", region: str | None = None, now: datetime | None = None) -> Report:
-    """The monthly ranking table (月度排名) of units or regions."""
+    """The monthly ranking table (月度排名) of units, regions or top-level categories."""
     period = Period.month(month)
     if by == "region":
         return by_region(actor, period, region=region, now=now)
+    if by == "category":
+        return by_category(actor, period, region=region, now=now)
     if by != "unit":
-        raise ValidationError({"by": _("Rank by unit or by region.")})
+        raise ValidationError({"by": _("Rank by unit, by region or by category.")})
     return by_unit(actor, period, region=region, now=now)
 
 
@@ -478,20 +503,12 @@ def intake(actor, first: date, last: date, *, region: str | None = None) -> dict
 
 # --- the rates over time -------------------------------------------------------------------
 
-def rates_over(actor, spans: list[Period], *, region: str | None = None, now: datetime | None = None) -> list[Figures]:
-    """The three rates over all the actor may see (under ``region``) in each of ``spans`` (a trend).
+def _whole_area(actor, region: str | None):
+    """Which count rows make up "everything ``actor`` may see" (under ``region``), as a row filter.
 
-    Each is the total that :func:`by_region` gives (the cases of the actor's
-    area, or of ``region``), or :func:`by_unit` for an actor with units but no
-    area (a department): the figure the dashboard's rate tiles show for the
-    whole period, here per month or day. The rows are kept by the same rule
-    as there, decided once. A span of a day is counted live through the
-    events' indexes (the same count as its rollup, by construction), so a
-    daily trend of a past month does not roll up thirty days one by one;
-    longer spans go through :func:`counts`.
+    The cases of the actor's area (or of ``region``); for an actor with units
+    but no area (a department), its units' figures.
     """
-    require(actor, CAPABILITY)
-    now = now or timezone.now()
     try:
         parent = _region(region) if region else _default_region(actor)
         if parent is not None:
@@ -507,6 +524,24 @@ def rates_over(actor, spans: list[Period], *, region: str | None = None, now: da
 
         def keep(row):
             return row["unit_id"] in visible and row["region_code"].startswith(prefix)
+    return keep
+
+
+def rates_over(actor, spans: list[Period], *, region: str | None = None, now: datetime | None = None) -> list[Figures]:
+    """The three rates over all the actor may see (under ``region``) in each of ``spans`` (a trend).
+
+    Each is the total that :func:`by_region` gives (the cases of the actor's
+    area, or of ``region``), or :func:`by_unit` for an actor with units but no
+    area (a department): the figure the dashboard's rate tiles show for the
+    whole period, here per month or day. The rows are kept by the same rule
+    as there, decided once. A span of a day is counted live through the
+    events' indexes (the same count as its rollup, by construction), so a
+    daily trend of a past month does not roll up thirty days one by one;
+    longer spans go through :func:`counts`.
+    """
+    require(actor, CAPABILITY)
+    now = now or timezone.now()
+    keep = _whole_area(actor, region)
     totals = []
     for span in spans:
         if span.end - span.start <= timedelta(days=1):
@@ -524,7 +559,8 @@ def ranking_xlsx(report: Report) -> bytes:
     """The ranking as a workbook: one row per unit or region, rates as percentages."""
     workbook = exports.Workbook()
     sheet = workbook.sheet(report.period.label)
-    title = _("Ranking of units") if report.by == "unit" else _("Ranking of regions")
+    title = {"unit": _("Ranking of units"), "region": _("Ranking of regions"),
+             "category": _("Ranking of categories")}[report.by]
     sheet.append([f"{title} {report.period.label}"])
     headers = [_("rank"), _("code"), _("name"), _("dispatched"), _("acknowledged in time"), _("response rate"),
                _("called back"), _("solved"), _("resolution rate"), _("satisfied"), _("basically satisfied"),

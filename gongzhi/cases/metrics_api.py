@@ -70,13 +70,13 @@ class MetricsIn(In):
     start: str | None = DAY
     end: str | None = DAY
     month: str | None = None
-    by: Literal["unit", "region"] = "unit"
+    by: Literal["unit", "region", "category"] = "unit"
     region: str | None = None
 
 
 class RankingIn(In):
     month: str
-    by: Literal["unit", "region"] = "unit"
+    by: Literal["unit", "region", "category"] = "unit"
     region: str | None = None
 
 
@@ -109,11 +109,11 @@ def _day(text: str, name: str) -> date:
 def figures(request, query: Query[MetricsIn]):
     actor = actor_of(request)
     period = _period(query)
-    function = metrics.by_region if query.by == "region" else metrics.by_unit
+    function = {"unit": metrics.by_unit, "region": metrics.by_region, "category": metrics.by_category}[query.by]
     return Status(200, _out(function(actor, period, region=query.region)))
 
 
-@router.get("/ranking", response={200: ReportOut, **ERRORS}, summary="Monthly ranking table of units or regions")
+@router.get("/ranking", response={200: ReportOut, **ERRORS}, summary="Monthly ranking table of units, regions or categories")
 def ranking(request, query: Query[RankingIn]):
     report = metrics.ranking(actor_of(request), query.month, by=query.by, region=query.region)
     return Status(200, _out(report))

@@ -18,30 +18,32 @@ rows of (unit of the event, region code of the case) with the seven counts
 of :mod:`gongzhi.cases.metrics`, so a rolled-up span and the same span
 counted live are equal by construction (and tested to be).
 
-When a span is (re)computed:
+Reads never write. A read takes the rollups that are present and fresh
+(:func:`usable`) and counts every other span it needs live from the events,
+so a figure is right the moment an event is written, whatever the worker
+has done yet. Keeping the rollup is the worker's job alone:
 
-- missing: on the first read that needs it (lazily), or by the periodic job
-  ``rollup`` (every 10 minutes) / ``manage.py rollup``;
-- stale: the header records the highest case event id and case id that
-  existed when it was computed. A newer event that *counts in* the span
-  (a dispatch or an acknowledgement in time whose response deadline lies in
-  it, a callback recorded in it), a newer case received in it, or a newer
-  event of an action not in :data:`KEEPS_INTAKE` on a case received in it
-  (an action that could change where or in what category the case was
-  received) makes the span stale. Every read first asks for the events and
-  cases written since (a primary-key range scan) that carry a moment before
-  the end of the latest span, and recomputes the stale spans before
-  counting. A late event dated in a past month (a hotline
-  import, a correction) is therefore never lost;
-- ``manage.py rollup --rebuild`` recomputes every month (needed only after
-  rewriting events in place, which the application never does).
+- the periodic job ``rollup`` (every 5 minutes) and ``manage.py rollup``
+  compute the closed spans that are missing, recompute the stale ones, move
+  the headers forward and drop old days (:func:`refresh`); it is idempotent,
+  and ``--rebuild`` recomputes every span from scratch with the same result;
+- a span is stale when something written after it was computed counts in
+  it. The header records the highest case event id and case id that existed
+  when it was computed. A newer event that *counts in* the span (a dispatch
+  or an acknowledgement in time whose response deadline lies in it, a
+  callback recorded in it), a newer case received in it, or a newer event of
+  an action not in :data:`KEEPS_INTAKE` on a case received in it (an action
+  that could change where or in what category the case was received) makes
+  it stale (:func:`stale`). A late event dated in a past month (a hotline
+  import, a correction) is therefore never lost: reads count that month
+  live until the worker has recomputed it.
 
-The periodic job moves the headers' ids forward when nothing written since
-touches a span (so the check on read stays short) and drops the days of
-months before the previous one (their months are rolled up). A span is
-computed with case writes held off (one transaction; on PostgreSQL a SHARE
-lock on cases and events, on SQLite the write lock ``BEGIN IMMEDIATE``
-takes), so the ids recorded are exactly what was counted.
+A span is computed with case writes held off (one transaction; on PostgreSQL
+a SHARE lock on cases and events, on SQLite the write lock ``BEGIN
+IMMEDIATE`` takes), so the ids recorded are exactly what was counted.
+
+Both tables carry the case's category (its leaf), so figures by category
+come from the rollup as well as figures by unit and by place.
 """
 
 from __future__ import annotations
@@ -76,8 +78,6 @@ KEEPS_INTAKE = frozenset({
     # Waiting for mediation and its outcome as the reply: place and category stay as received.
     Action.REFER_MEDIATION, Action.MEDIATION_ENDED,
 })
-# A read that had to look through more new events than this moves the headers forward.
-ADVANCE_AFTER = 2000
 
 
 # --- months and days ----------------------------------------------------------------------
@@ -141,7 +141,7 @@ def split(start: datetime, end: datetime) -> tuple[list[tuple[str, date]], list[
 # --- what is counted ---------------------------------------------------------------------
 
 def live_rate_rows(start: datetime, end: datetime) -> dict[tuple, dict]:
-    """The counts of the three rates for [start, end), per (unit id, case region code), from the events.
+    """The counts of the three rates for [start, end), per (unit id, case region code, case category id).
 
     Dispatches (and binding decisions) and acknowledgements in time count by
     their response deadline (a reopening and the acknowledgement answering it
@@ -149,7 +149,8 @@ def live_rate_rows(start: datetime, end: datetime) -> dict[tuple, dict]:
     when they were recorded; each query
     is answered from its partial covering index (see ``CaseEvent.Meta``).
     """
-    events = CaseEvent.objects.values("unit_id", region_code=F("case__region_code"))
+    events = CaseEvent.objects.values("unit_id", region_code=F("case__region_code"),
+                                      category_id=F("case__category_id"))
 
     def verdict(satisfaction):
         return Count("solved", filter=Q(satisfaction=satisfaction))
@@ -175,63 +176,81 @@ def live_rate_rows(start: datetime, end: datetime) -> dict[tuple, dict]:
 
 
 def _add(rows: dict, row: dict) -> None:
-    key = (row["unit_id"], row["region_code"])
+    key = (row["unit_id"], row["region_code"], row["category_id"])
     entry = rows.get(key)
     if entry is None:
-        entry = rows[key] = {"unit_id": key[0], "region_code": key[1], **dict.fromkeys(COUNTS, 0)}
+        entry = rows[key] = {"unit_id": key[0], "region_code": key[1], "category_id": key[2],
+                             **dict.fromkeys(COUNTS, 0)}
     for name in COUNTS:
         entry[name] += row.get(name) or 0
 
 
 def rate_rows(start: datetime, end: datetime) -> list[dict]:
-    """The rate counts of [start, end) per (unit id, case region code): rolled-up spans plus live pieces."""
+    """The rate counts of [start, end) per (unit id, case region code, category id).
+
+    Fresh rolled-up spans are read from the rollup; the rest (spans the
+    worker has not computed yet or must recompute, today, partial days) are
+    counted live. Nothing is written.
+    """
     keys, pieces = split(start, end)
     rows: dict[tuple, dict] = {}
+    live = list(pieces)
     if keys:
         for _attempt in range(3):
-            ids = ensure(keys)
+            ids, missing = usable(keys)
             rows = {}
-            rolled = (RollupRates.objects.filter(rollup_id__in=ids).values("unit_id", "region_code")
+            rolled = (RollupRates.objects.filter(rollup_id__in=ids).values("unit_id", "region_code", "category_id")
                       .annotate(**{name: Sum(name) for name in COUNTS}).order_by())
             for row in rolled:
                 _add(rows, row)
             if Rollup.objects.filter(pk__in=ids).count() == len(set(ids)):
-                break  # (else a span was recomputed or dropped meanwhile: read again)
-    for piece_start, piece_end in pieces:
+                break  # (else the worker recomputed or dropped a span meanwhile: read again)
+        live += [span_range(*key) for key in missing]
+    for piece_start, piece_end in live:
         for row in live_rate_rows(piece_start, piece_end).values():
             _add(rows, row)
     return list(rows.values())
 
 
-def received_by_month(actor, months: list[date], *, within: str = "") -> dict[date, int]:
+def received_by_month(actor, months: list[date], *, within: str = "",
+                      categories: list[int] | None = None) -> dict[date, int]:
     """Cases ``actor`` sees received in each of the closed ``months`` (under region prefix ``within``).
 
     Exactly the count of :func:`gongzhi.cases.selectors.list_cases` over each
-    month: the cases of the actor's area come from the rollup (by region
-    code); the cases the actor sees for other reasons (their unit leads,
-    assists on or was summoned to them, they reported them) outside the
-    area are counted live, through the indexes of those paths.
+    month (and, with ``categories``, of those category ids only): the cases
+    of the actor's area come from the rollup (by region code) where it is
+    fresh and are counted live where it is not; the cases the actor sees for
+    other reasons (their unit leads, assists on or was summoned to them,
+    they reported them) outside the area are counted live, through the
+    indexes of those paths. Nothing is written.
     """
     if not months:
         return {}
     scope = scope_of(actor).for_spec(Case.scoping)  # without cases.view: the actor's own cases only
+    area = Q() if scope.unrestricted else _area(scope.region_prefixes, "region_code")
+    chosen = Q() if categories is None else Q(category_id__in=list(categories))
+    keys = [(Span.MONTH, month) for month in months]
     for _attempt in range(3):
-        ids = ensure([(Span.MONTH, month) for month in months])
+        ids, missing = usable(keys)
         counts = dict.fromkeys(months, 0)
-        rows = RollupIntake.objects.filter(rollup_id__in=ids, region_code__startswith=within)
-        if not scope.unrestricted:
-            rows = rows.filter(_area(scope.region_prefixes, "region_code"))
+        rows = RollupIntake.objects.filter(area, chosen, rollup_id__in=ids, region_code__startswith=within)
         for first_day, n in rows.values_list("rollup__first_day").annotate(n=Sum("received")).order_by():
             counts[first_day] += n
         if Rollup.objects.filter(pk__in=ids).count() == len(set(ids)):
             break
+    cases = Case.objects.filter(chosen, region_code__startswith=within).order_by()
+    if missing:
+        found = cases.filter(area).aggregate(**{
+            f"m{i}": Count("id", filter=Q(created_at__gte=month_range(day)[0], created_at__lt=month_range(day)[1]))
+            for i, (_span, day) in enumerate(missing)})
+        for i, (_span, day) in enumerate(missing):
+            counts[day] += found[f"m{i}"]
     if scope.unrestricted:
         return counts
     beyond = scope_q(Case, replace(scope, region_prefixes=()))
     first, last = month_range(min(months))[0], month_range(max(months))[1]
-    elsewhere = (Case.objects.filter(beyond, created_at__gte=first, created_at__lt=last,
-                                     region_code__startswith=within)
-                 .exclude(_area(scope.region_prefixes, "region_code")).order_by())
+    elsewhere = (cases.filter(beyond, created_at__gte=first, created_at__lt=last)
+                 .exclude(_area(scope.region_prefixes, "region_code")))
     found = elsewhere.aggregate(**{
         f"m{i}": Count("id", filter=Q(created_at__gte=month_range(m)[0], created_at__lt=month_range(m)[1]))
         for i, m in enumerate(months)})
@@ -279,13 +298,14 @@ def compute(span: str, first_day: date) -> Rollup:
             event_id, case_id = _latest_ids()
             rates = live_rate_rows(start, end)
             intake = (Case.objects.filter(created_at__gte=start, created_at__lt=end)
-                      .values_list("region_code").annotate(n=Count("id")).order_by())
+                      .values_list("region_code", "category_id").annotate(n=Count("id")).order_by())
             Rollup.objects.filter(span=span, first_day=first_day).delete()
             header = Rollup.objects.create(span=span, first_day=first_day, event_id=event_id, case_id=case_id)
             RollupRates.objects.bulk_create([RollupRates(rollup=header, **row) for row in rates.values()],
                                             batch_size=500)
-            RollupIntake.objects.bulk_create([RollupIntake(rollup=header, region_code=code, received=n)
-                                              for code, n in intake], batch_size=500)
+            RollupIntake.objects.bulk_create([RollupIntake(rollup=header, region_code=code, category_id=category,
+                                                           received=n)
+                                              for code, category, n in intake], batch_size=500)
     except IntegrityError:  # computed at the same time by another process: theirs is as good
         header = Rollup.objects.get(span=span, first_day=first_day)
     return header
@@ -351,16 +371,18 @@ def _keys_q(keys) -> Q:
     return q
 
 
-def ensure(keys: list[tuple[str, date]]) -> list[int]:
-    """The ids of the rollups of these closed spans, present and fresh (computing what is missing or stale)."""
+def usable(keys: list[tuple[str, date]]) -> tuple[list[int], list[tuple[str, date]]]:
+    """The ids of the present and fresh rollups among ``keys``, and the keys left to count live.
+
+    A read's only question to the rollup: it never computes, so reading a
+    dashboard writes nothing, and a span the worker has not (re)computed yet
+    is still counted exactly.
+    """
     headers = {(h.span, h.first_day): h for h in Rollup.objects.filter(_keys_q(keys))}
-    outdated, seen = stale(list(headers.values()))
-    for key in keys:
-        if key not in headers or key in outdated:
-            headers[key] = compute(*key)
-    if seen > ADVANCE_AFTER:
-        advance()
-    return [headers[key].pk for key in keys]
+    outdated, _seen = stale(list(headers.values()))
+    fresh = [headers[key].pk for key in keys if key in headers and key not in outdated]
+    live = [key for key in keys if key not in headers or key in outdated]
+    return fresh, live
 
 
 def advance() -> int:

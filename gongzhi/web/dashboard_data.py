@@ -243,7 +243,8 @@ def _score(value) -> str:
 
 
 def _table(report, title: str, table_id: str, period: Period, link, label: str = "") -> dict:
-    header = [_("Rank"), _("Unit") if report.by == "unit" else _("Region"), _("Dispatched"), _("Response rate"),
+    kind = {"unit": _("Unit"), "region": _("Region"), "category": _("Category")}[report.by]
+    header = [_("Rank"), kind, _("Dispatched"), _("Response rate"),
               _("Called back"), _("Resolution rate"), _("Satisfaction rate"), _("Composite score")]
     rows, unranked = [], []
     for f in report.rows:
@@ -272,6 +273,7 @@ def assessment(actor, period: Period, now=None) -> dict:
         by_region = metrics.by_region(actor, span, region=region, rows=rows)
     except PermissionDenied:  # a department has units but no area of its own
         by_region = None
+    by_category = metrics.by_category(actor, span, region=region, rows=rows)
     month = period.end.strftime("%Y-%m")
     month_start = period.end.replace(day=1)
     month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
@@ -302,6 +304,8 @@ def assessment(actor, period: Period, now=None) -> dict:
     tables = [_table(by_unit, _("Rates by unit"), "by-unit", period, unit_link)]
     if by_region is not None:
         tables.append(_table(by_region, _("Rates by region"), "by-region", period, region_link))
+    tables.append(_table(by_category, _("Rates by category"), "by-category", period,
+                         lambda code: cases_url(period, category=code)))
     so_far = month_start <= timezone.localdate(now) <= month_end
     ranking_label = (_("%(month)s, so far (the month has not ended)") % {"month": month}) if so_far else month
     tables.append(_table(ranking, _("Monthly ranking of units, %(month)s") % {"month": month}, "ranking",

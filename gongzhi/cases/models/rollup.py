@@ -1,8 +1,9 @@
 """The rollup: counts of closed months and days, derived from cases and case events only.
 
 Nothing here is a source of truth. A span's rows are recomputed from the
-events and cases whenever :mod:`gongzhi.cases.rollup` finds them missing or
-stale, and can be deleted at any time (they come back on the next read).
+events and cases by the worker (:func:`gongzhi.cases.rollup.refresh`) when
+they are missing or stale, and can be deleted at any time: until the worker
+computes them again, reads count those spans live.
 """
 
 from django.db import models
@@ -43,7 +44,7 @@ class Rollup(models.Model):
 
 
 class RollupRates(models.Model):
-    """The counts behind the three rates in one span, per (unit of the event, place of the case).
+    """The counts behind the three rates in one span, per (unit of the event, place and category of the case).
 
     Exactly what :mod:`gongzhi.cases.metrics` counts over live events: dispatches
     and acknowledgements in time by when their response deadline falls,
@@ -55,6 +56,10 @@ class RollupRates(models.Model):
     rollup = models.ForeignKey(Rollup, on_delete=models.CASCADE, related_name="rates")
     unit = models.ForeignKey("accounts.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     region_code = models.CharField(max_length=15)
+    # The case's category (a leaf or any level it was filed under); null only for rows computed before
+    # categories were rolled up, which migration 0017 deleted.
+    category = models.ForeignKey("cases.Category", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="+")
     dispatched = models.PositiveIntegerField(default=0)
     responded = models.PositiveIntegerField(default=0)
     called_back = models.PositiveIntegerField(default=0)
@@ -69,12 +74,14 @@ class RollupRates(models.Model):
 
 
 class RollupIntake(models.Model):
-    """How many cases were received in one span, per place (the case's region code)."""
+    """How many cases were received in one span, per place (the case's region code) and category."""
 
     scoping = ScopeSpec(region="region_code")
 
     rollup = models.ForeignKey(Rollup, on_delete=models.CASCADE, related_name="intake")
     region_code = models.CharField(max_length=15)
+    category = models.ForeignKey("cases.Category", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="+")
     received = models.PositiveIntegerField(default=0)
 
     class Meta:
