@@ -8,6 +8,9 @@ some other code path cannot rewrite history either:
   trigger refusing TRUNCATE, raising SQLSTATE 23001 (restrict_violation);
 - SQLite: BEFORE UPDATE / BEFORE DELETE triggers doing ``RAISE(ABORT, …)``.
 
+Both let one thing through: deleting an event older than :data:`MIN_RETENTION_DAYS`
+(the retention sweep, :mod:`gongzhi.audit.retention`); an update is never allowed.
+
 Both surface in Django as :class:`django.db.IntegrityError`.
 
 They are installed by migration ``audit.0002`` and re-ensured after every
@@ -25,10 +28,19 @@ from contextlib import contextmanager
 
 TABLE = "audit_auditevent"
 MESSAGE = "audit events are append-only"
+# The one exception: an event older than this may be deleted (the retention sweep's purge, through
+# gongzhi.audit.retention). The Cybersecurity Law (art. 21) and 等保 level 3 ask for at least six months
+# of logs, so the database itself refuses to delete anything younger, whatever the rule says.
+MIN_RETENTION_DAYS = 180
 
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION audit_auditevent_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF OLD.at < now() - interval '{MIN_RETENTION_DAYS} days' THEN
+            RETURN OLD;
+        END IF;
+    END IF;
     RAISE EXCEPTION '{MESSAGE}: % refused on %', TG_OP, TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
 END
 $$
@@ -47,6 +59,7 @@ _SQLITE_TRIGGERS = {
         BEGIN SELECT RAISE(ABORT, '{MESSAGE}: UPDATE refused'); END""",
     "audit_auditevent_no_delete": f"""
         CREATE TRIGGER IF NOT EXISTS audit_auditevent_no_delete BEFORE DELETE ON {TABLE}
+        WHEN old.at >= strftime('%Y-%m-%d %H:%M:%f', 'now', '-{MIN_RETENTION_DAYS} days')
         BEGIN SELECT RAISE(ABORT, '{MESSAGE}: DELETE refused'); END""",
 }
 
@@ -67,7 +80,8 @@ def install(connection) -> None:
             for sql in _PG_TRIGGERS.values():
                 cursor.execute(sql)
         elif connection.vendor == "sqlite":
-            for sql in _SQLITE_TRIGGERS.values():
+            for name, sql in _SQLITE_TRIGGERS.items():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")  # an older definition is replaced
                 cursor.execute(sql)
 
 

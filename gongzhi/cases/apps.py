@@ -13,6 +13,7 @@ class CasesConfig(AppConfig):
         from gongzhi.ops import schedule
 
         from . import holders  # noqa: F401  (registers what cases hold of a person: privacy.holders)
+        from . import retention  # noqa: F401  (how long a finished case keeps the caller's data: privacy.retention)
 
         schedule.register("sweep_deadlines", every=timedelta(minutes=5), path="gongzhi.cases.sweep.sweep_deadlines")
         schedule.register("sweep_steps", every=timedelta(minutes=5), path="gongzhi.cases.sweep.sweep_steps_and_cards")

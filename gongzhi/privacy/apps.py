@@ -10,4 +10,11 @@ class PrivacyConfig(AppConfig):
 
     def ready(self):
         # accounts sits below privacy in the import order, so its holders are registered here.
-        from . import account_holders  # noqa: F401
+        from datetime import timedelta
+
+        from gongzhi.ops import schedule
+
+        from . import account_holders, account_retention  # noqa: F401
+
+        schedule.register("retention_sweep", every=timedelta(days=1),
+                          path="gongzhi.privacy.retention_services.run_periodic")

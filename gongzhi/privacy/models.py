@@ -69,3 +69,56 @@ class SubjectRequest(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.state == RequestState.OPEN and timezone.localdate() > self.due_on
+
+
+class RetentionRule(models.Model):
+    """The period a data administrator set for one kind of data (:mod:`gongzhi.privacy.retention`).
+
+    A kind without a row is kept for its registered default. A catalogue: no area owns it.
+    """
+
+    scoping = ScopeSpec()
+
+    kind = models.CharField(_("kind of data"), max_length=40, unique=True)
+    days = models.PositiveIntegerField(_("kept for (days)"))
+    enabled = models.BooleanField(_("applied by the sweep"), default=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention rules")
+        ordering = ["kind"]
+
+    def __str__(self):
+        return f"{self.kind}: {self.days}"
+
+
+class RetentionRun(models.Model):
+    """What one retention sweep did: per kind, the period, the cut-off and the rows deleted or anonymised."""
+
+    scoping = ScopeSpec()
+
+    started_at = models.DateTimeField(_("started at"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    actor_label = models.CharField(_("run by"), max_length=150, blank=True)
+    dry_run = models.BooleanField(_("count only"), default=False)
+    # [{"kind", "action", "days", "cutoff", "rows", "error"}], in the order the kinds were swept.
+    results = models.JSONField(_("results"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("retention sweep")
+        verbose_name_plural = _("retention sweeps")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def total_rows(self) -> int:
+        return sum(int(r.get("rows") or 0) for r in self.results)
+
+    @property
+    def failed(self) -> bool:
+        return any(r.get("error") for r in self.results)

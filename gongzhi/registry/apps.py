@@ -9,3 +9,4 @@ class RegistryConfig(AppConfig):
 
     def ready(self):
         from . import holders  # noqa: F401  (registers what the registry holds of a person: privacy.holders)
+        from . import retention  # noqa: F401  (how long visit notes are kept: privacy.retention)

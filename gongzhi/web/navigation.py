@@ -92,6 +92,11 @@ def follows_deliberation(user) -> bool:
     return not is_resident(user) and not is_grid_worker(user) and can(user, "deliberation.view")
 
 
+def manages_personal_data(user) -> bool:
+    """Data administrators (个人信息保护负责人): retention rules, data-subject requests, the export log."""
+    return can(user, "privacy.manage")
+
+
 @dataclass(frozen=True)
 class Item:
     name: str  # URL name
@@ -124,6 +129,7 @@ MENU: tuple[Item, ...] = (
     Item("deliberation_staff", _("Deliberation"), follows_deliberation),
     Item("assessment_board", _("Assessment"), sees_assessment),
     Item("volunteers_activities", _("Volunteers"), sees_volunteers),
+    Item("privacy_retention", _("Retention"), manages_personal_data),
     Item("inbox", _("Notifications"), lambda user: True, pgettext_lazy("short menu label", "Messages")),
 )
 

@@ -4,7 +4,7 @@ from django.urls import path
 from . import views
 from .forms import LoginForm
 from .views import assessment, console, hooks, public, dashboard, desk, grid, imports, notices, phone, resident, saved_views
-from .views import security
+from .views import privacy, security
 from .views import volunteers
 from .views import deliberation
 
@@ -79,6 +79,7 @@ urlpatterns = [
     path("console/imports/progress/", imports.hotline_import_progress, name="console_imports_progress"),
     path("console/imports/problems.xlsx", imports.hotline_import_problems, name="console_imports_problems"),
     path("console/notices/", notices.staff_list, name="notices_manage"),
+    path("console/privacy/retention/", privacy.retention, name="privacy_retention"),
     path("console/assessment/", assessment.board, name="assessment_board"),
     path("p/<str:code>/", public.area, name="public_area"),
     path("hooks/events/<str:code>/", hooks.events, name="hooks_events"),

@@ -43,7 +43,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("regions",),
     ("accounts",),
     ("audit",),
-    ("workdays", "ops", "privacy"),
+    ("workdays", "ops"),
+    ("privacy",),  # above ops: it registers the retention sweep as a periodic job
     ("registry",),
     ("notifications",),
     ("cases",),

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from gongzhi.privacy.models import RequestKind, SubjectRequest
+from gongzhi.privacy.models import RequestKind, RetentionRule, RetentionRun, SubjectRequest
 
 
 def subject_request(owner, n):
@@ -10,5 +10,14 @@ def subject_request(owner, n):
                                          owner=owner)
 
 
+def retention_rule(n):
+    return RetentionRule.objects.create(kind=f"kind_{n}", days=100 + n)
+
+
+def retention_run(n):
+    return RetentionRun.objects.create(results=[{"kind": "visit_notes", "rows": n}])
+
+
 FACTORIES = {}
+CATALOGUES = {RetentionRule: retention_rule, RetentionRun: retention_run}
 OWNED = {SubjectRequest: subject_request}

@@ -45,6 +45,7 @@ MATRIX = {
     "GET /console/notices/":                                         "302  403  403  200  200  403  403  200  302",
     "GET /console/notices/<int:notice_id>/":                         "302  403  403  200/404  200/404  403  403  200  302",
     "GET /console/notices/new/":                                     "302  403  403  200  200  403  403  200  302",
+    "GET /console/privacy/retention/":                               "302  403  403  403  403  403  403  200  302",
     "GET /console/imports/":                                         "302  403  403  200  200  403  403  200  302",
     "GET /console/imports/problems.xlsx":                            "302  403  403  404  404  403  403  404  302",
     "GET /console/imports/progress/":                                "302  403  403  404  404  403  403  404  302",
