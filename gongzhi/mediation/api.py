@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from gongzhi.accounts.actors import actor_of
+from gongzhi.accounts.roles import require
 from gongzhi.core import exports
 from gongzhi.core.schemas import In, Pages
 
@@ -346,6 +347,9 @@ def referral_out(referral) -> dict:
 
 
 def _register_values(request, payload: MediationDisputeIn) -> dict:
+    # The capability first, like every write of the API (403), before the case is looked up in the caller's
+    # area: a caller who may not register at all learns nothing of which cases exist (not 404).
+    require(actor_of(request), "mediation.register")
     case = None
     if payload.case_id is not None:
         from gongzhi.cases.selectors import case_for
@@ -385,14 +389,15 @@ def list_disputes(request, q: str = "", state: str = "", dispute_type: str = "",
     return [dispute_out(d) for d in queryset]
 
 
-@router.post("/disputes", response={201: MediationDisputeDetailOut, 404: MediationErrorOut},
+@router.post("/disputes", response={201: MediationDisputeDetailOut, 403: MediationErrorOut, 404: MediationErrorOut},
              summary="Register a dispute (from a case: the case waits for its outcome)")
 def register_dispute(request, payload: MediationDisputeIn):
     dispute = services.register_dispute(actor=actor_of(request), **_register_values(request, payload))
     return Status(201, detail_out(dispute))
 
 
-@router.post("/court-referrals", response={201: MediationDisputeDetailOut, 404: MediationErrorOut},
+@router.post("/court-referrals", response={201: MediationDisputeDetailOut, 403: MediationErrorOut,
+                                           404: MediationErrorOut},
              summary="A court's referral for pre-litigation mediation (诉调对接): registers the dispute")
 def refer_from_court(request, payload: MediationCourtReferralIn):
     values = _register_values(request, payload)

@@ -97,6 +97,16 @@ def manages_personal_data(user) -> bool:
     return can(user, "privacy.manage")
 
 
+def sees_mediation(user) -> bool:
+    """Mediators and staff of an area (not grid workers, whose work is the grid): the disputes (矛盾纠纷)
+    of their area and committee, screening reports and early warnings."""
+    return can(user, "mediation.view") and not is_resident(user) and not is_grid_worker(user)
+
+
+def registers_disputes(user) -> bool:
+    return sees_mediation(user) and can(user, "mediation.register")
+
+
 @dataclass(frozen=True)
 class Item:
     name: str  # URL name
@@ -130,6 +140,7 @@ MENU: tuple[Item, ...] = (
     Item("assessment_board", _("Assessment"), sees_assessment),
     Item("volunteers_activities", _("Volunteers"), sees_volunteers),
     Item("privacy_retention", _("Retention"), manages_personal_data),
+    Item("mediation_disputes", _("Mediation"), sees_mediation),
     Item("inbox", _("Notifications"), lambda user: True, pgettext_lazy("short menu label", "Messages")),
 )
 
@@ -155,6 +166,8 @@ def home_for(user) -> str:
         return "grid_tasks"
     if user.role == Role.LEADER and sees_dashboard(user):
         return "dashboard"
+    if user.role == Role.MEDIATOR and sees_mediation(user):
+        return "mediation_disputes"  # the mediator's home: their disputes and what is due
     if handles_cases(user):
         return "console_queue"
     if sees_cases(user):

@@ -7,6 +7,7 @@ from .views import assessment, console, hooks, public, dashboard, desk, grid, im
 from .views import privacy, security
 from .views import volunteers
 from .views import deliberation
+from .views import mediation
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -88,6 +89,12 @@ urlpatterns = [
     path("console/notices/<int:notice_id>/", notices.staff_edit, name="notices_edit"),
     path("console/deliberation/", deliberation.staff_home, name="deliberation_staff"),
     path("console/deliberation/votes/<int:vote_id>/", deliberation.staff_vote, name="deliberation_staff_vote"),
+    path("console/mediation/", mediation.disputes, name="mediation_disputes"),
+    path("console/mediation/new/", mediation.new, name="mediation_new"),
+    path("console/mediation/<int:dispute_id>/", mediation.dispute, name="mediation_dispute"),
+    path("console/mediation/<int:dispute_id>/agreement.pdf", mediation.agreement_pdf, name="mediation_agreement_pdf"),
+    path("console/mediation/screening/", mediation.screening, name="mediation_screening"),
+    path("console/mediation/warnings/", mediation.warnings, name="mediation_warnings"),
     path("lookup/", grid.lookup, name="lookup"),
     # Grid worker (mobile)
     path("grid/", grid.tasks, name="grid_tasks"),

@@ -101,3 +101,26 @@ def test_screening_through_the_api(client, world):
     client.force_login(world.users.dispatcher)
     missing = client.get(f"/api/v1/mediation/screening-reports/missing?period={today}").json()
     assert world.tree["grid_a1"].code not in [r["code"] for r in missing] and len(missing) == 4
+
+
+@pytest.mark.parametrize("path", ["/api/v1/mediation/disputes", "/api/v1/mediation/court-referrals"])
+def test_a_caller_who_may_not_register_gets_403_before_the_case_is_looked_up(client, world, path):
+    """Like every write of the API: the capability first (403), whatever the body names; never a 404 that
+    tells whether a case exists in someone's area."""
+    from gongzhi.accounts.models import ApiKey, hash_api_key
+    from gongzhi.cases.models import Case, Category
+
+    raw = ApiKey.generate()
+    ApiKey.objects.create(name="mediation-test", key_prefix=raw[:12], key_hash=hash_api_key(raw),
+                          unit=world.community_unit)
+    case = Case.objects.create(channel="web", category=Category.objects.get(code="0201"), title="噪声",
+                               description="夜间噪声", grid=world.tree["grid_a1"], region_code=world.tree["grid_a1"].code)
+    body = _body(world, case_id=case.pk, court="朝阳区人民法院", court_number="(2026)京0105民诉前调10号",
+                 referred_on=timezone.localdate().isoformat())
+    for case_id in (case.pk, case.pk + 1000):
+        response = client.post(path, {**body, "case_id": case_id}, content_type="application/json",
+                               HTTP_X_API_KEY=raw)
+        assert response.status_code == 403, response.content
+    client.force_login(world.users.leader)  # a person without the capability, the same answer
+    assert client.post(path, body, content_type="application/json").status_code == 403
+    assert not Dispute.objects.exists()
