@@ -24,6 +24,8 @@ from gongzhi.core.scoping import scope_queryset
 from .models import (
     Decision,
     DecisionState,
+    GroupActivity,
+    GroupMember,
     Incubation,
     JointMeeting,
     MemberReport,
@@ -36,6 +38,7 @@ from .models import (
     PartyMember,
     PartyOrganisation,
     ServicePost,
+    Support,
     UnitReport,
 )
 
@@ -283,6 +286,24 @@ def incubations(actor, *, stage: str = "") -> QuerySet:
     if stage:
         queryset = queryset.filter(stage=stage)
     return queryset
+
+
+def incubation(actor, pk) -> Incubation | None:
+    return _get(incubations(actor), pk)
+
+
+def group_members(actor, organisation) -> QuerySet:
+    """The current members of a social organisation (names masked by the pages)."""
+    return scope_queryset(GroupMember.objects.filter(organisation=organisation, left_on__isnull=True)
+                          .select_related("person"), actor).order_by("role", "id")
+
+
+def group_activities(actor, organisation) -> QuerySet:
+    return scope_queryset(GroupActivity.objects.filter(organisation=organisation), actor).order_by("-on", "-id")
+
+
+def supports(actor, incubation) -> QuerySet:
+    return scope_queryset(Support.objects.filter(incubation=incubation), actor).order_by("-on", "-id")
 
 
 # --- the three lists --------------------------------------------------------------------

@@ -82,6 +82,16 @@ def sees_volunteers(user) -> bool:
     return can(user, "volunteers.view") and not is_grid_worker(user) and not is_resident(user)
 
 
+def sees_party(user) -> bool:
+    """Staff of an area (not grid workers, whose work is the grid): the party-building console (党建引领)."""
+    return can(user, "party.view") and not is_grid_worker(user) and not is_resident(user)
+
+
+def sees_party_members(user) -> bool:
+    """Party membership is sensitive: its pages need ``party.members`` besides the console."""
+    return sees_party(user) and can(user, "party.members")
+
+
 def takes_part_in_deliberation(user) -> bool:
     """Residents raise and co-sign proposals and vote (议事协商)."""
     return is_resident(user) and can(user, "deliberation.take_part")
@@ -141,6 +151,7 @@ MENU: tuple[Item, ...] = (
     Item("volunteers_activities", _("Volunteers"), sees_volunteers),
     Item("privacy_retention", _("Retention"), manages_personal_data),
     Item("mediation_disputes", _("Mediation"), sees_mediation),
+    Item("party_home", _("Party building"), sees_party),
     Item("inbox", _("Notifications"), lambda user: True, pgettext_lazy("short menu label", "Messages")),
 )
 

@@ -8,6 +8,7 @@ from .views import privacy, security
 from .views import volunteers
 from .views import deliberation
 from .views import mediation
+from .views import party
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -58,6 +59,18 @@ urlpatterns = [
     path("console/volunteers/shop/", volunteers.staff_shop, name="volunteers_shop"),
     path("console/volunteers/figures/", volunteers.staff_figures, name="volunteers_figures"),
     path("console/volunteers/figures.xlsx", volunteers.staff_figures_export, name="volunteers_figures_export"),
+    # Party-led co-building (党建引领)
+    path("console/party/", party.home, name="party_home"),
+    path("console/party/organisations/<int:org_id>/", party.organisation, name="party_organisation"),
+    path("console/party/members/", party.members, name="party_members"),
+    path("console/party/members/new/", party.member_new, name="party_member_new"),
+    path("console/party/members/<int:member_id>/", party.member, name="party_member"),
+    path("console/party/reports/", party.reports, name="party_reports"),
+    path("console/party/participation/", party.participation, name="party_participation"),
+    path("console/party/committee/", party.committee, name="party_committee"),
+    path("console/party/meetings/<int:meeting_id>/", party.meeting, name="party_meeting"),
+    path("console/party/groups/", party.groups, name="party_groups"),
+    path("console/party/groups/<int:incubation_id>/", party.group, name="party_group"),
 
     path("r/deliberation/", deliberation.resident_home, name="deliberation_home"),
     path("r/deliberation/new/", deliberation.resident_new, name="deliberation_new"),

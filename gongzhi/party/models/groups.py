@@ -88,6 +88,10 @@ class GroupMember(models.Model):
         return f"{crypto.mask_name(self.person.name)} ({self.organisation})"
 
     @property
+    def name_masked(self) -> str:
+        return crypto.mask_name(self.person.name)
+
+    @property
     def audit_region_code(self) -> str:
         return self.organisation.grid.code
 

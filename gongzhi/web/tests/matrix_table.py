@@ -411,6 +411,18 @@ MATRIX = {
     "GET /open311/v2/^services/(?P<code>[^/]+)\\.(?P<fmt>json|xml)$": "200  200  200  200  200  200  200  200  200",
     "GET /open311/v2/^services\\.(?P<fmt>json|xml)$":                "200  200  200  200  200  200  200  200  200",
     "GET /open311/v2/^tokens/(?P<token>[^/]+)\\.(?P<fmt>json|xml)$": "200  200  200  200  200  200  200  200  200",
+    # --- party-led co-building (党建引领) ---
+    "GET /console/party/":                                           "302  403  403  200  200  403  200  200  302",
+    "GET /console/party/committee/":                                 "302  403  403  200  200  403  200  200  302",
+    "GET /console/party/groups/":                                    "302  403  403  200  200  403  200  200  302",
+    "GET /console/party/groups/<int:incubation_id>/":                "302  403  403  200/404  200/404  403  200/404  200  302",
+    "GET /console/party/meetings/<int:meeting_id>/":                 "302  403  403  200/404  200/404  403  200/404  200  302",
+    "GET /console/party/members/":                                   "302  403  403  200  403  403  200  200  302",
+    "GET /console/party/members/<int:member_id>/":                   "302  403  403  200/404  403  403  200/404  200  302",
+    "GET /console/party/members/new/":                               "302  403  403  302  403  403  302  302  302",
+    "GET /console/party/organisations/<int:org_id>/":                "302  403  403  200/404  200/404  403  200/404  200  302",
+    "GET /console/party/participation/":                             "302  403  403  200  403  403  200  200  302",
+    "GET /console/party/reports/":                                   "302  403  403  200  200  403  200  200  302",
     # --- volunteers and the time bank ---
     "GET /api/v1/volunteers/activities":                             "401  403  200  200  200  403  200  200  403",
     "GET /api/v1/volunteers/activities/{activity_id}":               "401  404  200/404  200/404  200/404  404  200/404  200  404",

@@ -292,6 +292,12 @@ def param_value(world: World, route: str, name: str, side: str, actor: str) -> s
                "reward_id": Reward}
     if name in by_name:
         return str(rows[by_name[name]].pk)
+    from gongzhi.party.models import Incubation, JointMeeting, PartyMember, PartyOrganisation
+
+    by_name = {"org_id": PartyOrganisation, "member_id": PartyMember, "meeting_id": JointMeeting,
+               "incubation_id": Incubation}
+    if name in by_name:
+        return str(rows[by_name[name]].pk)
     from gongzhi.deliberation.models import Fund, Item, Proposal, Vote
 
     by_name = {"proposal_id": Proposal, "vote_id": Vote, "item_id": Item, "fund_id": Fund}
