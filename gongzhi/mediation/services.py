@@ -491,7 +491,8 @@ def record_consent(*, actor, dispute: Dispute, party, consents: bool, at: dt.dat
 
 
 def record_session(*, actor, dispute: Dispute, held_at: dt.datetime, place: str, attendees: str, statements: str,
-                   proposal: str = "", expected_version: int | None = None) -> MediationSession:
+                   proposal: str = "", expected_version: int | None = None,
+                   at: dt.datetime | None = None) -> MediationSession:
     """Record a session. Every applicant and respondent must have consented first."""
     machine.check(dispute, Action.SESSION, actor)
     errors: dict = {}
@@ -520,7 +521,8 @@ def record_session(*, actor, dispute: Dispute, held_at: dt.datetime, place: str,
             proposal=proposal, recorded_by=user_of(actor))
         return {"session": created["row"].pk, "held_at": held_at}
 
-    machine.transition(dispute, Action.SESSION, actor=actor, change=session, expected_version=expected_version)
+    machine.transition(dispute, Action.SESSION, actor=actor, change=session, expected_version=expected_version,
+                       at=at)
     return created["row"]
 
 

@@ -61,4 +61,10 @@ class Command(BaseCommand):
             pass
         else:
             steps.append(seed_deliberation_step)
+        try:
+            from gongzhi.demo.mediation import seed_mediation_step
+        except ImportError:
+            pass
+        else:
+            steps.append(seed_mediation_step)
         return steps
