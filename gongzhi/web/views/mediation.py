@@ -392,7 +392,10 @@ def dispute(request, dispute_id):
         "results": [(v, label) for v, label in Performance.choices if v != Performance.PENDING],
         "statuses": [(v, label) for v, label in ConfirmationStatus.choices if v != ConfirmationStatus.APPLIED],
         "today": timezone.localdate(), "now": timezone.localtime(),
-        "written": agreement is not None and agreement.form == AgreementForm.WRITTEN})
+        "written": agreement is not None and agreement.form == AgreementForm.WRITTEN,
+        # one application at a time: another only after the court did not confirm (the service's rule)
+        "confirmation_pending": agreement is not None and agreement.confirmations.exclude(
+            status=ConfirmationStatus.REJECTED).exists()})
 
 
 @page(sees_mediation)
