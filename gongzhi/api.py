@@ -118,3 +118,12 @@ def _mount_mediation():
 
 
 _mount_mediation()
+
+
+def _mount_insights():
+    from gongzhi.insights.api import router as insights_router
+
+    api.add_router("/insights/", insights_router)
+
+
+_mount_insights()

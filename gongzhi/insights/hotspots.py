@@ -60,6 +60,27 @@ class Hotspot:
         return f"{self.place_name}：{'、'.join(self.words[:3])}"
 
 
+MAX_PERIOD_DAYS = 366
+DEFAULT_DAYS = 30
+
+
+def period(start: dt.date | None = None, until: dt.date | None = None, *,
+           today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """[start, end) of a period asked as its first and last day (both optional: the last 30 days up to
+    ``until``, by default today). Refused when the end comes first or it spans more than a year."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    until = until or (today or timezone.localdate())
+    start = start or until - dt.timedelta(days=DEFAULT_DAYS - 1)
+    end = until + dt.timedelta(days=1)
+    if not start < end:
+        raise ValidationError({"until": _("The last day must not come before the first.")})
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise ValidationError({"until": _("A period spans at most a year.")})
+    return start, end
+
+
 def _bounds(start: dt.date, end: dt.date):
     tz = timezone.get_current_timezone()
     return (dt.datetime.combine(start, dt.time.min, tzinfo=tz), dt.datetime.combine(end, dt.time.min, tzinfo=tz))

@@ -117,6 +117,16 @@ def registers_disputes(user) -> bool:
     return sees_mediation(user) and can(user, "mediation.register")
 
 
+def sees_insights(user) -> bool:
+    """Staff of an area or unit (not grid workers or residents): hotspots, 每月一题, 未诉先办 alerts."""
+    return can(user, "insights.view") and not is_grid_worker(user) and not is_resident(user)
+
+
+def trains_router(user) -> bool:
+    """Administrators: the routing text model's versions and their evaluation."""
+    return can(user, "insights.train")
+
+
 @dataclass(frozen=True)
 class Item:
     name: str  # URL name
@@ -152,6 +162,7 @@ MENU: tuple[Item, ...] = (
     Item("privacy_retention", _("Retention"), manages_personal_data),
     Item("mediation_disputes", _("Mediation"), sees_mediation),
     Item("party_home", _("Party building"), sees_party),
+    Item("insights_hotspots", _("Intelligence"), sees_insights),
     Item("inbox", _("Notifications"), lambda user: True, pgettext_lazy("short menu label", "Messages")),
 )
 

@@ -9,6 +9,7 @@ from .views import volunteers
 from .views import deliberation
 from .views import mediation
 from .views import party
+from .views import insights
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -108,6 +109,12 @@ urlpatterns = [
     path("console/mediation/<int:dispute_id>/agreement.pdf", mediation.agreement_pdf, name="mediation_agreement_pdf"),
     path("console/mediation/screening/", mediation.screening, name="mediation_screening"),
     path("console/mediation/warnings/", mediation.warnings, name="mediation_warnings"),
+    # Intelligence (智能分拨): hotspots and 每月一题, alerts, router models
+    path("console/insights/", insights.hotspot_list, name="insights_hotspots"),
+    path("console/insights/topics/", insights.topic_list, name="insights_topics"),
+    path("console/insights/topics/<int:topic_id>/", insights.topic_detail, name="insights_topic"),
+    path("console/insights/alerts/", insights.alert_list, name="insights_alerts"),
+    path("console/insights/router/", insights.router_models, name="insights_router"),
     path("lookup/", grid.lookup, name="lookup"),
     # Grid worker (mobile)
     path("grid/", grid.tasks, name="grid_tasks"),

@@ -310,6 +310,11 @@ def param_value(world: World, route: str, name: str, side: str, actor: str) -> s
                "person_id": Person, "dwelling_id": Dwelling, "household_id": Household, "patrol_id": Patrol}
     if name in by_name:
         return str(rows[by_name[name]].pk)
+    from gongzhi.insights.models import Alert, MonthlyTopic
+
+    by_name = {"topic_id": MonthlyTopic, "alert_id": Alert}
+    if name in by_name:
+        return str(rows[by_name[name]].pk)
     raise LookupError(f"no value for path parameter {name!r} of {route}: add it to param_value()")
 
 

@@ -231,6 +231,7 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
         "assisting": case.assisting_units.all(), "whistles": case.whistles.prefetch_related("responses__unit"),
         "extensions": case.extension_requests.all(), "callbacks": case.callbacks.all(),
         "can_dispatch": can(request.user, "cases.dispatch"),
+        "accept_suggestion": A.DISPATCH in actions and case.state != CaseState.DISPATCHED,
         "supervisions": selectors.supervisions_of(case),
         "dispatch_due": case_deadlines.dispatch_due(case) if case.state == CaseState.RECEIVED else None,
         "callback_due": case_deadlines.callback_due(case) if case.state == CaseState.REPLIED else None,
