@@ -127,3 +127,40 @@ def my_ballot_status(actor, vote: Vote) -> dict:
     voted = set(Participation.objects.filter(vote=vote, entry__in=entries).values_list("entry_id", flat=True))
     return {"linked": True, "on_roll": bool(entries), "voted": bool(entries) and all(e.pk in voted for e in entries),
             "entries": [{"id": e.pk, "voted": e.pk in voted} for e in entries]}
+
+
+def meetings(actor, *, q: str = "") -> QuerySet:
+    from .models import Meeting
+
+    queryset = visible(Meeting.objects.select_related("region"), actor)
+    if q:
+        queryset = queryset.filter(title__icontains=q)
+    return queryset.order_by("-starts_at", "-id")
+
+
+def meeting(actor, meeting_id):
+    return _one(meetings(actor), meeting_id)
+
+
+def roll(vote: Vote, *, q: str = "", state: str = "") -> QuerySet:
+    """The entries of a vote's roll (the vote already read through :func:`vote`), searchable by the
+    dwellings' address or the entry's key; ``state``: ``voted``, ``not_voted`` or ``removed``."""
+    queryset = RollEntry.objects.filter(vote=vote).prefetch_related("dwellings")
+    if q:
+        queryset = queryset.filter(Q(dwellings__address_text__icontains=q) | Q(key__icontains=q)).distinct()
+    if state == "removed":
+        queryset = queryset.filter(active=False)
+    elif state in ("voted", "not_voted"):
+        queryset = queryset.filter(active=True, participations__isnull=state == "not_voted")
+    return queryset.order_by("key")
+
+
+def roll_entry(vote: Vote, entry_id) -> RollEntry | None:
+    return _one(RollEntry.objects.filter(vote=vote), entry_id)
+
+
+def same_area_proposals(actor, proposal: Proposal) -> QuerySet:
+    """The proposals a duplicate may be merged into: still open, in the same community."""
+    return proposals(actor).filter(state__in=[ProposalState.OPEN, ProposalState.QUEUED],
+                                   region__code__startswith=proposal.region.code[:COMMUNITY_DIGITS]
+                                   ).exclude(pk=proposal.pk)

@@ -10,6 +10,7 @@ from .views import deliberation
 from .views import mediation
 from .views import party
 from .views import insights
+from .views import deliberation_staff as delib_staff
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -102,7 +103,6 @@ urlpatterns = [
     path("console/notices/new/", notices.staff_edit, name="notices_new"),
     path("console/notices/<int:notice_id>/", notices.staff_edit, name="notices_edit"),
     path("console/deliberation/", deliberation.staff_home, name="deliberation_staff"),
-    path("console/deliberation/votes/<int:vote_id>/", deliberation.staff_vote, name="deliberation_staff_vote"),
     path("console/mediation/", mediation.disputes, name="mediation_disputes"),
     path("console/mediation/new/", mediation.new, name="mediation_new"),
     path("console/mediation/<int:dispute_id>/", mediation.dispute, name="mediation_dispute"),
@@ -115,6 +115,18 @@ urlpatterns = [
     path("console/insights/topics/<int:topic_id>/", insights.topic_detail, name="insights_topic"),
     path("console/insights/alerts/", insights.alert_list, name="insights_alerts"),
     path("console/insights/router/", insights.router_models, name="insights_router"),
+    path("console/deliberation/votes/<int:vote_id>/", delib_staff.vote, name="deliberation_staff_vote"),
+    path("console/deliberation/votes/<int:vote_id>/roll/", delib_staff.roll, name="deliberation_staff_roll"),
+    path("console/deliberation/votes/<int:vote_id>/roll/<int:entry_id>/", delib_staff.roll_entry,
+         name="deliberation_staff_roll_entry"),
+    path("console/deliberation/proposals/", delib_staff.proposals, name="deliberation_staff_proposals"),
+    path("console/deliberation/proposals/<int:proposal_id>/", delib_staff.proposal,
+         name="deliberation_staff_proposal"),
+    path("console/deliberation/items/", delib_staff.items, name="deliberation_staff_items"),
+    path("console/deliberation/items/<int:item_id>/", delib_staff.item, name="deliberation_staff_item"),
+    path("console/deliberation/meetings/", delib_staff.meetings, name="deliberation_staff_meetings"),
+    path("console/deliberation/meetings/new/", delib_staff.meeting_new, name="deliberation_staff_meeting_new"),
+    path("console/deliberation/meetings/<int:meeting_id>/", delib_staff.meeting, name="deliberation_staff_meeting"),
     path("lookup/", grid.lookup, name="lookup"),
     # Grid worker (mobile)
     path("grid/", grid.tasks, name="grid_tasks"),

@@ -10,7 +10,7 @@ from .fund import (  # noqa: F401
     propose_fund_project,
 )
 from .items import create_item, decide_by_consensus, deliberate, drop_item, schedule_item  # noqa: F401
-from .meetings import create_meeting, record_meeting  # noqa: F401
+from .meetings import create_meeting, invite_to_meeting, record_meeting  # noqa: F401
 from .projects import (  # noqa: F401
     add_milestone,
     complete_milestone,

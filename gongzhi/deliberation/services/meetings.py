@@ -81,3 +81,30 @@ def record_meeting(*, actor, meeting: Meeting, minutes: str, present: dict[int, 
         record(actor=actor, action="deliberation.meeting.record", obj=current,
                changes={"present": sum(1 for v in present.values() if v), "invited": len(known)})
     return current
+
+
+def invite_to_meeting(*, actor, meeting: Meeting, participants) -> list[MeetingParticipant]:
+    """Invite more parties to a planned meeting (``[(party, organisation or None, user or None), ...]``)."""
+    manage(actor, meeting.region)
+    parts = list(participants)
+    if not parts:
+        raise ValidationError({"participants": _("Invite at least one party.")})
+    if any(party not in Party.values for party, _o, _u in parts):
+        raise ValidationError({"participants": _("Unknown party.")})
+    for _party, organisation, _user in parts:
+        if organisation is not None:
+            ensure_in_scope(organisation, actor)
+    with transaction.atomic():
+        current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if current.state != MeetingState.PLANNED:
+            raise ValidationError(_("Parties are invited to a planned meeting only."))
+        known = set(current.participants.values_list("party", "organisation_id", "user_id"))
+        fresh = [(p, o, u) for p, o, u in parts
+                 if (p, getattr(o, "pk", None), getattr(u, "pk", None)) not in known]
+        if not fresh:
+            raise ValidationError({"participants": _("These parties are already invited.")})
+        made = MeetingParticipant.objects.bulk_create([MeetingParticipant(meeting=current, party=p, organisation=o,
+                                                                          user=u) for p, o, u in fresh])
+        record(actor=actor, action="deliberation.meeting.invite", obj=current,
+               changes={"parties": sorted({p for p, _o, _u in fresh})})
+    return made

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongzhi.deliberation.models import TEXT_MAX, TITLE_MAX
 
@@ -21,9 +22,15 @@ class ProposalForm(StyledForm):
         self.fields["region"].choices = places
 
 
+# The choices of a ballot, in the context of a vote: 同意/反对/弃权, not Django's own "Yes"/"No" (是/否),
+# which no catalogue of ours may translate again.
+VOTE_CHOICES = [("yes", pgettext_lazy("vote choice", "Yes")), ("no", pgettext_lazy("vote choice", "No")),
+                ("abstain", pgettext_lazy("vote choice", "Abstain"))]
+
+
 class BallotForm(StyledForm):
     choice = forms.ChoiceField(label=_("Your vote"), widget=forms.RadioSelect,
-                               choices=[("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain"))])
+                               choices=VOTE_CHOICES)
     entry = forms.TypedChoiceField(label=_("You vote for"), coerce=int, required=False)
 
     def __init__(self, *args, entries, **kwargs):

@@ -292,15 +292,20 @@ def param_value(world: World, route: str, name: str, side: str, actor: str) -> s
                "reward_id": Reward}
     if name in by_name:
         return str(rows[by_name[name]].pk)
+    from gongzhi.deliberation.models import Fund, Item, Meeting, Proposal, RollEntry, Vote
+
+    if name == "meeting_id" and "/deliberation/" in route:  # the party's joint meetings share the name
+        return str(rows[Meeting].pk)
     from gongzhi.party.models import Incubation, JointMeeting, PartyMember, PartyOrganisation
 
     by_name = {"org_id": PartyOrganisation, "member_id": PartyMember, "meeting_id": JointMeeting,
                "incubation_id": Incubation}
     if name in by_name:
         return str(rows[by_name[name]].pk)
-    from gongzhi.deliberation.models import Fund, Item, Proposal, Vote
 
-    by_name = {"proposal_id": Proposal, "vote_id": Vote, "item_id": Item, "fund_id": Fund}
+    if name == "vote_id" and "<int:entry_id>" in route:  # an entry of the roll of that very vote
+        return str(rows[RollEntry].vote_id)
+    by_name = {"proposal_id": Proposal, "vote_id": Vote, "item_id": Item, "fund_id": Fund, "entry_id": RollEntry}
     if name in by_name:
         return str(rows[by_name[name]].pk)
     from gongzhi.mediation.models import Dispute, JudicialConfirmation, Party

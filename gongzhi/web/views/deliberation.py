@@ -111,13 +111,3 @@ def staff_home(request):
         "items": selectors.items(actor).exclude(state__in=[ItemState.DONE, ItemState.DROPPED])[:100],
         "votes": selectors.votes(actor)[:50],
     })
-
-
-@page(follows_deliberation)
-def staff_vote(request, vote_id):
-    vote = selectors.vote(request.user, vote_id)
-    if vote is None:
-        raise Http404
-    return render(request, "web/deliberation/staff_vote.html", {
-        "vote": vote, "turnout": selectors.turnout(vote), "roll_report": vote.result.get("roll", {}),
-        "changes": vote.roll_changes.select_related("actor").order_by("-at")[:50]})
