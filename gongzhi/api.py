@@ -91,6 +91,10 @@ def _mount():
     api.add_router("/registry/", registry_router)
     api.add_router("/cases/", cases_router)
 
+    from gongzhi.privacy.api import router as privacy_router
+
+    api.add_router("/privacy/", privacy_router)
+
     from gongzhi.notifications.api import router as notifications_router
 
     api.add_router("/notifications/", notifications_router)

@@ -219,6 +219,8 @@ for _item in env_list("SESSION_IDLE_TIMEOUTS", []):
 PASSWORD_RESET_LINK_TTL = env_int("PASSWORD_RESET_LINK_TTL", 24 * 3600)
 # A data-subject request (PIPL) is answered within this many working days of its receipt.
 PRIVACY_REQUEST_WORKING_DAYS = env_int("PRIVACY_REQUEST_WORKING_DAYS", 15)
+# Who answers the requests residents file themselves (a user name); empty: the least busy administrator.
+PRIVACY_REQUEST_OWNER = env_str("PRIVACY_REQUEST_OWNER", "")
 # Residents' sign-in by mobile number and one-time SMS code (gongzhi.accounts.phone_signin):
 # how long a code lasts, how many digits it has, how many wrong guesses spend it, and the
 # limits per number (one code per interval, so many a day) and per client address (an hour).

@@ -21,6 +21,24 @@ def find_case_rows(subject: holders.Subject):
     return [contacts, Case.objects.filter(pk__in=case_ids)]
 
 
+def erase_case_rows(subject: holders.Subject, querysets) -> int:
+    """The caller's contact (name, number, its blind index) and the resident's words at the callbacks go; the
+    case itself (what was asked, where, and how it was handled) is the office's work record and stays."""
+    from gongzhi.cases.models import Callback, Case, CaseContact, CaseEvent
+
+    from .retention import PERSONAL_REASON_ACTIONS
+
+    contacts, cases = querysets
+    case_ids = list(cases.values_list("pk", flat=True))
+    changed = CaseContact.objects.filter(pk__in=list(contacts.values_list("pk", flat=True))).update(
+        name="", phone=None, phone_index="")
+    changed += Callback.objects.filter(case__in=case_ids).exclude(comment="").update(comment="")
+    # Case events are append-only for the product; erasure, like retention, clears the words inside them.
+    changed += CaseEvent._base_manager.filter(case__in=case_ids, action__in=PERSONAL_REASON_ACTIONS).exclude(
+        reason="").update(reason="")
+    return changed
+
+
 holders.register(
     "cases",
     title=_("Requests (接诉即办) made by the person"),
@@ -29,4 +47,5 @@ holders.register(
         "cases.Case": ("title", "description", "address"),
     },
     find=find_case_rows,
+    erase=erase_case_rows,
 )

@@ -58,3 +58,23 @@ retention.register(
     description=_("The caller's name and phone number, the comment given at the callback and the notes of "
                   "attempts to reach them are cleared; the case, its events and the verdicts (the figures) stay."),
     apply="gongzhi.cases.retention.clear_closed_case_contacts")
+
+
+def clear_import_files(cutoff, *, dry_run: bool = False) -> int:
+    """Drop the uploaded hotline file of imports finished before ``cutoff``; the run's counts and problems stay."""
+    from .models import ImportRun
+    from .models.import_run import FINISHED_STATES
+
+    runs = ImportRun.objects.filter(state__in=FINISHED_STATES, finished_at__lt=cutoff, data__isnull=False)
+    if dry_run:
+        return runs.count()
+    with transaction.atomic():
+        return runs.update(data=None)
+
+
+retention.register(
+    "hotline_import_files", title=_("Uploaded hotline files"), action=retention.DELETE,
+    default_days=30, minimum_days=1,
+    description=_("The file uploaded for a hotline import (callers' names and numbers) is deleted; the import's "
+                  "counts and its list of problems stay."),
+    apply="gongzhi.cases.retention.clear_import_files")

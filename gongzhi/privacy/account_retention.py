@@ -16,7 +16,7 @@ def _delete(queryset, *, dry_run: bool) -> int:
     if dry_run:
         return queryset.count()
     with transaction.atomic():
-        return queryset._raw_delete(queryset.db)
+        return queryset._raw_delete(queryset.db) or 0
 
 
 def delete_failed_signins(cutoff, *, dry_run: bool = False) -> int:

@@ -39,10 +39,13 @@ Registering (from the app's ``AppConfig.ready()``, or a module it imports)::
     identify; :meth:`Subject.match` builds the usual filter safely (an empty
     number never matches rows whose index is empty).
     ``erase(subject, rows)`` (optional): deletes or anonymises the given rows
-    (the output of ``find``, possibly narrowed by the officer) where the law
-    allows, and returns how many rows it changed. Without it, erasure clears the
-    declared fields of every row (blank, NULL or the field's default), which
-    keeps figures reproducible (rows stay, their personal fields go).
+    (the output of ``find``) where the law allows, and returns how many rows it
+    changed; it keeps what figures count (rows stay, their personal fields go).
+    A deletion request is carried out automatically (:func:`erase_all`) only for
+    holders that declare ``erase``; the others are listed for the officer to handle.
+    ``keep_reason`` (optional, translatable): why the law requires this holder's
+    data to be kept in spite of a deletion request (PIPL art. 47: a retention period
+    set by law, a statutory duty); shown in the erasure's result instead of erasing.
 
 Reading: :func:`holders` (every registration), :func:`covered_fields`,
 :func:`uncovered_fields` (what the test checks), :func:`find_all`
@@ -112,6 +115,7 @@ class Holder:
     models: Mapping[str, tuple[str, ...]]  # "app_label.model_name" (lower case) -> field names
     find: Callable[[Subject], Iterable[QuerySet]]
     erase: Callable[[Subject, Sequence[QuerySet]], int] | None = None
+    keep_reason: Any = ""
 
     def model_fields(self, model) -> tuple[str, ...]:
         return self.models.get(model._meta.label_lower, ())
@@ -139,7 +143,8 @@ def _label(model) -> str:
     return model._meta.label_lower
 
 
-def register(app_label: str, *, title, models: Mapping, find: Callable, erase: Callable | None = None) -> Holder:
+def register(app_label: str, *, title, models: Mapping, find: Callable, erase: Callable | None = None,
+             keep_reason="") -> Holder:
     """Declare what ``app_label`` holds of a data subject and how to find it (see the module docstring)."""
     if not models:
         raise ValueError("a holder names at least one model")
@@ -148,7 +153,8 @@ def register(app_label: str, *, title, models: Mapping, find: Callable, erase: C
         if isinstance(fields, str):
             raise ValueError(f"the fields of {model} are a sequence of names, not one string")
         declared[_label(model)] = tuple(fields)
-    holder = Holder(app_label=app_label, title=title, models=declared, find=find, erase=erase)
+    holder = Holder(app_label=app_label, title=title, models=declared, find=find, erase=erase,
+                    keep_reason=keep_reason)
     _HOLDERS[app_label] = holder
     return holder
 
@@ -226,3 +232,44 @@ def blank_value(model_field):
     if model_field.has_default():
         return model_field.get_default()
     return ""
+
+
+ERASED, KEPT, BY_HAND = "erased", "kept", "by_hand"
+
+
+@dataclass
+class Erasure:
+    """What a deletion request did to one holder's data of the subject."""
+
+    app_label: str
+    title: str
+    outcome: str  # ERASED, KEPT (the law requires it), BY_HAND (no automatic erasure: the officer handles it)
+    rows: int
+    reason: str = ""
+
+    def as_dict(self) -> dict:
+        return {"app": self.app_label, "title": self.title, "outcome": self.outcome, "rows": self.rows,
+                "reason": self.reason}
+
+
+def erase_all(subject: Subject) -> list[Erasure]:
+    """Erase the subject's data from every holder that may and can do it; say what each other holder keeps.
+
+    Runs in the caller's transaction (the deletion request's). A holder holding
+    nothing of the subject is left out.
+    """
+    if not subject.is_identified:
+        return []
+    results = []
+    for holder in _HOLDERS.values():
+        querysets = list(holder.find(subject))
+        found = sum(queryset.count() for queryset in querysets)
+        if not found:
+            continue
+        if holder.keep_reason:
+            results.append(Erasure(holder.app_label, str(holder.title), KEPT, found, str(holder.keep_reason)))
+        elif holder.erase is None:
+            results.append(Erasure(holder.app_label, str(holder.title), BY_HAND, found))
+        else:
+            results.append(Erasure(holder.app_label, str(holder.title), ERASED, int(holder.erase(subject, querysets))))
+    return results

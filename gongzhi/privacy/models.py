@@ -53,6 +53,9 @@ class SubjectRequest(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True,
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    # What the automated erasure of a deletion request did, per holder (holders.Erasure.as_dict()).
+    erasure = models.JSONField(_("erasure"), default=list, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("data-subject request")

@@ -5,7 +5,11 @@ days after receipt, on the working-day calendar); :func:`held_data` gathers what
 every registered holder (:mod:`gongzhi.privacy.holders`) holds of the subject,
 audited as a reveal of personal data would be; :func:`answer_request` closes the
 request with an answer (or a refusal with its reason), once, safe when two act at
-once. Deletion itself is not automated here: the answer records what was done.
+once. :func:`file_request` is a signed-in person asking about themselves (the
+request goes to the least busy data administrator, or ``PRIVACY_REQUEST_OWNER``);
+:func:`erase_for_request` carries out a deletion request through every holder
+that may erase (:func:`gongzhi.privacy.holders.erase_all`), recording per holder
+what was erased, what the law keeps and what is left to do by hand.
 """
 
 from __future__ import annotations
@@ -22,11 +26,15 @@ from gongzhi.accounts.actors import user_of
 from gongzhi.accounts.roles import can, require
 from gongzhi.audit.services import record
 from gongzhi.core import crypto, workcal
+from gongzhi.core.scoping import scope_queryset
 
 from . import holders
 from .models import RequestKind, RequestState, SubjectRequest
 
 MANAGE = "privacy.manage"
+
+
+DETAILS_MAX = 2000
 
 
 def open_request(*, actor, kind: str, owner, subject_name: str = "", subject_id_number: str = "",
@@ -40,6 +48,8 @@ def open_request(*, actor, kind: str, owner, subject_name: str = "", subject_id_
                                          "a name alone does not identify anyone.")]
     if owner is None or not getattr(owner, "is_active", False) or not can(owner, MANAGE):
         errors["owner"] = [_("The owner must be an active user allowed to handle data-subject requests.")]
+    if len(details or "") > DETAILS_MAX:
+        errors["details"] = [_("Say what the person asks in at most %(n)s characters.") % {"n": DETAILS_MAX}]
     if errors:
         raise ValidationError(errors)
     received_at = received_at or timezone.now()
@@ -66,6 +76,11 @@ class HeldItem:
     title: str
     model: str
     rows: list[dict]
+
+
+def _may_handle(actor, request: SubjectRequest) -> bool:
+    return (getattr(actor, "pk", None) == request.owner_id or getattr(actor, "is_superuser", False)
+            or getattr(actor, "role", "") == "admin")
 
 
 def held_data(*, actor, request: SubjectRequest) -> list[HeldItem]:
@@ -111,8 +126,7 @@ def answer_request(*, actor, request: SubjectRequest, answer: str, refused: bool
         request = SubjectRequest.objects.select_for_update().get(pk=request.pk)
         if request.state != RequestState.OPEN:
             raise ValidationError(_("This request has already been answered."))
-        if getattr(actor, "pk", None) != request.owner_id and getattr(actor, "role", "") != "admin" \
-                and not getattr(actor, "is_superuser", False):
+        if not _may_handle(actor, request):
             raise PermissionDenied(_("Only the owner of the request answers it."))
         request.state = RequestState.REFUSED if refused else RequestState.ANSWERED
         request.answer = answer.strip()
@@ -128,3 +142,109 @@ def open_requests(*, actor):
     """Open requests, the most urgent first (overdue ones are ``is_overdue``)."""
     require(actor, MANAGE)
     return SubjectRequest.objects.filter(state=RequestState.OPEN).select_related("owner").order_by("due_on", "id")
+
+
+def default_owner():
+    """Who answers a request a person files themselves: ``PRIVACY_REQUEST_OWNER``, else the active data
+    administrator with the fewest open requests (then the longest-standing account)."""
+    from django.db.models import Q
+
+    from gongzhi.accounts.models import User
+
+    candidates = User.objects.filter(is_active=True)
+    named = getattr(settings, "PRIVACY_REQUEST_OWNER", "")
+    if named:
+        owner = candidates.filter(username=named).first()
+        if owner is not None and can(owner, MANAGE):
+            return owner
+    open_counts: dict[int, int] = {}
+    for owner_id in SubjectRequest.objects.filter(state=RequestState.OPEN).values_list("owner_id", flat=True):
+        open_counts[owner_id] = open_counts.get(owner_id, 0) + 1
+    people = [user for user in candidates.filter(Q(role="admin") | Q(is_superuser=True)).order_by("pk")
+              if can(user, MANAGE)]
+    return min(people, key=lambda user: (open_counts.get(user.pk, 0), user.pk)) if people else None
+
+
+def file_request(*, actor, kind: str, details: str = "") -> SubjectRequest:
+    """A signed-in person asks about their own data: identified by their account (and its mobile number)."""
+    person = user_of(actor)
+    if person is None:
+        raise PermissionDenied(_("Sign in to ask about your own data."))
+    owner = default_owner()
+    if owner is None:
+        raise ValidationError(_("Nobody can take requests at the moment: please ask the street office."))
+    errors: dict[str, list] = {}
+    if kind not in RequestKind.values:
+        errors["kind"] = [_("Choose what you ask for.")]
+    if kind in (RequestKind.CORRECTION, RequestKind.DELETION) and not (details or "").strip():
+        errors["details"] = [_("Say what should be corrected or deleted.")]
+    if len(details or "") > DETAILS_MAX:
+        errors["details"] = [_("Say what the person asks in at most %(n)s characters.") % {"n": DETAILS_MAX}]
+    if errors:
+        raise ValidationError(errors)
+    received_at = timezone.now()
+    request = SubjectRequest(
+        kind=kind, subject_name=person.display_name or "", subject_phone=crypto.normalize_phone(person.phone),
+        subject_user=person, details=(details or "").strip(), received_at=received_at, owner=owner,
+        created_by=person,
+        due_on=workcal.nth_working_day(timezone.localtime(received_at).date(), settings.PRIVACY_REQUEST_WORKING_DAYS))
+    request.refresh_derived()
+    with transaction.atomic():
+        request.save()
+        record(actor=actor, action="privacy.request.file", obj=request,
+               changes={"kind": kind, "owner": owner.pk, "due_on": request.due_on.isoformat()})
+    return request
+
+
+def my_requests(*, actor):
+    """The requests a signed-in person filed about themselves, newest first."""
+    person = user_of(actor)
+    if person is None:
+        return SubjectRequest.objects.none()
+    return SubjectRequest.objects.filter(subject_user=person).order_by("-received_at", "-id")
+
+
+def list_requests(*, actor, state: str = "", q: str = ""):
+    """The requests the actor handles (their own; every one for an administrator), the most urgent first.
+
+    ``q``: ``#<id>`` or digits find a request by number; other text, the person's name.
+    """
+    require(actor, MANAGE)
+    rows = scope_queryset(SubjectRequest.objects.select_related("owner"), actor)
+    if state in RequestState.values:
+        rows = rows.filter(state=state)
+    q = (q or "").strip()
+    if q:
+        digits = q.removeprefix("#")
+        rows = rows.filter(pk=int(digits)) if digits.isdigit() and len(digits) < 10 else rows.filter(
+            subject_name__icontains=q)
+    return rows.order_by("state", "due_on", "id")
+
+
+def request_for(*, actor, pk: int) -> SubjectRequest | None:
+    require(actor, MANAGE)
+    return scope_queryset(SubjectRequest.objects.select_related("owner", "answered_by", "subject_user"),
+                          actor).filter(pk=pk).first()
+
+
+def erase_for_request(*, actor, request: SubjectRequest) -> SubjectRequest:
+    """Carry out an open deletion request: every holder that may erase does, in one transaction; the result per
+    holder (erased rows, kept by law and why, left to handle by hand) is stored on the request and audited."""
+    require(actor, MANAGE)
+    with transaction.atomic():
+        request = SubjectRequest.objects.select_for_update().get(pk=request.pk)
+        if not _may_handle(actor, request):
+            raise PermissionDenied(_("Only the owner of the request carries it out."))
+        if request.kind != RequestKind.DELETION:
+            raise ValidationError(_("Only a deletion request erases data."))
+        if request.state != RequestState.OPEN:
+            raise ValidationError(_("This request has already been answered."))
+        if request.erased_at is not None:
+            raise ValidationError(_("The data of this request has already been erased."))
+        results = [item.as_dict() for item in holders.erase_all(subject_of(request))]
+        request.erasure = results
+        request.erased_at = timezone.now()
+        request.save(update_fields=["erasure", "erased_at"])
+        record(actor=actor, action="privacy.request.erase", obj=request,
+               changes={"erasure": {r["app"]: [r["outcome"], r["rows"]] for r in results}})
+    return request

@@ -59,4 +59,6 @@ holders.register(
         "registry.Organisation": ("contact_name", "contact_phone"),
     },
     find=find_registry_rows,
+    keep_reason=_("Base data of the residents is kept under the statutory duties of the community and street "
+                  "office (PIPL art. 13 (3)); a correction request may change it."),
 )

@@ -83,3 +83,18 @@ def test_a_case_finished_within_the_period_keeps_its_caller(world, month):
                                    dry_run=True)
     assert dry.results[0]["rows"] >= 1 and CaseContact.objects.get(case=case).phone == "13812345678"
     assert timezone.now() > finished
+
+
+@pytest.mark.django_db
+def test_an_uploaded_hotline_file_goes_after_its_period(world):
+    from gongzhi.cases.models import ImportRun
+
+    now = timezone.now()
+    old = ImportRun.objects.create(filename="old.xlsx", data=b"PK...", state="done", rows=3, created=3,
+                                   finished_at=now - timedelta(days=40))
+    running = ImportRun.objects.create(filename="new.xlsx", data=b"PK...", state="writing")
+    run = retention_services.sweep(actor=SWEEPER, only=["hotline_import_files"])
+    assert run.results[0]["rows"] == 1
+    old.refresh_from_db()
+    assert old.data is None and (old.rows, old.created) == (3, 3)
+    assert ImportRun.objects.get(pk=running.pk).data is not None

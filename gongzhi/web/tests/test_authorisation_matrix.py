@@ -40,6 +40,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django.views.static import serve as static_serve
 from PIL import Image
 
@@ -206,6 +207,12 @@ def build_world() -> World:
         name: Notification.objects.create(user=account, kind="matrix", title="通知")
         for name, account in users.items() if account is not None}
     world.outside["notification"] = Notification.objects.create(user=neighbour, kind="matrix", title="通知")
+    # Data-subject requests: inside, owned by the administrator asked; outside, by another data administrator.
+    from gongzhi.privacy.models import SubjectRequest
+
+    for side, owner in (("inside", users["admin"]), ("outside", user("officer", Role.ADMIN))):
+        getattr(world, side)[SubjectRequest] = SubjectRequest.objects.create(
+            kind="deletion", subject_name="王五", due_on=timezone.localdate(), owner=owner, subject_user=neighbour)
     for name, account in users.items():
         client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
         if account is not None:
@@ -309,9 +316,10 @@ def param_value(world: World, route: str, name: str, side: str, actor: str) -> s
     if name in by_name:
         return str(rows[by_name[name]].pk)
     from gongzhi.mediation.models import Dispute, JudicialConfirmation, Party
+    from gongzhi.privacy.models import SubjectRequest
 
     by_name = {"dispute_id": Dispute, "party_id": Party, "confirmation_id": JudicialConfirmation,
-               "kpi_set_id": KpiSet, "appeal_id": Appeal, "case_id": Case, "request_id": Case, "attachment_id": Attachment, "notice_id": Notice,
+               "kpi_set_id": KpiSet, "appeal_id": Appeal, "subject_request_id": SubjectRequest, "case_id": Case, "request_id": Case, "attachment_id": Attachment, "notice_id": Notice,
                "person_id": Person, "dwelling_id": Dwelling, "household_id": Household, "patrol_id": Patrol}
     if name in by_name:
         return str(rows[by_name[name]].pk)

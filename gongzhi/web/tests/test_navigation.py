@@ -34,7 +34,7 @@ def test_each_role_lands_on_its_home(world, signed_in, who):
 def test_resident_menu_is_only_the_resident_pages(world, signed_in):
     html = signed_in(world.users.resident).get("/r/").content.decode()
     assert menu_of(html) == ["resident_new", "resident_cases", "resident_notices", "volunteer_home", "deliberation_home",
-                             "inbox"]
+                             "resident_privacy", "inbox"]
 
 
 @pytest.mark.django_db
