@@ -11,6 +11,7 @@ from .views import mediation
 from .views import party
 from .views import insights
 from .views import deliberation_staff as delib_staff
+from .views import deliberation_follow as delib_follow
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -79,6 +80,9 @@ urlpatterns = [
     path("r/deliberation/proposals/<int:proposal_id>/support/", deliberation.resident_support,
          name="deliberation_support"),
     path("r/deliberation/votes/<int:vote_id>/", deliberation.resident_vote, name="deliberation_vote"),
+    path("r/deliberation/items/<int:item_id>/", delib_follow.item, name="deliberation_item"),
+    path("r/deliberation/funds/", delib_follow.funds, name="deliberation_funds"),
+    path("r/deliberation/funds/<int:fund_id>/", delib_follow.fund, name="deliberation_fund"),
     # Staff console
     path("console/", console.queue, name="console_queue"),
     path("console/cases/", console.case_list, name="console_cases"),

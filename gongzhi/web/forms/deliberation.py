@@ -41,3 +41,24 @@ class BallotForm(StyledForm):
             self.fields["entry"].required = True
         else:
             del self.fields["entry"]
+
+
+class FundProjectForm(StyledForm):
+    title = forms.CharField(label=_("Project"), max_length=TITLE_MAX)
+    body = forms.CharField(label=_("What would be done, for whom"), max_length=TEXT_MAX,
+                           widget=forms.Textarea(attrs={"rows": 5}))
+    cost = forms.DecimalField(label=_("Estimated cost (yuan)"), max_digits=14, decimal_places=2, min_value=0)
+
+
+class FundBallotForm(StyledForm):
+    picks = forms.TypedMultipleChoiceField(label=_("The projects you support"), coerce=int, required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["picks"].choices = [(p.pk, f"{p.title} · {p.cost}") for p in projects]
+
+
+class ObjectionForm(StyledForm):
+    text = forms.CharField(label=_("Your objection"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}),
+                           help_text=_("Say what you object to and why; the community answers in public."))
