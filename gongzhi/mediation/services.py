@@ -9,6 +9,7 @@ the people concerned (:func:`gongzhi.notifications.services.notify`) inside it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -892,6 +893,39 @@ def save_committee(*, actor, unit, tier: str, trade: str = "", is_active: bool =
         record(actor=actor, action="mediation.committee.save", obj=committee,
                changes={"tier": tier, "trade": trade, "is_active": bool(is_active), "created": created})
     return committee
+
+
+def save_dispute_type(*, actor, code: str, name: str, name_en: str = "", order=0,
+                      is_active: bool = True) -> DisputeType:
+    """Add a dispute type, or change one's names, order or whether it is offered. The code stays: the
+    events and the figures refer to it; a type no longer used is retired (inactive), never deleted."""
+    require(actor, "mediation.configure")
+    errors: dict = {}
+    code = _text(errors, "code", code, _("The code"), 32, multiline=False)
+    if code and "code" not in errors and not re.fullmatch(r"[a-z0-9_]+", code):
+        errors["code"] = [_("A code is made of lower-case letters, digits and underscores.")]
+    name = _text(errors, "name", name, _("The name"), 50, multiline=False)
+    name_en = _text(errors, "name_en", name_en, _("The English name"), 80, required=False, multiline=False)
+    try:
+        order = int(order or 0)
+    except (TypeError, ValueError):
+        order = -1
+    if not 0 <= order <= 32767:
+        errors["order"] = [_("The order is a whole number from 0 to 32767.")]
+    _raise(errors)
+    values = {"name": name, "name_en": name_en, "order": order, "is_active": bool(is_active)}
+    with transaction.atomic():
+        row = DisputeType.objects.select_for_update().filter(code=code).first()
+        before = {k: getattr(row, k) for k in values} if row is not None else None
+        if row is None:
+            row = DisputeType.objects.create(code=code, **values)
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.save()
+        record(actor=actor, action="mediation.type.save", obj=row,
+               changes={"code": code, **values, **({"before": before} if before else {"created": True})})
+    return row
 
 
 # --- the one audited reveal -------------------------------------------------------------

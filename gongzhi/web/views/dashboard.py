@@ -18,7 +18,7 @@ from gongzhi.regions.models import Level
 from .. import dashboard_data, mapdata
 from ..access import page
 from ..forms.base import StyledForm
-from ..navigation import sees_dashboard
+from ..navigation import sees_dashboard, sees_mediation
 
 TILE_LABELS = {"received": pgettext_lazy("dashboard tile: cases received in the period", "Received"), "open": gettext_lazy("Open"),
                "overdue": gettext_lazy("Overdue now"), "closed": gettext_lazy("Closed")}
@@ -80,6 +80,7 @@ def _render(request, form, period, status=200):
         "outlines": mapdata.outlines(mapdata.prefix_of(period.region) if period.region else area),
         "map_focus": mapdata.prefix_of(period.region) if period.region else area,
         **_clock(request.user, period),
+        "mediation": _mediation(request.user, period),
     }, status=status)
 
 
@@ -138,6 +139,35 @@ def _overdue_scope(data) -> str:
     place = data["place"] or _("your whole area")
     return _("Overdue now counts every case on the clock in %(place)s, whenever it was received (not only "
              "this period's).") % {"place": place}
+
+
+def _mediation(user, period) -> dict | None:
+    """The mediation figures of the period (矛盾纠纷化解) for those who may see them, from the dispute events.
+
+    Over the whole area of the user: the figures are counted by committee and tier, not by the region filter.
+    """
+    if not can(user, "mediation.metrics"):
+        return None
+    from urllib.parse import urlencode
+
+    from gongzhi.mediation import metrics as mediation_metrics
+
+    try:
+        figures = mediation_metrics.figures(user, period.start, period.end)
+    except ValidationError:  # a period longer than the figures allow: nothing to show
+        return None
+
+    def rows(found):
+        return [{"label": r.label, "ended": r.ended, "agreed": r.agreed, "failed": r.failed,
+                 "withdrawn": r.withdrawn, "rate": dashboard_data.pct(r.success_rate)} for r in found]
+
+    return {"figures": figures, "success_rate": dashboard_data.pct(figures.success_rate),
+            "performance_rate": dashboard_data.pct(figures.performance_rate),
+            "tables": [{"title": _("Mediations ended by tier"), "label": _("Tier"), "rows": rows(figures.by_tier)},
+                       {"title": _("Mediations ended by type"), "label": _("Type"), "rows": rows(figures.by_type)}],
+            "console": sees_mediation(user),
+            "xlsx": "/api/v1/mediation/figures.xlsx?" + urlencode({"start": period.start.isoformat(),
+                                                                  "end": period.end.isoformat()})}
 
 
 def _clock(user, period) -> dict:
