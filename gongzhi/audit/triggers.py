@@ -26,6 +26,8 @@ that does not own the table.
 
 from contextlib import contextmanager
 
+from gongzhi.core import partitions
+
 TABLE = "audit_auditevent"
 MESSAGE = "audit events are append-only"
 # The one exception: an event older than this may be deleted (the retention sweep's purge, through
@@ -73,23 +75,35 @@ def table_exists(connection) -> bool:
 
 
 def install(connection) -> None:
-    """Create the triggers (idempotent); nothing on other databases."""
+    """Create the triggers (idempotent); nothing on other databases.
+
+    On PostgreSQL the table is partitioned by month (migration ``audit.0004``):
+    the row trigger reaches every partition by itself, the TRUNCATE trigger is
+    copied onto each (see :mod:`gongzhi.core.partitions`).
+    """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
             for sql in _PG_TRIGGERS.values():
                 cursor.execute(sql)
+            partitions.copy_statement_triggers(connection, TABLE)
         elif connection.vendor == "sqlite":
             for name, sql in _SQLITE_TRIGGERS.items():
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")  # an older definition is replaced
                 cursor.execute(sql)
 
 
+def _pg_tables(connection) -> list[str]:
+    """The table and, where it is partitioned, its attached partitions (statement triggers sit on each)."""
+    return [TABLE, *(p.name for p in partitions.partitions(connection, TABLE) if p.attached)]
+
+
 def remove(connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for name in _PG_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {TABLE}")
+            for table in _pg_tables(connection):
+                for name in _PG_TRIGGERS:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             cursor.execute("DROP FUNCTION IF EXISTS audit_auditevent_refuse_change()")
         elif connection.vendor == "sqlite":
             for name in _SQLITE_TRIGGERS:
@@ -116,13 +130,16 @@ def suspended(connection):
     if not table_exists(connection):
         yield
     elif connection.vendor == "postgresql":
+        tables = _pg_tables(connection)
         with connection.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER USER")
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         try:
             yield
         finally:
             with connection.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER USER")
+                for table in tables:
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     elif connection.vendor == "sqlite":
         remove(connection)
         try:

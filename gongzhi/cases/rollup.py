@@ -334,6 +334,9 @@ def stale(headers: list[Rollup]) -> tuple[set[tuple[str, date]], int]:
     """
     if not headers:
         return set(), 0
+    headers = [h for h in headers if not h.frozen]  # a detached month's events are not here to count
+    if not headers:
+        return set(), 0
     by_key = {(h.span, h.first_day): h for h in headers}
     found: set[tuple[str, date]] = set()
 
@@ -419,18 +422,50 @@ def closed_spans(now: datetime | None = None) -> list[tuple[str, date]]:
 def refresh(*, rebuild: bool = False, now: datetime | None = None) -> dict:
     """The periodic job and the command: every closed span present and fresh, headers moved forward.
 
-    Idempotent. With ``rebuild`` every span is recomputed.
+    Idempotent. With ``rebuild`` every span is recomputed, but for the months
+    whose events are detached (:func:`freeze`): their counts stay as they were.
     """
     now = now or timezone.now()
     keys = closed_spans(now)
     present = set(Rollup.objects.values_list("span", "first_day"))
-    todo = keys if rebuild else [key for key in keys if key not in present]
+    final = set(Rollup.objects.filter(frozen=True).values_list("span", "first_day"))
+    todo = [key for key in keys if key not in final and (rebuild or key not in present)]
     for key in todo:
         compute(*key)
     previous = (month_of(now) - timedelta(days=1)).replace(day=1)
     dropped, _ = Rollup.objects.filter(span=Span.DAY, first_day__lt=previous).delete()
     moved = advance()
     return {"spans": len(keys), "computed": len(todo), "moved": moved, "dropped": dropped}
+
+
+def freeze(month: date) -> Rollup:
+    """Make a month's rollup final before its case events are detached (fresh first, then never recomputed).
+
+    Receiver of :data:`gongzhi.core.partitions.before_detach`, so the figures
+    of a month in cold storage are still answered, from its rollup.
+    """
+    key = (Span.MONTH, month)
+    header = Rollup.objects.filter(span=Span.MONTH, first_day=month).first()
+    if header is None or header.frozen is False and key in stale([header])[0]:
+        header = compute(*key)
+    Rollup.objects.filter(pk=header.pk).update(frozen=True)
+    header.frozen = True
+    return header
+
+
+def thaw(month: date) -> None:
+    """The month's events are back (:data:`gongzhi.core.partitions.after_attach`): its rollup is kept again."""
+    Rollup.objects.filter(span=Span.MONTH, first_day=month).update(frozen=False)
+
+
+def on_detach(sender, *, table: str, month: date, **kwargs) -> None:
+    if table == CaseEvent._meta.db_table:
+        freeze(month)
+
+
+def on_attach(sender, *, table: str, month: date, **kwargs) -> None:
+    if table == CaseEvent._meta.db_table:
+        thaw(month)
 
 
 def run_periodic() -> None:

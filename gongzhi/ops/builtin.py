@@ -8,7 +8,7 @@ from django.db.models import Count, Min
 from django.tasks import task_backends
 from django.utils import timezone
 
-from gongzhi.core import workcal
+from gongzhi.core import partitions, workcal
 
 from . import metrics, readiness, schedule
 
@@ -89,6 +89,13 @@ def holiday_schedule_warning() -> str | None:
     return f"holiday schedule missing for {', '.join(map(str, years))}" if years else None
 
 
+def maintain_partitions() -> dict:
+    """The coming months' partitions of every partitioned table, and back-dated rows moved into theirs."""
+    from django.db import connection
+
+    return partitions.maintain(connection)
+
+
 def register():
     metrics.register_gauge("gongzhi_holiday_schedule_missing",
                            "1 when this year's holidays, or from 1 November next year's, are unknown "
@@ -109,3 +116,5 @@ def register():
                            replica.replica_lag_seconds)
     readiness.register_warning("replica", replica_warning)
     schedule.register("prune_task_results", every=timedelta(days=1), path="gongzhi.ops.builtin.prune_task_results")
+    # PostgreSQL: the coming months of the partitioned history tables, ahead of time (gongzhi.core.partitions).
+    schedule.register("partitions", every=timedelta(days=1), path="gongzhi.ops.builtin.maintain_partitions")

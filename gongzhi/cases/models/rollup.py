@@ -32,6 +32,9 @@ class Rollup(models.Model):
     event_id = models.BigIntegerField(_("last case event seen"), default=0)
     case_id = models.BigIntegerField(_("last case seen"), default=0)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    # Final: the month's case events were detached to cold storage (gongzhi.core.partitions), so its
+    # counts can no longer be recomputed and are kept as they were; cleared when the month is attached back.
+    frozen = models.BooleanField(_("final (events detached)"), default=False)
 
     class Meta:
         verbose_name = _("rolled-up period")
