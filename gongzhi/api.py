@@ -131,3 +131,12 @@ def _mount_insights():
 
 
 _mount_insights()
+
+
+def _mount_party():
+    from gongzhi.party.api import router as party_router
+
+    api.add_router("/party/", party_router)
+
+
+_mount_party()

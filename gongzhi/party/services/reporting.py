@@ -49,6 +49,7 @@ def _validate_post(post: ServicePost) -> None:
 
 def create_post(*, actor, community, name: str, kind: str = ServicePost.Kind.OTHER, description: str = "",
                 capacity: int | None = None) -> ServicePost:
+    check(actor, "party.manage")  # who may, before what is wrong with the input
     community = region_at(community, "community")
     require_level(community, Level.COMMUNITY, "community")
     check(actor, "party.manage", community)

@@ -60,6 +60,7 @@ def create_organisation(*, actor, name: str, level: str, region, parent: PartyOr
                         building=None, is_joint_committee: bool = False, founded_on: date | None = None,
                         external_id: str = "") -> PartyOrganisation:
     """Add a party organisation to the tree, on the region of its level, under its parent."""
+    check(actor, "party.manage")  # who may, before what is wrong with the input
     region = region_at(region)
     check(actor, "party.manage", region, parent, building)
     org = PartyOrganisation(name=name, level=level, region=region, parent=parent, building=building,

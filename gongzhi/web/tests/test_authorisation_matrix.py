@@ -303,10 +303,11 @@ def param_value(world: World, route: str, name: str, side: str, actor: str) -> s
 
     if name == "meeting_id" and "/deliberation/" in route:  # the party's joint meetings share the name
         return str(rows[Meeting].pk)
-    from gongzhi.party.models import Incubation, JointMeeting, PartyMember, PartyOrganisation
+    from gongzhi.party.models import Decision, Incubation, JointMeeting, MemberReport, Need, PartyMember
+    from gongzhi.party.models import PartyOrganisation
 
     by_name = {"org_id": PartyOrganisation, "member_id": PartyMember, "meeting_id": JointMeeting,
-               "incubation_id": Incubation}
+               "incubation_id": Incubation, "report_id": MemberReport, "decision_id": Decision, "need_id": Need}
     if name in by_name:
         return str(rows[by_name[name]].pk)
 
@@ -360,6 +361,8 @@ def _resolve(schema, components):
 def hints(world) -> dict:
     """Values for fields of these names, so that a request reaches the checks (rows inside the area)."""
     from gongzhi.registry.models import Building, CareTag, Dwelling, Household, Person
+    from gongzhi.party.models import PartyOrganisation
+    from gongzhi.registry.models import Organisation
     from gongzhi.volunteers.models import Volunteer
 
     inside = world.inside
@@ -374,6 +377,8 @@ def hints(world) -> dict:
         # Ids in bodies name rows of the world: a schema's default of 1 names whatever row has id 1,
         # which is a different one (or none) on PostgreSQL, whose sequences are not reset.
         "case_id": inside[Case].pk, "volunteer_id": inside[Volunteer].pk,
+        "party_organisation_id": inside[PartyOrganisation].pk, "joint_committee_id": inside[PartyOrganisation].pk,
+        "unit_id": inside[Organisation].pk, "social_organisation_id": inside[Organisation].pk,
     }
 
 
