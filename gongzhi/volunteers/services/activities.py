@@ -28,7 +28,7 @@ from gongzhi.core.scoping import ensure_in_scope
 from .. import checkin, ledger
 from ..models import Activity, ActivityState, Currency, SignUp, SignUpState, Team, TransferKind, Volunteer
 from ..models.activities import HOLDS_PLACE, TITLE_MAX
-from . import common
+from . import common, participation
 
 MAX_SLOTS = 10000
 MAX_DURATION = dt.timedelta(days=7)
@@ -358,6 +358,7 @@ def _check_out(actor, signup: SignUp, code, at, margin) -> Scan:
     record(actor=actor, action="volunteers.signup.check_out", obj=signup,
            changes={"at": at.isoformat(), "minutes": minutes})
     _credit(actor, signup, minutes, activity.points)
+    participation.count_attendance(signup, minutes, at)
     return Scan(signup, checkin.OUT, True, _("Checked out at %(time)s: %(hours)s hours credited.") % {
         "time": _local_time(at), "hours": ledger.format_amount(Currency.HOURS, minutes)})
 
@@ -406,6 +407,8 @@ def correct_attendance(*, actor, signup: SignUp, minutes, reason: str) -> SignUp
         if delta:
             ledger.correct(actor=actor, volunteer=signup.volunteer, currency=Currency.HOURS, delta=delta,
                            reason=reason, signup=signup)
+        if first_credit and minutes > 0:
+            participation.count_attendance(signup, minutes)
         if first_credit and minutes > 0 and activity.points:
             ledger.credit(actor=actor, volunteer=signup.volunteer, currency=Currency.POINTS, amount=activity.points,
                           kind=TransferKind.EARN, key=f"attendance-points:{signup.pk}", signup=signup,
