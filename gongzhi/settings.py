@@ -612,6 +612,14 @@ if min(INSIGHTS_HOTSPOT_MIN_CASES, INSIGHTS_HOTSPOT_MAX_CASES, INSIGHTS_HOTSPOT_
        INSIGHTS_REPEAT_MIN_CASES, INSIGHTS_REPEAT_DAYS, INSIGHTS_SPIKE_MIN_CASES, INSIGHTS_SPIKE_WEEKS) < 1:
     raise ImproperlyConfigured("the INSIGHTS_HOTSPOT_*, INSIGHTS_SEASONAL_*, INSIGHTS_REPEAT_* and INSIGHTS_SPIKE_* "
                                "settings must be positive")
+# 15-minute service coverage (gongzhi.insights.coverage): the walk's limit in minutes, the pace in metres a
+# minute, and the detour factor (percent) applied to the straight line while no road graph is loaded.
+INSIGHTS_COVERAGE_MINUTES = env_int("INSIGHTS_COVERAGE_MINUTES", 15)
+INSIGHTS_WALK_METRES_PER_MINUTE = env_int("INSIGHTS_WALK_METRES_PER_MINUTE", 80)
+INSIGHTS_WALK_DETOUR = env_int("INSIGHTS_WALK_DETOUR_PERCENT", 130) / 100
+if min(INSIGHTS_COVERAGE_MINUTES, INSIGHTS_WALK_METRES_PER_MINUTE) < 1 or INSIGHTS_WALK_DETOUR < 1:
+    raise ImproperlyConfigured("INSIGHTS_COVERAGE_MINUTES and INSIGHTS_WALK_METRES_PER_MINUTE must be positive and "
+                               "INSIGHTS_WALK_DETOUR_PERCENT at least 100")
 
 # --- Deliberation and votes (gongzhi.deliberation) ---------------------------
 # Co-signatures a micro-proposal needs to join the agenda queue.

@@ -166,3 +166,39 @@ class Alert(models.Model):
     @property
     def audit_region_code(self) -> str:
         return self.region_code
+
+
+class ServiceKind(models.TextChoices):
+    STATION = "station", _("Community service station")
+    CLINIC = "clinic", _("Clinic")
+    MARKET = "market", _("Market")
+    CANTEEN = "canteen", _("Elderly canteen")
+    SCHOOL = "school", _("School")
+
+
+class ServicePoint(models.Model):
+    """A place residents walk to (15 分钟服务圈): a service station, clinic, market, elderly canteen
+    or school, with where it stands. Public information; scoped by its grid for who may change it."""
+
+    scoping = ScopeSpec(region="grid__code")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=ServiceKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    grid = models.ForeignKey("regions.Region", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+")
+    longitude = models.FloatField(_("longitude (WGS-84)"))
+    latitude = models.FloatField(_("latitude (WGS-84)"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("open"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service point")
+        verbose_name_plural = _("service points")
+        ordering = ["kind", "name", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.name}"
+
+    @property
+    def audit_region_code(self) -> str:
+        return self.grid.code

@@ -39,3 +39,18 @@ def no_such_alert() -> str:
 
 def bad_month() -> str:
     return _("Give the month as YYYY-MM.")
+
+
+def point_added() -> str:
+    return _("The service point is on the map.")
+
+
+def point_closed(name: str) -> str:
+    return _("“%(name)s” is closed: it no longer counts in the coverage.") % {"name": name}
+
+
+def gap_label(place: str, kind: str, minutes, households: int) -> str:
+    if minutes is None:
+        return _("%(place)s: no %(kind)s anywhere (%(n)d households)") % {"place": place, "kind": kind, "n": households}
+    return _("%(place)s: %(kind)s %(minutes)s minutes away (%(n)d households)") % {
+        "place": place, "kind": kind, "minutes": minutes, "n": households}

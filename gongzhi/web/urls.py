@@ -135,6 +135,7 @@ urlpatterns = [
     path("console/deliberation/meetings/", delib_staff.meetings, name="deliberation_staff_meetings"),
     path("console/deliberation/meetings/new/", delib_staff.meeting_new, name="deliberation_staff_meeting_new"),
     path("console/deliberation/meetings/<int:meeting_id>/", delib_staff.meeting, name="deliberation_staff_meeting"),
+    path("console/insights/coverage/", insights.coverage_map, name="insights_coverage"),
     path("lookup/", grid.lookup, name="lookup"),
     # Grid worker (mobile)
     path("grid/", grid.tasks, name="grid_tasks"),

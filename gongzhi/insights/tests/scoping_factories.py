@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from gongzhi.insights.models import Alert, MonthlyTopic, RouterModel
+from gongzhi.insights.models import Alert, MonthlyTopic, RouterModel, ServicePoint
 from gongzhi.insights.textmodel import TextModel
 
 
@@ -23,4 +23,9 @@ def topic(place, n):
     return MonthlyTopic.objects.create(region=place, month=dt.date(2020, 1 + n % 12, 1), title=f"每月一题{n}")
 
 
-FACTORIES = {Alert: alert, MonthlyTopic: topic}
+def service_point(place, n):
+    return ServicePoint.objects.create(kind="clinic", name=f"卫生服务站{n}", grid=place, longitude=116.445,
+                                       latitude=39.905)
+
+
+FACTORIES = {Alert: alert, MonthlyTopic: topic, ServicePoint: service_point}

@@ -123,3 +123,15 @@ def test_the_dispatch_page_shows_the_words_and_accepts_the_suggestion(client, wo
     assert event.payload["suggestion"]["followed"] is True and event.payload["suggestion"]["source"] == "model"
     pipe_case.refresh_from_db()
     assert pipe_case.lead_unit == world.units.water
+
+
+def test_the_dashboard_shows_the_hotspots_alerts_and_topics_of_the_period(client, world, planted, put_cases):  # noqa: F811
+    put_cases(3, "grid_a1", MONDAY - dt.timedelta(days=3), address="金台里2号")
+    alerts.raise_alerts(today=DAY)
+    client = signed_in(client, world.users.leader)
+    html = client.get("/dashboard/", {"start": PERIOD["start"], "end": PERIOD["until"]}).content.decode()
+    panel = html.split('id="insights-panel"')[1].split('id="supervision-units"')[0]
+    assert "电梯" in panel and "永安里社区" in panel and "data-hotspot=" in panel
+    raised = Alert.objects.filter(state=AlertState.OPEN)
+    assert raised.count() >= 1
+    assert f'<span class="value" data-open-alerts>{raised.count()}</span>' in panel and "金台里2号" in panel

@@ -6,7 +6,7 @@ printed address is kept in ``address_text`` so that "search by address" is one
 services refresh it whenever a part of the address changes.
 """
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.scoping import ScopeSpec
 
 GRID_CHOICES = {"level": "grid"}
+
+
+def longitude_field():
+    """Where a compound or building stands (WGS-84), for the 15-minute service coverage; optional."""
+    return models.FloatField(_("longitude (WGS-84)"), null=True, blank=True,
+                             validators=[MinValueValidator(-180), MaxValueValidator(180)])
+
+
+def latitude_field():
+    return models.FloatField(_("latitude (WGS-84)"), null=True, blank=True,
+                             validators=[MinValueValidator(-90), MaxValueValidator(90)])
 
 
 class PlacedInGrid:
@@ -76,6 +87,8 @@ class Compound(NamedInGrid, models.Model):
                                       help_text=_("Road and number, e.g. 建国门外大街22号."))
     property_company = models.ForeignKey("registry.Organisation", verbose_name=_("property company"), null=True,
                                          blank=True, on_delete=models.SET_NULL, related_name="managed_compounds")
+    longitude = longitude_field()
+    latitude = latitude_field()
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -99,6 +112,8 @@ class Building(PlacedInGrid, models.Model):
     grid = models.ForeignKey("regions.Region", verbose_name=_("grid"), on_delete=models.PROTECT,
                              limit_choices_to=GRID_CHOICES, related_name="buildings")
     floors = models.PositiveSmallIntegerField(_("floors above ground"), null=True, blank=True)
+    longitude = longitude_field()
+    latitude = latitude_field()
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -30,7 +30,8 @@ def create_compound(*, actor, name: str, grid, kind: str = Compound.Kind.COMPOUN
 def update_compound(*, actor, compound: Compound, reason: str = "", **changes) -> Compound:
     check(actor, "registry.change", compound)
     before = take_snapshot(compound)
-    apply_changes(compound, changes, {"name", "kind", "grid", "street_address", "property_company", "external_id"})
+    apply_changes(compound, changes, {"name", "kind", "grid", "street_address", "property_company", "external_id",
+                                     "longitude", "latitude"})
     check(actor, "registry.change", ensure_grid(compound.grid), compound.property_company)
     full_clean(compound)
     compound.save()
@@ -66,7 +67,8 @@ def create_entrance(*, actor, building: Building, number: str) -> Entrance:
 def update_building(*, actor, building: Building, reason: str = "", **changes) -> Building:
     check(actor, "registry.change", building)
     before = take_snapshot(building)
-    apply_changes(building, changes, {"compound", "number", "grid", "name", "floors", "external_id"})
+    apply_changes(building, changes, {"compound", "number", "grid", "name", "floors", "external_id", "longitude",
+                                      "latitude"})
     check(actor, "registry.change", ensure_grid(building.grid), building.compound)
     building.number, building.name = str(building.number).strip(), (building.name or "").strip()
     clash = Building.objects.filter(compound=building.compound, number=building.number).exclude(pk=building.pk)

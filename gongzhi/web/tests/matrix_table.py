@@ -471,6 +471,7 @@ MATRIX = {
     "POST /api/v1/insights/topics/{topic_id}/close":                 "401  403  403  403  403  403  200/404  200  403",
     "GET /console/insights/":                                        "302  403  403  200  200  200  200  200  302",
     "GET /console/insights/alerts/":                                 "302  403  403  200  200  200  200  200  302",
+    "GET /console/insights/coverage/":                               "302  403  403  200  200  200  200  200  302",
     "GET /console/insights/router/":                                 "302  403  403  403  403  403  403  200  302",
     "GET /console/insights/topics/":                                 "302  403  403  200  200  200  200  200  302",
     "GET /console/insights/topics/<int:topic_id>/":                  "302  403  403  200/404  200/404  404  200/404  200  302",

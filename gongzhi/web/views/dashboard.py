@@ -12,13 +12,14 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from gongzhi.accounts.roles import can
 from gongzhi.cases import clock_metrics, metrics, selectors
 from gongzhi.core import exports
+from gongzhi.insights.summary import dashboard_summary
 from gongzhi.regions import selectors as region_selectors
 from gongzhi.regions.models import Level
 
 from .. import dashboard_data, mapdata
 from ..access import page
 from ..forms.base import StyledForm
-from ..navigation import sees_dashboard, sees_mediation
+from ..navigation import sees_dashboard, sees_insights, sees_mediation
 
 TILE_LABELS = {"received": pgettext_lazy("dashboard tile: cases received in the period", "Received"), "open": gettext_lazy("Open"),
                "overdue": gettext_lazy("Overdue now"), "closed": gettext_lazy("Closed")}
@@ -81,7 +82,15 @@ def _render(request, form, period, status=200):
         "map_focus": mapdata.prefix_of(period.region) if period.region else area,
         **_clock(request.user, period),
         "mediation": _mediation(request.user, period),
+        "insights": _insights(request.user, period),
     }, status=status)
+
+
+def _insights(user, period):
+    """The intelligence panel (hotspots, 未诉先办 alerts, 每月一题) for those who see the intelligence pages."""
+    if not sees_insights(user):
+        return None
+    return dashboard_summary(user, start=period.start, end=period.end, region_code=period.region)
 
 
 def _totals(units) -> dict:

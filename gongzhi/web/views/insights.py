@@ -209,3 +209,51 @@ def router_models(request):
     return render(request, "insights/router.html", {
         **_nav(request, "router"), "page": models, "query": "", "counts": router.suggestion_counts(since=since),
         "counts_all": router.suggestion_counts()})
+
+
+# --- 15-minute service coverage --------------------------------------------------------------------------
+
+
+@page(sees_insights)
+def coverage_map(request):
+    from gongzhi.insights import coverage as coverage_service
+    from gongzhi.insights.models import ServiceKind, ServicePoint
+    from gongzhi.regions.models import Level, Region
+
+    from .. import mapdata
+
+    edits = can(request.user, "registry.change")
+    if request.method == "POST":
+        if request.POST.get("close"):
+            point = coverage_service.visible_points(request.user).filter(pk=_int(request.POST.get("close"))).first()
+            if point is None:
+                raise Http404
+            _run(request, lambda: coverage_service.close_point(actor=request.user, point=point),
+                 texts.point_closed(point.name))
+        else:
+            grid = Region.objects.filter(code=request.POST.get("grid", "")[:15], level=Level.GRID).first()
+            _run(request, lambda: coverage_service.add_point(
+                actor=request.user, kind=request.POST.get("kind", ""), name=request.POST.get("name", ""), grid=grid,
+                longitude=request.POST.get("longitude"), latitude=request.POST.get("latitude"),
+                address=request.POST.get("address", "")), texts.point_added())
+        return redirect("insights_coverage")
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in ServiceKind.values else ""
+    found = coverage_service.coverage(request.user)
+    gaps = found.gaps(kind)
+    labels = dict(ServiceKind.choices)
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]},
+                 "properties": {"label": f"{labels[p.kind]} · {p.name}", "style": "service"}} for p in found.points]
+    features += [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+                  "properties": {"label": texts.gap_label(place.label, labels[k], minutes, place.households),
+                                 "style": "gap"}}
+                 for place, k, minutes in gaps[:2000]]
+    area = mapdata.focus(request.user)
+    grids = Region.objects.filter(level=Level.GRID, code__startswith=area).order_by("code")[:500] if edits else []
+    return render(request, "insights/coverage.html", {
+        **_nav(request, "coverage"), "coverage": found, "totals": found.totals(), "kinds": ServiceKind.choices,
+        "kind": kind, "gaps": gaps[:50], "gap_count": len(gaps), "points_map": {"type": "FeatureCollection",
+                                                                               "features": features},
+        "outlines": mapdata.outlines(area), "map_focus": area, "edits": edits, "grids": grids,
+        "points": Paginator(coverage_service.visible_points(request.user).filter(is_active=True), PAGE_SIZE)
+        .get_page(request.GET.get("page")), "query": urlencode({"kind": kind}) if kind else ""})

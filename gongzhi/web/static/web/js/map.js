@@ -5,7 +5,7 @@
  *   data-outlines="<id>" communities and grids (properties: level, code, name, place?), drawn and labelled
  *   data-focus="<code prefix>" the user's own area: the map opens zoomed to the outlines under it
  *   data-grids="<id>"    GeoJSON FeatureCollection of grid polygons (properties: name, code, count?, shade?, url?)
- *   data-points="<id>"   GeoJSON FeatureCollection of points (properties: label, url?)
+ *   data-points="<id>"   GeoJSON FeatureCollection of points (properties: label, url?, style? "gap" drawn red)
  *   data-pick="<lon input id>,<lat input id>"  let the user place one pin (click, location, or map centre);
  *                        the status line names the place ("已标点：永安里社区第1网格") from the outlines
  * Tiles: the page's "map-tiles" block (settings.MAP_TILE_LAYERS); none configured (the default), no
@@ -169,6 +169,9 @@
     if (points && points.features && points.features.length) {
       var pts = L.geoJSON(points, {
         pointToLayer: function (f, latlng) {
+          if (f.properties.style === "gap") {  // a place beyond the 15-minute walk (coverage map)
+            return L.circleMarker(latlng, { radius: 6, color: "#a50f15", weight: 2, fillColor: "#fb6a4a", fillOpacity: 0.9 });
+          }
           return L.circleMarker(latlng, { radius: 7, color: "#0550ae", weight: 2, fillColor: "#54aeff", fillOpacity: 0.9 });
         },
         onEachFeature: function (f, lyr) {
