@@ -90,6 +90,8 @@ def test_a_case_becomes_a_dispute_from_the_page(client, world):
                                description="楼上每晚噪声", grid=world.tree["grid_a1"],
                                region_code=world.tree["grid_a1"].code, state=CaseState.IN_PROGRESS)
     client = _signed_in(client, world.users.mediator)
+    case_page = client.get(f"/console/cases/{case.pk}/").content.decode()
+    assert f'href="/console/mediation/new/?case={case.pk}" data-mediation-link' in case_page
     html = client.get(f"/console/mediation/new/?case={case.pk}").content.decode()
     assert "data-case" in html and 'value="楼上噪声"' in html
     form = _register_form(world, case=str(case.pk))
@@ -98,6 +100,9 @@ def test_a_case_becomes_a_dispute_from_the_page(client, world):
     assert response.status_code == 302, response.content.decode()[:3000]
     case.refresh_from_db()
     assert Dispute.objects.get().case == case and case.state == CaseState.MEDIATING
+    dispute = Dispute.objects.get()
+    case_page = client.get(f"/console/cases/{case.pk}/").content.decode()
+    assert f'href="/console/mediation/{dispute.pk}/" data-mediation-link' in case_page
 
 
 def test_mediating_to_an_agreement_and_its_pdf(client, world, register):

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -198,6 +199,24 @@ def action_names(case, action) -> tuple[str, str]:
     return A(action).label, ACTIONS[action].button
 
 
+def _mediation_link(user, case) -> dict | None:
+    """The dispute a case became (矛盾纠纷), or the way to refer it to mediation while it may be."""
+    from gongzhi.mediation import selectors as mediation_selectors
+    from gongzhi.mediation.models import Dispute
+
+    from ..navigation import registers_disputes, sees_mediation
+
+    if not sees_mediation(user):
+        return None
+    dispute_id = Dispute.objects.filter(case=case).values_list("pk", flat=True).first()
+    if dispute_id is not None:
+        found = mediation_selectors.dispute_for(user, dispute_id)
+        return {"dispute": found, "url": reverse("mediation_dispute", args=[found.pk])} if found else None
+    if registers_disputes(user) and case.state in (CaseState.RECEIVED, CaseState.IN_PROGRESS):
+        return {"dispute": None, "url": reverse("mediation_new") + f"?case={case.pk}"}
+    return None
+
+
 def case_page(request, case_id, template="web/console/case.html", back="console_cases"):
     case = selectors.case_for(request.user, case_id)
     if case is None:
@@ -240,6 +259,7 @@ def case_page(request, case_id, template="web/console/case.html", back="console_
         "place": mapdata.case_place(case),
         "similar": duplicates.similar_for(request.user, case) if case.state in OPEN_STATES else None,
         "can_merge": A.MERGE in actions,
+        "mediation": _mediation_link(request.user, case),
     })
     if caller and caller["revealed"]:
         add_never_cache_headers(response)  # the phone in clear: this answer only
