@@ -1,7 +1,8 @@
 """The voting rules the law sets, each a named object that tallies ballots and explains its result.
 
 A rule is pure: it is given the frozen electorate (the roll: one :class:`Elector` per voting unit,
-with its weight) and the choices cast (``{elector key: "yes" | "no" | "abstain"}``) and returns an
+with its weight) and the choices cast (``{elector key: "yes" | "no" | "abstain"}``), or only their
+sums (:class:`Totals`, what the database adds up for a large vote), and returns an
 :class:`Outcome` holding every figure it compared (:class:`Check`). It reads no database, no clock
 and no order: the same roll and ballots always give the same outcome. Fractions are exact
 (:class:`fractions.Fraction`): "exactly two thirds" is two thirds, never 0.6666….
@@ -178,6 +179,56 @@ def _valid_ballots(roll: Iterable[Elector], ballots: Mapping[str, str]) -> tuple
     return electors, dict(ballots)
 
 
+@dataclass(frozen=True)
+class Totals:
+    """All a rule needs of a roll and its ballots, summed: how many voting units and how much exclusive
+    area the roll holds, and per choice how many ballots and how much area. A large vote is summed by the
+    database (``services.votes.totals``: a few aggregate queries, no row per ballot in Python); a small one,
+    or a test, by :meth:`of` from the roll and the ballots themselves. Both give the same outcome."""
+
+    eligible: int
+    eligible_area: Fraction
+    ballots: Mapping[str, int]  # {choice: number of ballots}
+    areas: Mapping[str, Fraction]  # {choice: exclusive area of those ballots}
+
+    @classmethod
+    def of(cls, roll: Iterable[Elector], ballots: Mapping[str, str]) -> Totals:
+        electors, ballots = _valid_ballots(roll, ballots)
+        area = {e.key: Fraction(e.area) for e in electors}
+        counts = {choice: 0 for choice in CHOICES}
+        areas = {choice: Fraction(0) for choice in CHOICES}
+        for key, choice in ballots.items():
+            counts[choice] += 1
+            areas[choice] += area[key]
+        return cls.checked(len(electors), sum(area.values(), Fraction(0)), counts, areas,
+                           negative=any(a < 0 for a in area.values()))
+
+    @classmethod
+    def checked(cls, eligible: int, eligible_area, ballots: Mapping[str, int], areas: Mapping[str, object], *,
+                negative: bool = False) -> Totals:
+        """Totals from sums, refused when they cannot come from a roll (unknown choices, negative areas)."""
+        if any(choice not in CHOICES for choice in (*ballots, *areas)):
+            raise RuleError(_("A ballot holds an unknown choice."))
+        if negative:
+            raise RuleError(_("An exclusive area on the roll is negative."))
+        counts = {choice: int(ballots.get(choice) or 0) for choice in CHOICES}
+        summed = {choice: Fraction(areas.get(choice) or 0) for choice in CHOICES}
+        if sum(counts.values()) > eligible:
+            raise RuleError(_("A ballot was cast by someone who is not on the roll."))
+        return cls(int(eligible), Fraction(eligible_area or 0), counts, summed)
+
+    @property
+    def cast(self) -> int:
+        return sum(self.ballots.values())
+
+    @property
+    def cast_area(self) -> Fraction:
+        return sum(self.areas.values(), Fraction(0))
+
+    def counts(self) -> dict:
+        return {"eligible": self.eligible, "cast": self.cast, **{c: self.ballots[c] for c in CHOICES}}
+
+
 class Rule:
     code: str
     name = gettext_lazy("rule")
@@ -185,6 +236,10 @@ class Rule:
     allows_proxy = True
 
     def tally(self, roll: Iterable[Elector], ballots: Mapping[str, str]) -> Outcome:
+        """The outcome of these ballots on this roll (each ballot checked against the roll)."""
+        return self.tally_totals(Totals.of(roll, ballots))
+
+    def tally_totals(self, totals: Totals) -> Outcome:
         raise NotImplementedError
 
     def describe(self) -> str:
@@ -204,33 +259,21 @@ class OwnersMeeting(Rule):
                      if special else
                      gettext_lazy("Owners' general meeting, art. 278 (more than half of area and owners taking part)"))
 
-    def tally(self, roll, ballots):
-        electors, ballots = _valid_ballots(roll, ballots)
-        area = {e.key: Fraction(e.area) for e in electors}
-        if any(a < 0 for a in area.values()):
-            raise RuleError(_("An exclusive area on the roll is negative."))
-        total_area, total_heads = sum(area.values(), Fraction(0)), len(electors)
-        cast_area = sum((area[k] for k in ballots), Fraction(0))
-        yes = [k for k, c in ballots.items() if c == YES]
-        yes_area = sum((area[k] for k in yes), Fraction(0))
+    def tally_totals(self, totals: Totals) -> Outcome:
+        total_area, cast_area, yes_area = totals.eligible_area, totals.cast_area, totals.areas[YES]
+        cast, yes = Fraction(totals.cast), Fraction(totals.ballots[YES])
         threshold = THREE_QUARTERS if self.special else HALF
         checks = (
             Check("participation_area", cast_area, total_area, TWO_THIRDS, False, "m²"),
-            Check("participation_headcount", Fraction(len(ballots)), Fraction(total_heads), TWO_THIRDS, False),
+            Check("participation_headcount", cast, Fraction(totals.eligible), TWO_THIRDS, False),
             Check("approval_area", yes_area, cast_area, threshold, not self.special, "m²"),
-            Check("approval_headcount", Fraction(len(yes)), Fraction(len(ballots)), threshold, not self.special),
+            Check("approval_headcount", yes, cast, threshold, not self.special),
         )
         held = checks[0].passed and checks[1].passed
-        counts = _counts(electors, ballots) | {
+        counts = totals.counts() | {
             "area_eligible": str(total_area), "area_cast": str(cast_area), "area_yes": str(yes_area),
-            "area_no": str(sum((area[k] for k, c in ballots.items() if c == NO), Fraction(0))),
-            "area_abstain": str(sum((area[k] for k, c in ballots.items() if c == ABSTAIN), Fraction(0)))}
+            "area_no": str(totals.areas[NO]), "area_abstain": str(totals.areas[ABSTAIN])}
         return Outcome(self.code, held, held and checks[2].passed and checks[3].passed, checks, counts)
-
-
-def _counts(electors, ballots) -> dict:
-    return {"eligible": len(electors), "cast": len(ballots),
-            **{choice: sum(1 for c in ballots.values() if c == choice) for choice in CHOICES}}
 
 
 class HeadcountRule(Rule):
@@ -245,16 +288,14 @@ class HeadcountRule(Rule):
         self.approval, self.approval_strict, self.of_roll = approval, approval_strict, of_roll
         self.allows_proxy = allows_proxy
 
-    def tally(self, roll, ballots):
-        electors, ballots = _valid_ballots(roll, ballots)
-        eligible, cast = Fraction(len(electors)), Fraction(len(ballots))
-        yes = Fraction(sum(1 for c in ballots.values() if c == YES))
+    def tally_totals(self, totals: Totals) -> Outcome:
+        eligible, cast, yes = Fraction(totals.eligible), Fraction(totals.cast), Fraction(totals.ballots[YES])
         checks = []
         if self.quorum is not None:
             checks.append(Check("quorum", cast, eligible, self.quorum, self.quorum_strict))
         checks.append(Check("approval", yes, eligible if self.of_roll else cast, self.approval, self.approval_strict))
         held = all(c.passed for c in checks[:-1]) and (bool(cast) or self.of_roll)
-        return Outcome(self.code, held, held and checks[-1].passed, tuple(checks), _counts(electors, ballots))
+        return Outcome(self.code, held, held and checks[-1].passed, tuple(checks), totals.counts())
 
 
 class CustomRule(HeadcountRule):

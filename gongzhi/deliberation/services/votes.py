@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -412,24 +412,37 @@ def enter_paper_ballot(*, actor, vote: Vote, entry: RollEntry, choice: str, pape
 # --- closing and tallying ------------------------------------------------------------------------
 
 
+def totals(vote: Vote) -> rules.Totals:
+    """The roll and the ballots of a vote summed by the database: a handful of aggregate queries, whatever
+    the size of the roll (20,000 owners: no row per ballot reaches Python).
+
+    Open ballot: the choice is on the participation, counted with its roll entry's area. Secret ballot:
+    the box is summed by choice with the area each ballot carries; the roll is the ballots plus the
+    active entries that did not vote, as if each ballot were its own voting unit (nothing joins them).
+    """
+    active = RollEntry.objects.filter(vote=vote, active=True)
+    if vote.secret:
+        box = list(SecretBallot.objects.filter(vote=vote).order_by().values("choice").annotate(
+            n=Count("id"), area=Sum("area")).values_list("choice", "n", "area"))
+        participations = Participation.objects.filter(vote=vote)
+        if sum(n for _c, n, _a in box) != participations.count():
+            raise ValidationError(_("The ballot box does not match the participations; the vote cannot be tallied."))
+        rest = active.exclude(pk__in=participations.values("entry_id")).aggregate(n=Count("id"), area=Sum("area"))
+        eligible = sum(n for _c, n, _a in box) + rest["n"]
+        eligible_area = sum((Decimal(a or 0) for _c, _n, a in box), Decimal(0)) + Decimal(rest["area"] or 0)
+    else:
+        box = list(Participation.objects.filter(vote=vote, entry__active=True).order_by().values("choice").annotate(
+            n=Count("id"), area=Sum("entry__area")).values_list("choice", "n", "area"))
+        roll = active.aggregate(n=Count("id"), area=Sum("area"))
+        eligible, eligible_area = roll["n"], Decimal(roll["area"] or 0)
+    return rules.Totals.checked(eligible, eligible_area, {c: n for c, n, _a in box},
+                                {c: Decimal(a or 0) for c, _n, a in box},
+                                negative=RollEntry.objects.filter(vote=vote, area__lt=0).exists())
+
+
 def tally(vote: Vote) -> rules.Outcome:
     """The outcome computed from the roll and the ballots as stored (the same ballots, the same result)."""
-    rule = rule_of(vote)
-    entries = list(RollEntry.objects.filter(vote=vote, active=True).values_list("id", "key", "area"))
-    voted = set(Participation.objects.filter(vote=vote).values_list("entry_id", flat=True))
-    if vote.secret:
-        ballots = list(SecretBallot.objects.filter(vote=vote).values_list("id", "choice", "area"))
-        if len(ballots) != len(voted):
-            raise ValidationError(_("The ballot box does not match the participations; the vote cannot be tallied."))
-        roll = [rules.Elector(f"ballot:{pk}", area) for pk, _c, area in ballots]
-        roll += [rules.Elector(key, area) for pk, key, area in entries if pk not in voted]
-        cast = {f"ballot:{pk}": choice for pk, choice, _a in ballots}
-    else:
-        roll = [rules.Elector(key, area) for _pk, key, area in entries]
-        keys = {pk: key for pk, key, _a in entries}
-        cast = {keys[entry]: choice for entry, choice in
-                Participation.objects.filter(vote=vote, entry__active=True).values_list("entry_id", "choice")}
-    return rule.tally(roll, cast)
+    return rule_of(vote).tally_totals(totals(vote))
 
 
 def close_vote(*, actor, vote: Vote, at: datetime | None = None) -> Vote:
