@@ -31,3 +31,9 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="gongzhi.audit.ensure_triggers")
+
+        from gongzhi.core import exports
+
+        from .exports_log import record_export
+
+        exports.register_log(record_export)  # the export log (audit event export.file)

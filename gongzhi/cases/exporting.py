@@ -86,11 +86,12 @@ def export_cases(*, actor, queryset, fmt: str, filters: dict | None = None) -> t
                                            "them.") % {"n": count, "max": MAX_ROWS}})
     now = timezone.now()
     rows = _rows(queryset, actor, now)
+    mark = exports.Watermark.of(actor, _("case list export (masked)"))
     with transaction.atomic():
         if fmt == "xlsx":
-            content = exports.xlsx(_("Cases"), headers(), rows)
+            content = exports.xlsx(_("Cases"), headers(), rows, watermark=mark)
         else:
-            content = exports.csv_bytes([headers(), *rows])
+            content = exports.csv_bytes([headers(), *rows], watermark=mark, title=_("Cases"))
         record(actor=actor, action="cases.export", object_type="cases.case",
                changes={"rows": count, "format": fmt, "filters": dict(filters or {}), "masked": True},
                region_code=getattr(getattr(actor, "region", None), "code", ""))

@@ -555,9 +555,9 @@ def rates_over(actor, spans: list[Period], *, region: str | None = None, now: da
 
 # --- XLSX export -----------------------------------------------------------------------
 
-def ranking_xlsx(report: Report) -> bytes:
+def ranking_xlsx(report: Report, *, watermark) -> bytes:
     """The ranking as a workbook: one row per unit or region, rates as percentages."""
-    workbook = exports.Workbook()
+    workbook = exports.Workbook(watermark=watermark)
     sheet = workbook.sheet(report.period.label)
     title = {"unit": _("Ranking of units"), "region": _("Ranking of regions"),
              "category": _("Ranking of categories")}[report.by]

@@ -122,7 +122,8 @@ def ranking(request, query: Query[RankingIn]):
 @router.get("/ranking.xlsx", response={**ERRORS}, summary="Monthly ranking table as an XLSX workbook")
 def ranking_xlsx(request, query: Query[RankingIn]):
     report = metrics.ranking(actor_of(request), query.month, by=query.by, region=query.region)
-    return exports.attachment(metrics.ranking_xlsx(report), f"ranking-{query.by}-{report.period.label}.xlsx")
+    mark = exports.Watermark.of(actor_of(request), _("ranking of %(month)s") % {"month": query.month})
+    return exports.attachment(metrics.ranking_xlsx(report, watermark=mark), f"ranking-{query.by}-{report.period.label}.xlsx")
 
 
 # --- intake by community and category ----------------------------------------------------

@@ -107,9 +107,10 @@ def check_document_font(app_configs=None, **kwargs):
 
 
 class _Document(FPDF):
-    def __init__(self, number: str):
+    def __init__(self, number: str, watermark=None):
         super().__init__(format="A4")
         self.number = number
+        self.watermark = watermark
         path = font_path()
         for style in ("", "B", "I", "BI"):  # one face: <b>/<th> stay legible, not synthesised
             self.add_font(FAMILY, style, path)
@@ -118,16 +119,24 @@ class _Document(FPDF):
         self.set_margins(20, 20, 20)
 
     def footer(self):
-        self.set_y(-14)
+        self.set_y(-16 if self.watermark is not None else -14)
         self.set_font(FAMILY, size=9)
-        self.cell(0, 8, _("No. %(number)s · page %(page)s of %(pages)s") % {
-            "number": self.number, "page": self.page_no(), "pages": self.str_alias_nb_pages},
-            align="C")
+        self.cell(0, 6 if self.watermark is not None else 8,
+                  _("No. %(number)s · page %(page)s of %(pages)s") % {
+                      "number": self.number, "page": self.page_no(), "pages": self.str_alias_nb_pages},
+                  align="C")
+        if self.watermark is not None:
+            self.ln(5)
+            self.set_font(FAMILY, size=7)
+            self.cell(0, 5, self.watermark.line()[:160], align="C")
 
 
 def render_pdf(template_name: str, context: dict, *, number: str, title: str = "",
-               copies: list[dict] | None = None) -> bytes:
+               copies: list[dict] | None = None, watermark=None) -> bytes:
     """The PDF of ``template_name`` rendered with ``context``, numbered ``number``.
+
+    ``watermark`` (:class:`gongzhi.core.exports.Watermark`): who made it, when and why, in the PDF's
+    metadata and on the footer of every page, and handed to the export log.
 
     ``copies``: one PDF holding several copies of the document (one per party and one for the
     file), each starting on a new page and rendered with ``context`` updated by its dict (e.g.
@@ -142,9 +151,13 @@ def render_pdf(template_name: str, context: dict, *, number: str, title: str = "
     except TemplateSyntaxError as exc:
         raise DocumentError(_("The document template “%(name)s” is invalid: %(error)s")
                             % {"name": template_name, "error": exc}) from exc
-    pdf = _Document(number)
+    pdf = _Document(number, watermark)
     pdf.set_title(title or number)
     pdf.set_creator("Gongzhi")
+    if watermark is not None:
+        pdf.set_author(watermark.who)
+        pdf.set_subject(watermark.line())
+        pdf.set_keywords(f"exported_by={watermark.who}; exported_at={watermark.stamp}; purpose={watermark.why}")
     for extra in copies or [{}]:
         markup = template.render(Context({**context, **extra}, autoescape=True))
         pdf.add_page()
@@ -153,4 +166,8 @@ def render_pdf(template_name: str, context: dict, *, number: str, title: str = "
         except (ValueError, NotImplementedError) as exc:
             raise DocumentError(_("The document template “%(name)s” is invalid: %(error)s")
                                 % {"name": template_name, "error": exc}) from exc
-    return bytes(pdf.output())
+    content = bytes(pdf.output())
+    from .exports import logged
+
+    logged(watermark, fmt="pdf", title=title or number, rows=len(copies or [{}]))
+    return content

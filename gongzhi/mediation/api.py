@@ -621,4 +621,5 @@ def figures(request, period: Query[MediationPeriodIn]):
 @router.get("/figures.xlsx", response={200: None}, summary="The figures as a workbook")
 def figures_xlsx(request, period: Query[MediationPeriodIn]):
     f = metrics.figures(actor_of(request), period.start, period.end)
-    return exports.attachment(metrics.xlsx(f), f"mediation-{f.start.isoformat()}-{f.end.isoformat()}.xlsx")
+    mark = exports.Watermark.of(actor_of(request), _("mediation figures"))
+    return exports.attachment(metrics.xlsx(f, watermark=mark), f"mediation-{f.start.isoformat()}-{f.end.isoformat()}.xlsx")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.roles import require
 from gongzhi.audit import reveal as audit_reveal
 from gongzhi.core.documents import render_pdf
+from gongzhi.core.exports import Watermark
 from gongzhi.core.ids import parse_id_number
 from gongzhi.core.scoping import ensure_in_scope
 
@@ -84,4 +85,5 @@ def agreement_pdf(*, actor, agreement: Agreement, reason: str) -> bytes:
                         object_repr=agreement.number, region_code=dispute.region_code,
                         changes={"agreement": agreement.number, "copies": context["copies_total"]})
     return render_pdf("documents/mediation/agreement.html", context, number=agreement.number,
-                      title=f"人民调解协议书 {agreement.number}", copies=copies_of(context))
+                      title=f"人民调解协议书 {agreement.number}", copies=copies_of(context),
+                      watermark=Watermark.of(actor, reason))

@@ -166,9 +166,9 @@ def _pct(value) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def xlsx(result: Figures) -> bytes:
+def xlsx(result: Figures, *, watermark) -> bytes:
     """The figures as a workbook: a summary sheet, then one sheet per breakdown."""
-    book = exports.Workbook()
+    book = exports.Workbook(watermark=watermark)
     summary = book.sheet(_("Summary"))
     summary.append([exports.Cell(_("Figure"), bold=True), exports.Cell(_("Value"), bold=True)])
     for label, value in (

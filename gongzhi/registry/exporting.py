@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import require
 from gongzhi.audit import reveal as revealing
@@ -64,10 +65,11 @@ def export_persons(*, actor, queryset=None, reveal: bool = False, reason: str = 
         revealing.reveal(actor=actor, action="registry.person.export_revealed", object_type="registry.person",
                          changes={"rows": queryset.count(), "masked": False}, reason=reason,
                          region_code=region_code)
-        content = exports.xlsx(SHEETS["persons"].title, columns, rows())
+        content = exports.xlsx(SHEETS["persons"].title, columns, rows(), watermark=exports.Watermark.of(actor, reason))
         return content, count
     with transaction.atomic():
-        content = exports.xlsx(SHEETS["persons"].title, columns, rows())
+        content = exports.xlsx(SHEETS["persons"].title, columns, rows(),
+                               watermark=exports.Watermark.of(actor, reason or _("persons export (masked)")))
         record(actor=actor, action="registry.person.export", object_type="registry.person",
                changes={"rows": count, "masked": True}, reason=reason, region_code=region_code)
     return content, count

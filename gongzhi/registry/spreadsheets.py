@@ -196,7 +196,7 @@ def read_file(data: bytes, filename: str, kind: str | None = None) -> list[Sheet
 
 def template_workbook(kinds=IMPORT_ORDER) -> bytes:
     """An empty workbook with the sheets' headers and a sheet explaining the columns."""
-    workbook = exports.Workbook()
+    workbook = exports.Workbook(watermark=None)  # a blank template: no data, nobody's export
     for kind in kinds:
         columns = SHEETS[kind].columns
         sheet = workbook.sheet(SHEETS[kind].title)
@@ -211,4 +211,4 @@ def template_workbook(kinds=IMPORT_ORDER) -> bytes:
 
 
 def template_csv(kind: str) -> bytes:
-    return exports.csv_bytes([[c.header for c in SHEETS[kind].columns]])
+    return exports.csv_bytes([[c.header for c in SHEETS[kind].columns]], watermark=None)  # a blank template

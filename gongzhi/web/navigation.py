@@ -162,6 +162,7 @@ MENU: tuple[Item, ...] = (
     Item("volunteers_activities", _("Volunteers"), sees_volunteers),
     Item("privacy_requests", _("Data-subject requests"), manages_personal_data),
     Item("privacy_retention", _("Retention"), manages_personal_data),
+    Item("privacy_exports", _("Export log"), manages_personal_data),
     Item("mediation_disputes", _("Mediation"), sees_mediation),
     Item("party_home", _("Party building"), sees_party),
     Item("insights_hotspots", _("Intelligence"), sees_insights),

@@ -100,6 +100,7 @@ urlpatterns = [
     path("console/imports/problems.xlsx", imports.hotline_import_problems, name="console_imports_problems"),
     path("console/notices/", notices.staff_list, name="notices_manage"),
     path("console/privacy/retention/", privacy.retention, name="privacy_retention"),
+    path("console/privacy/exports/", privacy.export_log, name="privacy_exports"),
     path("console/privacy/requests/", privacy.requests, name="privacy_requests"),
     path("console/privacy/requests/new/", privacy.request_new, name="privacy_request_new"),
     path("console/privacy/requests/<int:subject_request_id>/", privacy.request_detail, name="privacy_request"),

@@ -135,7 +135,7 @@ def _finish(run: ImportRun, state: str, *, problems: tabular.Problems, rows: int
     run.save(update_fields=fields)
 
 
-def problem_workbook(run: ImportRun) -> bytes:
+def problem_workbook(run: ImportRun, *, watermark) -> bytes:
     """The problem report as a workbook: each problem beside its row of the file, as the file has it.
 
     Columns: the row number, the problems of that row, then the row's cells under the file's own
@@ -163,7 +163,7 @@ def problem_workbook(run: ImportRun) -> bytes:
                 break
         except tabular.FormatError:
             pass  # the file the import refused to read: its report has the whole-file problem alone, no cells
-    book = exports.Workbook()
+    book = exports.Workbook(watermark=watermark)
     sheet = book.sheet(_("Problems"))
     sheet.append(exports.Cell(text, bold=True) for text in [_("Row"), _("Problems"), *headers])
     for row in sorted(by_row):

@@ -48,7 +48,7 @@ def _cells(content: bytes):
 
 
 def test_xlsx_holds_no_formula_and_keeps_the_text_readable():
-    content = exports.xlsx("人员", ["备注", "数"], [[text, -1] for text in DANGEROUS])
+    content = exports.xlsx("人员", ["备注", "数"], [[text, -1] for text in DANGEROUS], watermark=None)
     cells = _cells(content)
     assert all(cell.data_type != "f" for cell in cells)
     notes = [cell.value for cell in cells if cell.column == 1][1:]
@@ -57,7 +57,7 @@ def test_xlsx_holds_no_formula_and_keeps_the_text_readable():
 
 
 def test_styled_cells_and_sheet_titles():
-    book = exports.Workbook()
+    book = exports.Workbook(watermark=None)
     sheet = book.sheet("2025-09-01–2025-09-30: a/b")
     sheet.append([exports.Cell("=1+1", bold=True), exports.Cell(0.5, number_format="0.0%")])
     loaded = load_workbook(io.BytesIO(book.save()))
@@ -68,7 +68,7 @@ def test_styled_cells_and_sheet_titles():
 
 
 def test_csv_neutralises_every_cell():
-    content = exports.csv_bytes([["备注", "数"], *([text, -1] for text in DANGEROUS)])
+    content = exports.csv_bytes([["备注", "数"], *([text, -1] for text in DANGEROUS)], watermark=None)
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
     assert [row[0] for row in rows[1:]] == ["'" + text for text in DANGEROUS]

@@ -46,6 +46,7 @@ MATRIX = {
     "GET /console/notices/<int:notice_id>/":                         "302  403  403  200/404  200/404  403  403  200  302",
     "GET /console/notices/new/":                                     "302  403  403  200  200  403  403  200  302",
     "GET /console/privacy/retention/":                               "302  403  403  403  403  403  403  200  302",
+    "GET /console/privacy/exports/":                                 "302  403  403  403  403  403  403  200  302",
     "GET /console/privacy/requests/":                                "302  403  403  403  403  403  403  200  302",
     "GET /console/privacy/requests/new/":                            "302  403  403  403  403  403  403  200  302",
     "GET /r/privacy/":                                               "302  200  403  403  403  403  403  403  302",

@@ -155,7 +155,9 @@ def test_the_printed_work_order(world, new_case, signed_in):
 
 def _rows(response):
     if response["Content-Type"].startswith("text/csv"):
-        return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+        assert rows[-2] == [] and "dispatcher" in rows[-1][0]  # the watermark: who, when, why
+        return rows[:-2]
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     return [[cell.value for cell in row] for row in sheet.iter_rows()]
 

@@ -110,3 +110,21 @@ def test_the_api_files_lists_and_answers_requests(world, client):
                         content_type="application/json")
     assert again.status_code == 422
     assert client.get("/api/v1/privacy/requests/999999").status_code == 404
+
+
+def test_an_export_is_watermarked_and_listed_in_the_export_log(world, signed_in, new_case):
+    import csv
+    import io
+
+    new_case()
+    dispatcher = signed_in(world.users.dispatcher)
+    response = dispatcher.get("/console/cases/export.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert "dispatcher" in rows[-1][0] and rows[-2] == []  # who, after an empty line
+
+    staff = signed_in(world.users.admin)
+    html = staff.get("/console/privacy/exports/").content.decode()
+    assert "data-export=" in html and "(csv)" in html and "dispatcher" in html
+    assert "No export matches." in staff.get("/console/privacy/exports/", {"q": "nobody-such"}).content.decode()
+    assert signed_in(world.users.dispatcher).get("/console/privacy/exports/").status_code == 403

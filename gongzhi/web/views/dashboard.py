@@ -201,7 +201,7 @@ def export(request):
     if form.errors:
         return _render(request, form, period, status=400)
     data = dashboard_data.build_cached(request.user, period)
-    book = exports.Workbook()
+    book = exports.Workbook(watermark=exports.Watermark.of(request.user, _("dashboard figures")))
     sheet = book.sheet(_("Summary"))
     sheet.append([_("From"), period.start.isoformat(), _("Until"), period.end.isoformat(),
                   _("Region"), data["place"] or _("My whole area"),

@@ -67,7 +67,8 @@ def hotline_import_problems(request):
     if run is None or not run.finished:
         raise Http404
     run = selectors.import_runs(request.user).defer(None).get(pk=run.pk)  # with its file, for the rows
-    return exports.attachment(import_runs.problem_workbook(run), f"import-{run.pk}-problems.xlsx")
+    mark = exports.Watermark.of(request.user, _("the problems of hotline import %(file)s") % {"file": run.filename})
+    return exports.attachment(import_runs.problem_workbook(run, watermark=mark), f"import-{run.pk}-problems.xlsx")
 
 
 def _progress(run) -> dict:

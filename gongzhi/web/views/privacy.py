@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from gongzhi.core import crypto
+from gongzhi.privacy import export_log as privacy_export_log
 from gongzhi.privacy import retention_services, services
 
 from ..access import page
@@ -137,3 +138,13 @@ def resident_requests(request):
     mine = Paginator(services.my_requests(actor=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/privacy/mine.html", {"page": mine, "form": form,
                                                      "days": settings.PRIVACY_REQUEST_WORKING_DAYS})
+
+
+@page(manages_personal_data)
+def export_log(request):
+    """Who exported what, when and why (every watermarked file), newest first, searchable."""
+    q = (request.GET.get("q") or "").strip()[:100]
+    found = Paginator(privacy_export_log.export_log(actor=request.user, q=q), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "web/privacy/exports.html", {"page": found, "q": q,
+                                                        "query": urlencode({"q": q}) if q else ""})

@@ -61,7 +61,7 @@ def _year(value) -> int:
     return year if 2000 <= year <= 2100 else timezone.localdate().year
 
 
-def _statement_pdf(volunteer, year: int) -> HttpResponse:
+def _statement_pdf(volunteer, year: int, actor) -> HttpResponse:
     result = selectors.statement(volunteer, year)
     rows = {c: result.rows[c] for c in Currency.values}
     pdf = documents.render_pdf("documents/volunteer_statement.html", {
@@ -71,7 +71,8 @@ def _statement_pdf(volunteer, year: int) -> HttpResponse:
         "closing_points": result.text(Currency.POINTS, "closing"),
         "hours_rows": rows[Currency.HOURS], "points_rows": rows[Currency.POINTS], "activities": result.activities,
         "issued": timezone.localdate().isoformat(),
-    }, number=f"ZY-{year}-{volunteer.pk:06d}", title=texts.statement_title(year))
+    }, number=f"ZY-{year}-{volunteer.pk:06d}", title=texts.statement_title(year),
+        watermark=exports.Watermark.of(actor, texts.statement_title(year)))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="volunteer-statement-{year}-{volunteer.pk}.pdf"'
     response["Cache-Control"] = "private, no-store"
@@ -183,7 +184,7 @@ def my_statement(request, year):
     volunteer = selectors.volunteer_of(request.user)
     if volunteer is None:
         raise Http404
-    return _statement_pdf(volunteer, _year(year))
+    return _statement_pdf(volunteer, _year(year), request.user)
 
 
 @page(volunteers_at_all)
@@ -298,7 +299,7 @@ def staff_volunteer(request, volunteer_id):
 
 @page(sees_volunteers)
 def staff_statement(request, volunteer_id, year):
-    return _statement_pdf(_staff_volunteer(request, volunteer_id), _year(year))
+    return _statement_pdf(_staff_volunteer(request, volunteer_id), _year(year), request.user)
 
 
 @page(sees_volunteers)
@@ -522,5 +523,5 @@ def staff_figures_export(request):
         [r.community_name, r.community, r.month.strftime("%Y-%m"),
          float(ledger.format_amount(Currency.HOURS, r.hours_earned)),
          float(ledger.format_amount(Currency.HOURS, r.hours_spent)), r.points_earned, r.points_spent,
-         r.activities, r.attendances] for r in rows])
+         r.activities, r.attendances] for r in rows], watermark=exports.Watermark.of(request.user, texts.figures_sheet()))
     return exports.attachment(content, f"volunteer-figures-{start.isoformat()}-{end.isoformat()}.xlsx")
