@@ -35,6 +35,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -378,7 +379,8 @@ def cell_datetime(value) -> dt.datetime | None:
 
 
 def _serial_moment(number: float) -> dt.datetime:
-    if number < 0 or int(number) not in SERIAL_DATES:
+    # Not finite (a cell holding inf or nan): found by the fuzzing of core/tests/test_fuzz_parsers.py.
+    if not math.isfinite(number) or number < 0 or int(number) not in SERIAL_DATES:
         raise ValueError(_("“%(value)s” is not a date and time such as 2025-09-15 10:23.") % {"value": number})
     day = EXCEL_EPOCH + dt.timedelta(days=int(number))
     seconds = round((number - int(number)) * 86_400)
