@@ -27,6 +27,7 @@ from .models import MonthlyTopic, RouterModel
 from .schemas import (
     InsightsAlertOut,
     InsightsAlertStepIn,
+    InsightsCoverageOut,
     InsightsErrorOut,
     InsightsHotspotOut,
     InsightsModelOut,
@@ -182,3 +183,17 @@ def list_models(request):
     actor = actor_of(request)
     require(actor, "insights.train")
     return RouterModel.objects.defer("artefact")
+
+
+# --- 15-minute service coverage -----------------------------------------------------------------------------
+
+
+@router.get("/coverage", response=InsightsCoverageOut,
+            summary="15-minute service coverage of your area: per grid, households within the walk of each kind")
+def get_coverage(request):
+    from . import coverage
+
+    found = coverage.coverage(_viewer(request))
+    return {"minutes_limit": found.minutes_limit, "method": found.method,
+            "grids": [{"code": g.code, "name": g.name, "households": g.households, "unplaced": g.unplaced,
+                       "within": g.within, "shares": dict(g.shares)} for g in found.grids]}

@@ -201,3 +201,18 @@ class InsightsModelOut(Schema):
     @staticmethod
     def resolve_per_class(obj):
         return [{**row, "name": obj.label_name(row.get("label", ""))} for row in obj.per_class]
+
+
+class InsightsGridCoverageOut(Schema):
+    code: str
+    name: str
+    households: int = Field(description="Households placed at a building or compound with coordinates")
+    unplaced: int
+    within: dict[str, int] = Field(description="Per kind of service point: households within the walk")
+    shares: dict[str, float | None]
+
+
+class InsightsCoverageOut(Schema):
+    minutes_limit: int
+    method: str
+    grids: list[InsightsGridCoverageOut]

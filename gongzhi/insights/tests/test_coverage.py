@@ -106,3 +106,14 @@ def test_the_coverage_page_shows_shares_gaps_and_the_map_data(client, world, exa
     client.force_login(world.users.leader)
     html = client.get("/console/insights/coverage/").content.decode()
     assert 'id="add-point"' not in html  # leaders look; the community keeps the points
+
+
+def test_the_api_gives_the_coverage_by_grid(client, world, example):
+    client.force_login(world.users.leader)
+    body = client.get("/api/v1/insights/coverage").json()
+    (grid,) = body["grids"]
+    assert body["minutes_limit"] == 15 and grid["households"] == 3 and grid["unplaced"] == 1
+    assert grid["within"] == {"station": 2} and round(grid["shares"]["station"], 3) == 0.667
+    assert grid["shares"]["clinic"] == 0
+    client.force_login(world.users.grid_b1)
+    assert client.get("/api/v1/insights/coverage").json()["grids"] == []

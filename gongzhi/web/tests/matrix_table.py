@@ -462,6 +462,7 @@ MATRIX = {
     # --- intelligence (智能分拨): hotspots and 每月一题, alerts, router models ---
     "GET /api/v1/insights/alerts":                                   "401  403  200  200  200  200  200  200  403",
     "GET /api/v1/insights/cases/{case_id}/suggestion":               "401  403  200/404  200/404  200/404  200/404  200/404  200  403",
+    "GET /api/v1/insights/coverage":                                 "401  403  200  200  200  200  200  200  403",
     "GET /api/v1/insights/hotspots":                                 "401  403  200  200  200  200  200  200  403",
     "GET /api/v1/insights/models":                                   "401  403  403  403  403  403  403  200  403",
     "GET /api/v1/insights/topics":                                   "401  403  200  200  200  200  200  200  403",
