@@ -51,6 +51,8 @@ urlpatterns = [
     path("console/volunteers/", volunteers.staff_activities, name="volunteers_activities"),
     path("console/volunteers/new/", volunteers.staff_activity_new, name="volunteers_activity_new"),
     path("console/volunteers/activities/<int:activity_id>/", volunteers.staff_activity, name="volunteers_activity"),
+    path("console/volunteers/activities/<int:activity_id>/edit/", volunteers.staff_activity_edit,
+         name="volunteers_activity_edit"),
     path("console/volunteers/activities/<int:activity_id>/code/<str:direction>/", volunteers.staff_activity_code,
          name="volunteers_activity_code"),
     path("console/volunteers/people/", volunteers.staff_volunteers, name="volunteers_staff_list"),

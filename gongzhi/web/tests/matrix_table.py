@@ -570,6 +570,7 @@ MATRIX = {
     "GET /console/volunteers/":                                      "302  403  403  200  200  403  200  200  302",
     "GET /console/volunteers/activities/<int:activity_id>/":         "302  403  403  200/404  200/404  403  200/404  200  302",
     "GET /console/volunteers/activities/<int:activity_id>/code/<str:direction>/": "302  403  403  200/404  403/404  403  403/404  200  302",
+    "GET /console/volunteers/activities/<int:activity_id>/edit/":    "302  403  403  200/404  403/404  403  403/404  200  302",
     "GET /console/volunteers/figures.xlsx":                          "302  403  403  200  200  403  200  200  302",
     "GET /console/volunteers/figures/":                              "302  403  403  200  200  403  200  200  302",
     "GET /console/volunteers/new/":                                  "302  403  403  200  200  403  200  200  302",

@@ -83,6 +83,7 @@ def _render(request, form, period, status=200):
         **_clock(request.user, period),
         "mediation": _mediation(request.user, period),
         "insights": _insights(request.user, period),
+        "volunteering": _volunteering(request.user, period),
     }, status=status)
 
 
@@ -91,6 +92,33 @@ def _insights(user, period):
     if not sees_insights(user):
         return None
     return dashboard_summary(user, start=period.start, end=period.end, region_code=period.region)
+
+
+def _volunteering(user, period) -> dict | None:
+    """Volunteer hours, points, activities and attendances by community over the period (the volunteers'
+    figures, summed over the months), for those who see the volunteers of their area."""
+    if not can(user, "volunteers.view"):
+        return None
+    from gongzhi.volunteers import ledger
+    from gongzhi.volunteers import selectors as volunteering
+    from gongzhi.volunteers.models import Currency
+
+    prefix = mapdata.prefix_of(period.region) if period.region else ""
+    communities: dict[str, dict] = {}
+    for row in volunteering.figures(user, start=period.start, end=period.end):
+        if prefix and not row.community.startswith(prefix):
+            continue
+        total = communities.setdefault(row.community, {"name": row.community_name or row.community, "hours": 0,
+                                                       "points": 0, "activities": 0, "attendances": 0})
+        total["hours"] += row.hours_earned
+        total["points"] += row.points_earned
+        total["activities"] += row.activities
+        total["attendances"] += row.attendances
+    rows = sorted(communities.values(), key=lambda r: -r["hours"])
+    for row in rows:
+        row["hours_text"] = ledger.format_amount(Currency.HOURS, row["hours"])
+    return {"rows": rows, "hours": ledger.format_amount(Currency.HOURS, sum(r["hours"] for r in rows)),
+            "points": sum(r["points"] for r in rows), "attendances": sum(r["attendances"] for r in rows)}
 
 
 def _totals(units) -> dict:

@@ -405,6 +405,52 @@ def staff_activity_new(request):
         status=400 if request.method == "POST" else 200)
 
 
+def _local_input(value) -> str:
+    """A time as a ``datetime-local`` input shows it, in the local time zone."""
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+@page(sees_volunteers)
+def staff_activity_edit(request, activity_id):
+    """Change an activity that is not over (the same form as a new one; more places move the waiting list up)."""
+    found = selectors.activity_for(request.user, activity_id)
+    if found is None:
+        raise Http404
+    if not can(request.user, "volunteers.manage"):
+        raise PermissionDenied(texts.not_allowed())
+    names = ("region", "title", "description", "place", "starts_at", "ends_at", "slots", "skills",
+             "hours_cap_minutes", "points", "team", "need", "project", "service_post")
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in names}
+        team = selectors.team_for(request.user, values["team"]) if values["team"] else None
+        rows = _party_rows(request.user)
+        links = {name: rows[name].filter(pk=values[name]).first() if values[name].isdigit() else None
+                 for name in ("need", "project", "service_post")}
+
+        def act():
+            activities.change_activity(
+                actor=request.user, activity=found, region=values["region"], title=values["title"],
+                description=values["description"], place=values["place"], starts_at=_when(values["starts_at"]),
+                ends_at=_when(values["ends_at"]), slots=values["slots"] or 0, skills=values["skills"],
+                hours_cap_minutes=values["hours_cap_minutes"] or None, points=values["points"] or 0, team=team,
+                **links)
+        if _run(request, act, texts.saved()):
+            return redirect("volunteers_activity", activity_id=found.pk)
+        status = 400
+    else:
+        values = {"region": found.region.code, "title": found.title, "description": found.description,
+                  "place": found.place, "starts_at": _local_input(found.starts_at),
+                  "ends_at": _local_input(found.ends_at), "slots": str(found.slots), "skills": found.skills,
+                  "hours_cap_minutes": str(found.hours_cap_minutes), "points": str(found.points),
+                  **{name: str(getattr(found, f"{name}_id") or "") for name in ("team", "need", "project",
+                                                                                "service_post")}}
+        status = 200
+    return render(request, "volunteers/staff_activity_new.html", {
+        "activity": found, "values": values, "places": _places(request.user),
+        "teams": selectors.teams_for(request.user)[:200],
+        **{f"{name}s": rows[:200] for name, rows in _party_rows(request.user).items()}}, status=status)
+
+
 @page(sees_volunteers)
 def staff_activity(request, activity_id):
     found = selectors.activity_for(request.user, activity_id)

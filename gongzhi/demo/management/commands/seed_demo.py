@@ -67,4 +67,7 @@ class Command(BaseCommand):
             pass
         else:
             steps.append(seed_mediation_step)
+        from gongzhi.demo.party import seed_party_step
+
+        steps.append(seed_party_step)
         return steps
