@@ -77,7 +77,9 @@ class Site:
 
         return dj_database_url.parse(self.database_url)
 
-    def manage(self, *args, check=True, timeout=180) -> subprocess.CompletedProcess:
+    # A guard against a command that hangs, not a measure of speed: a full migrate of every app took over
+    # three minutes on a loaded two-core machine.
+    def manage(self, *args, check=True, timeout=600) -> subprocess.CompletedProcess:
         result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
                                 capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
