@@ -185,7 +185,9 @@ class PostgresDatabase:
     def _tables(conn):
         rows = conn.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY 1").fetchall()
+            # A partition's rows are read through its partitioned table ('p'), not counted twice.
+            "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+            "ORDER BY 1").fetchall()
         return [row[0] for row in rows]
 
     def _read(self, conn) -> tuple[dict, dict]:
